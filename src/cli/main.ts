@@ -1,0 +1,24 @@
+/** `apn` — the command-line face of the engine. Each sub-command lives in its own module under ./commands. */
+import { Command } from 'commander';
+
+export function buildProgram(): Command {
+  const program = new Command('apn')
+    .description('APN tier lifecycle engine: scorecards, simulations and operator tools')
+    .showHelpAfterError()
+    .exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const code = (err as { exitCode?: number }).exitCode;
+    process.exitCode = typeof code === 'number' ? code : 1;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('apn.js')) {
+  void main(process.argv);
+}
