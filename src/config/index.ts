@@ -1,0 +1,62 @@
+/**
+ * Process configuration, validated once at start-up. Every variable is listed in the README's configuration table
+ * and in docker-compose.yml; test/config/compose.test.ts keeps the three in step.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const ConfigSchema = z.object({
+  /** host:port of an existing Temporal frontend; when unset, `npm start` runs the embedded dev server. */
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('apn-lifecycle'),
+  /** gRPC port of the embedded dev server. */
+  TEMPORAL_PORT: port.default(7233),
+  /** Web UI port of the embedded dev server. */
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** Path to a `temporal` CLI binary, overriding PATH and the project's cached build. */
+  TEMPORAL_CLI: z.string().min(1).optional(),
+  /** Where the embedded default keeps its data: Temporal's SQLite file, PGlite, the dev JWT secret. */
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** PostgreSQL connection string; when unset, the embedded PGlite database under DATA_DIR is used. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Interface and port the HTTP API listens on. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** HS256 secret for API tokens (embedded default: generated once and kept under DATA_DIR). */
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  /** JWKS URL used to verify API tokens in production (takes precedence over JWT_SECRET). */
+  JWKS_URL: z.string().url().optional(),
+  /** Base URL of the Temporal Web UI, printed and linked from the API. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })),
+    );
+  }
+  return parsed.data;
+}
+
+/** Names of every configuration variable, for the docs and the compose test. */
+export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape) as (keyof Config)[];

@@ -1,0 +1,139 @@
+/**
+ * Child server processes for the embedded default and the tests: the Temporal dev server (with Web UI) and the
+ * Java time-skipping test server. Each is started in its own process group so stopping it leaves no orphans.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { dirname } from 'node:path';
+
+/** A free TCP port on the loopback interface, chosen by the kernel. */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function portAcceptsConnections(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return await new Promise((resolveOpen) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveOpen(true);
+    });
+    socket.once('error', () => resolveOpen(false));
+  });
+}
+
+/** A server process we started and must stop. */
+export class ManagedProcess {
+  private exited = false;
+  private exitInfo = '';
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    child.once('exit', (code, signal) => {
+      this.exited = true;
+      this.exitInfo = signal ? `signal ${signal}` : `exit code ${String(code)}`;
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Waits until `port` accepts TCP connections, failing early if the process dies. */
+  async waitForPort(port: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exited) throw new Error(`${this.name} exited before it was ready (${this.exitInfo})`);
+      if (await portAcceptsConnections(port)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.stop();
+    throw new Error(`${this.name} did not open port ${port} within ${timeoutMs} ms`);
+  }
+
+  /** SIGTERM to the whole process group, SIGKILL after a grace period. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (this.exited || this.child.pid === undefined) return;
+    const pid = this.child.pid;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function launch(name: string, command: string, args: string[], logFile?: string): ManagedProcess {
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (logFile) {
+    mkdirSync(dirname(logFile), { recursive: true });
+    const log = createWriteStream(logFile, { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  } else {
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
+  return new ManagedProcess(name, child);
+}
+
+export interface DevServerOptions {
+  temporalCli: string;
+  port: number;
+  uiPort?: number;
+  /** SQLite file for persistence across runs; in-memory when absent. */
+  dbFile?: string;
+  namespace?: string;
+  /** name → Temporal indexed value type (Keyword, Bool, Datetime, Int, Double, Text, KeywordList). */
+  searchAttributes?: Record<string, string>;
+  logFile?: string;
+  readyTimeoutMs?: number;
+}
+
+/** `temporal server start-dev`: the real Temporal server with its Web UI, as one process. */
+export async function startDevServer(options: DevServerOptions): Promise<ManagedProcess> {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
+  args.push('--namespace', options.namespace ?? 'default');
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  else args.push('--headless');
+  if (options.dbFile) {
+    mkdirSync(dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const [name, type] of Object.entries(options.searchAttributes ?? {})) {
+    args.push('--search-attribute', `${name}=${type}`);
+  }
+  const proc = launch('Temporal dev server', options.temporalCli, args, options.logFile);
+  await proc.waitForPort(options.port, options.readyTimeoutMs ?? 60_000);
+  if (options.uiPort) await proc.waitForPort(options.uiPort, options.readyTimeoutMs ?? 60_000);
+  return proc;
+}
+
+/** The Java time-skipping test server on `port`. */
+export async function startTestServer(wrapper: string, port: number, readyTimeoutMs = 60_000): Promise<ManagedProcess> {
+  const proc = launch('Temporal time-skipping test server', wrapper, [String(port), '--enable-time-skipping']);
+  await proc.waitForPort(port, readyTimeoutMs);
+  return proc;
+}
