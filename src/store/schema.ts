@@ -1,0 +1,345 @@
+/**
+ * The one schema of the system of record (PostgreSQL dialect; PGlite is the same engine in WASM).
+ * Migrations in `drizzle/` are generated from this file: `npx drizzle-kit generate --name <why>`.
+ * Business dates are `date` columns written by the caller (simulated time); only `created_at` uses the DB clock.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow();
+const money = (name: string) => numeric(name, { precision: 14, scale: 2, mode: 'number' });
+
+export const partners = pgTable(
+  'partners',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    track: text('track').notNull(),
+    tier: text('tier').notNull(),
+    renewalDate: text('renewal_date').notNull(),
+    country: text('country').notNull(),
+    feeAccountId: text('fee_account_id'),
+    allianceLeadId: text('alliance_lead_id').notNull(),
+    partnerManagerIds: text('partner_manager_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    atRisk: boolean('at_risk').notNull().default(false),
+    lifecycleStage: text('lifecycle_stage').notNull().default('active'),
+    nextEbrWindow: text('next_ebr_window'),
+    evidenceVersion: integer('evidence_version').notNull().default(0),
+    // The registration request as first received: re-registration is compared with it, not with the live row
+    // (whose tier and status the lifecycle changes).
+    registration: jsonb('registration').notNull(),
+    // Per-partner counters for readable ids (`<partnerId>/application/<n>`, `<partnerId>/case/<n>`); bumped under
+    // the partner row lock, so concurrent writers never pick the same n.
+    applicationSeq: integer('application_seq').notNull().default(0),
+    caseSeq: integer('case_seq').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('partners_track_ck', sql`${t.track} in ('consulting', 'technology')`),
+    check('partners_tier_ck', sql`${t.tier} in ('registered', 'select', 'advanced', 'premier')`),
+    check('partners_renewal_date_ck', sql`${t.renewalDate} ~ '^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'`),
+    check('partners_country_ck', sql`${t.country} ~ '^[A-Z]{2}$'`),
+    check('partners_fee_account_ck', sql`${t.feeAccountId} is null or ${t.feeAccountId} ~ '^[0-9]{12}$'`),
+    index('partners_tier_idx').on(t.tier),
+    index('partners_renewal_idx').on(t.renewalDate),
+    index('partners_ebr_idx').on(t.nextEbrWindow),
+    index('partners_managers_idx').using('gin', t.partnerManagerIds),
+  ],
+);
+
+export const evidenceVersions = pgTable(
+  'evidence_versions',
+  {
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    version: integer('version').notNull(),
+    document: jsonb('document').notNull(),
+    recordedOn: date('recorded_on', { mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.partnerId, t.version] })],
+);
+
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    membershipYear: integer('membership_year').notNull(),
+    reason: text('reason').notNull(),
+    amount: money('amount').notNull(),
+    vatAmount: money('vat_amount').notNull().default(0),
+    currency: text('currency').notNull().default('USD'),
+    payerAccountId: text('payer_account_id').notNull(),
+    issuedOn: date('issued_on', { mode: 'string' }).notNull(),
+    dueOn: date('due_on', { mode: 'string' }).notNull(),
+    status: text('status').notNull().default('open'),
+    paidOn: date('paid_on', { mode: 'string' }),
+    paidVia: text('paid_via'),
+    voidedOn: date('voided_on', { mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('invoices_reason_ck', sql`${t.reason} in ('renewal', 'upgrade')`),
+    check('invoices_status_ck', sql`${t.status} in ('open', 'paid', 'voided')`),
+    check('invoices_paid_via_ck', sql`${t.paidVia} is null or ${t.paidVia} in ('payment', 'advance-pay')`),
+    check('invoices_currency_ck', sql`${t.currency} = 'USD'`),
+    check('invoices_amounts_ck', sql`${t.amount} >= 0 and ${t.vatAmount} >= 0`),
+    // R-FEE: one live fee invoice per partner and membership year. Voided invoices step aside so a partner that
+    // re-applies in the same year (after a fee-unpaid downgrade) can be invoiced again.
+    uniqueIndex('invoices_partner_year_live_uq')
+      .on(t.partnerId, t.membershipYear)
+      .where(sql`${t.status} <> 'voided'`),
+  ],
+);
+
+export const cases = pgTable(
+  'cases',
+  {
+    id: text('id').primaryKey(),
+    key: text('key').notNull().unique('cases_key_uq'),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    kind: text('kind').notNull(),
+    reason: text('reason').notNull(),
+    openedOn: date('opened_on', { mode: 'string' }).notNull(),
+    targetTier: text('target_tier').notNull(),
+    status: text('status').notNull().default('open'),
+    outcome: text('outcome'),
+    closedOn: date('closed_on', { mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('cases_kind_ck', sql`${t.kind} in ('downgrade', 'cancellation')`),
+    check('cases_reason_ck', sql`${t.reason} in ('fee-unpaid', 'non-compliant', 'cancellation-requested')`),
+    check('cases_status_ck', sql`${t.status} in ('open', 'closed')`),
+    check('cases_target_tier_ck', sql`${t.targetTier} in ('registered', 'select', 'advanced', 'premier')`),
+    index('cases_partner_idx').on(t.partnerId),
+  ],
+);
+
+export const auditRecords = pgTable(
+  'audit_records',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    key: text('key').notNull().unique('audit_records_key_uq'),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    fromTier: text('from_tier').notNull(),
+    toTier: text('to_tier').notNull(),
+    on: date('on', { mode: 'string' }).notNull(),
+    reason: text('reason').notNull(),
+    by: text('by').notNull(),
+    caseId: text('case_id').references(() => cases.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_records_partner_idx').on(t.partnerId, t.seq)],
+);
+
+export const applications = pgTable(
+  'applications',
+  {
+    id: text('id').primaryKey(),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    seq: integer('seq').notNull(),
+    key: text('key').unique('applications_key_uq'),
+    targetTier: text('target_tier').notNull(),
+    feeAccountId: text('fee_account_id').notNull(),
+    submittedOn: date('submitted_on', { mode: 'string' }).notNull(),
+    submittedBy: text('submitted_by').notNull(),
+    status: text('status').notNull().default('submitted'),
+    gaps: jsonb('gaps'),
+    decidedOn: date('decided_on', { mode: 'string' }),
+    ebrWindow: text('ebr_window'),
+    history: jsonb('history')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check(
+      'applications_status_ck',
+      sql`${t.status} in ('submitted', 'in-progress', 'approved', 'rejected', 'withdrawn')`,
+    ),
+    check('applications_target_tier_ck', sql`${t.targetTier} in ('select', 'advanced', 'premier')`),
+    check('applications_fee_account_ck', sql`${t.feeAccountId} ~ '^[0-9]{12}$'`),
+    uniqueIndex('applications_partner_seq_uq').on(t.partnerId, t.seq),
+    // At most one open application per partner (API: a second one is a 409).
+    uniqueIndex('applications_one_open_uq')
+      .on(t.partnerId)
+      .where(sql`${t.status} in ('submitted', 'in-progress')`),
+    index('applications_ebr_idx').on(t.ebrWindow),
+  ],
+);
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    key: text('key').primaryKey(),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    kind: text('kind').notNull(),
+    recipient: text('recipient').notNull(),
+    payload: jsonb('payload').notNull(),
+    on: date('on', { mode: 'string' }).notNull(),
+    status: text('status').notNull().default('pending'),
+    sentOn: date('sent_on', { mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('notifications_status_ck', sql`${t.status} in ('pending', 'sent')`),
+    index('notifications_partner_idx').on(t.partnerId, t.on),
+    index('notifications_pending_idx')
+      .on(t.on)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    managementAccountId: text('management_account_id').notNull().unique('organizations_management_uq'),
+    reseller: boolean('reseller').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [check('organizations_management_ck', sql`${t.managementAccountId} ~ '^[0-9]{12}$'`)],
+);
+
+export const organizationMembers = pgTable(
+  'organization_members',
+  {
+    // An AWS account belongs to at most one organization.
+    accountId: text('account_id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    joinedOn: date('joined_on', { mode: 'string' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('organization_members_account_ck', sql`${t.accountId} ~ '^[0-9]{12}$'`)],
+);
+
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: serial('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    accountId: text('account_id').notNull(),
+    invitedOn: date('invited_on', { mode: 'string' }).notNull(),
+    expiresOn: date('expires_on', { mode: 'string' }).notNull(),
+    status: text('status').notNull().default('invited'),
+    respondedOn: date('responded_on', { mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('invitations_status_ck', sql`${t.status} in ('invited', 'accepted', 'declined', 'expired')`),
+    check('invitations_account_ck', sql`${t.accountId} ~ '^[0-9]{12}$'`),
+    // One pending invitation per organization and account: inviting again returns it.
+    uniqueIndex('invitations_pending_uq')
+      .on(t.organizationId, t.accountId)
+      .where(sql`${t.status} = 'invited'`),
+  ],
+);
+
+export const advancePayAccounts = pgTable(
+  'advance_pay_accounts',
+  {
+    payerAccountId: text('payer_account_id').primaryKey(),
+    balance: money('balance').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [check('advance_pay_balance_ck', sql`${t.balance} >= 0`)],
+);
+
+export const advancePayFundings = pgTable(
+  'advance_pay_fundings',
+  {
+    key: text('key').primaryKey(),
+    payerAccountId: text('payer_account_id')
+      .notNull()
+      .references(() => advancePayAccounts.payerAccountId),
+    amount: money('amount').notNull(),
+    method: text('method').notNull(),
+    on: date('on', { mode: 'string' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('advance_pay_fundings_method_ck', sql`${t.method} in ('us-bank-transfer', 'eft')`),
+    check('advance_pay_fundings_amount_ck', sql`${t.amount} > 0`),
+    index('advance_pay_fundings_payer_idx').on(t.payerAccountId, t.on),
+  ],
+);
+
+export const advancePayApplications = pgTable('advance_pay_applications', {
+  // One debit per invoice, ever: the primary key is what makes applyAdvancePay idempotent.
+  invoiceId: text('invoice_id')
+    .primaryKey()
+    .references(() => invoices.id),
+  payerAccountId: text('payer_account_id')
+    .notNull()
+    .references(() => advancePayAccounts.payerAccountId),
+  amount: money('amount').notNull(),
+  on: date('on', { mode: 'string' }).notNull(),
+  createdAt: createdAt(),
+});
+
+export const apiIdempotency = pgTable(
+  'api_idempotency',
+  {
+    callerId: text('caller_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    body: jsonb('body'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.callerId, t.key] })],
+);
+
+export const schema = {
+  partners,
+  evidenceVersions,
+  invoices,
+  cases,
+  auditRecords,
+  applications,
+  notifications,
+  organizations,
+  organizationMembers,
+  invitations,
+  advancePayAccounts,
+  advancePayFundings,
+  advancePayApplications,
+  apiIdempotency,
+};
+export type Schema = typeof schema;

@@ -1,0 +1,276 @@
+/**
+ * Plain types of the system of record. Tier and track are local string unions on purpose: the store does not
+ * depend on `src/domain` (which owns the zod schemas); the two are kept equal by the domain's own types.
+ */
+
+export const TIERS = ['registered', 'select', 'advanced', 'premier'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const TRACKS = ['consulting', 'technology'] as const;
+export type Track = (typeof TRACKS)[number];
+
+/** ISO calendar date `YYYY-MM-DD`, always supplied by the caller (workflows run on simulated time). */
+export type IsoDate = string;
+
+export interface Partner {
+  id: string;
+  name: string;
+  track: Track;
+  tier: Tier;
+  /** Membership renewal day, `MM-DD`. */
+  renewalDate: string;
+  /** ISO-3166 alpha-2. */
+  country: string;
+  /** 12-digit AWS account id the fee is billed to (R-FEE), if known. */
+  feeAccountId: string | null;
+  allianceLeadId: string;
+  partnerManagerIds: string[];
+  atRisk: boolean;
+  lifecycleStage: string;
+  /** EBR window the partner is scheduled in, e.g. `2019-Q3` (R-EBR). */
+  nextEbrWindow: string | null;
+  evidenceVersion: number;
+  createdAt: string;
+}
+
+export interface RegisterPartnerInput {
+  id: string;
+  name: string;
+  track: Track;
+  tier: Tier;
+  renewalDate: string;
+  country: string;
+  feeAccountId?: string | null;
+  allianceLeadId: string;
+  partnerManagerIds?: string[];
+}
+
+export interface PartnerStatusPatch {
+  atRisk?: boolean;
+  lifecycleStage?: string;
+  nextEbrWindow?: string | null;
+  feeAccountId?: string | null;
+  partnerManagerIds?: string[];
+}
+
+export interface ListPartnersQuery {
+  tier?: Tier;
+  track?: Track;
+  atRisk?: boolean;
+  /** `MM`: partners whose renewal date falls in this month. */
+  renewalMonth?: string;
+  ebrWindow?: string;
+  /** Only partners this partner manager is assigned to. */
+  partnerManagerId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back as `cursor` for the next page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface TierChange {
+  /** Idempotency key: a retried activity with the same key never writes a second audit record. */
+  key: string;
+  to: Tier;
+  on: IsoDate;
+  reason: string;
+  by: string;
+  caseId?: string | null;
+}
+
+export interface AuditRecord {
+  seq: number;
+  key: string;
+  partnerId: string;
+  from: Tier;
+  to: Tier;
+  on: IsoDate;
+  reason: string;
+  by: string;
+  caseId: string | null;
+}
+
+export interface EvidenceRecord<T = unknown> {
+  partnerId: string;
+  version: number;
+  document: T;
+  recordedOn: IsoDate | null;
+  createdAt: string;
+}
+
+export type InvoiceReason = 'renewal' | 'upgrade';
+export type InvoiceStatus = 'open' | 'paid' | 'voided';
+export type PaidVia = 'payment' | 'advance-pay';
+
+export interface Invoice {
+  id: string;
+  partnerId: string;
+  membershipYear: number;
+  reason: InvoiceReason;
+  amount: number;
+  vatAmount: number;
+  currency: 'USD';
+  payerAccountId: string;
+  issuedOn: IsoDate;
+  dueOn: IsoDate;
+  status: InvoiceStatus;
+  paidOn: IsoDate | null;
+  paidVia: PaidVia | null;
+  voidedOn: IsoDate | null;
+}
+
+export interface CreateInvoiceInput {
+  partnerId: string;
+  membershipYear: number;
+  reason: InvoiceReason;
+  amount: number;
+  vatAmount: number;
+  payerAccountId: string;
+  issuedOn: IsoDate;
+  dueOn: IsoDate;
+}
+
+export type CaseKind = 'downgrade' | 'cancellation';
+export type CaseReason = 'fee-unpaid' | 'non-compliant' | 'cancellation-requested';
+export type CaseStatus = 'open' | 'closed';
+
+export interface Case {
+  id: string;
+  key: string;
+  partnerId: string;
+  kind: CaseKind;
+  reason: CaseReason;
+  openedOn: IsoDate;
+  targetTier: Tier;
+  status: CaseStatus;
+  outcome: string | null;
+  closedOn: IsoDate | null;
+}
+
+export interface OpenCaseInput {
+  /** Idempotency key, e.g. `<partnerId>/fee-unpaid/<membershipYear>`. */
+  key: string;
+  partnerId: string;
+  kind: CaseKind;
+  reason: CaseReason;
+  openedOn: IsoDate;
+  targetTier: Tier;
+}
+
+export type ApplicationStatus = 'submitted' | 'in-progress' | 'approved' | 'rejected' | 'withdrawn';
+
+export interface Application {
+  /** `<partnerId>/application/<n>`. */
+  id: string;
+  partnerId: string;
+  seq: number;
+  targetTier: Tier;
+  feeAccountId: string;
+  submittedOn: IsoDate;
+  submittedBy: string;
+  status: ApplicationStatus;
+  gaps: unknown;
+  decidedOn: IsoDate | null;
+  ebrWindow: string | null;
+  history: unknown[];
+}
+
+export interface CreateApplicationInput {
+  partnerId: string;
+  targetTier: Tier;
+  feeAccountId: string;
+  submittedOn: IsoDate;
+  submittedBy: string;
+  /** Optional idempotency key (e.g. the API's Idempotency-Key): a retry returns the same application. */
+  key?: string;
+}
+
+export interface ApplicationPatch {
+  status?: ApplicationStatus;
+  gaps?: unknown;
+  decidedOn?: IsoDate | null;
+  ebrWindow?: string | null;
+  /** Entries appended to `history` (never replaced). */
+  appendHistory?: unknown[];
+}
+
+export type NotificationStatus = 'pending' | 'sent';
+
+export interface Notification {
+  key: string;
+  partnerId: string;
+  kind: string;
+  recipient: string;
+  payload: unknown;
+  on: IsoDate;
+  status: NotificationStatus;
+  sentOn: IsoDate | null;
+}
+
+export interface EnqueueNotificationInput {
+  key: string;
+  partnerId: string;
+  kind: string;
+  recipient: string;
+  payload: unknown;
+  on: IsoDate;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  managementAccountId: string;
+  /** A reseller's organization (002): customer accounts joined by invitation. */
+  reseller: boolean;
+}
+
+export interface OrganizationMember {
+  accountId: string;
+  organizationId: string;
+  joinedOn: IsoDate;
+}
+
+export type InvitationStatus = 'invited' | 'accepted' | 'declined' | 'expired';
+
+export interface Invitation {
+  id: number;
+  organizationId: string;
+  accountId: string;
+  invitedOn: IsoDate;
+  /** `invitedOn` + 15 days: from this date on the invitation can no longer be answered (R-RESELLER). */
+  expiresOn: IsoDate;
+  status: InvitationStatus;
+  respondedOn: IsoDate | null;
+}
+
+export type FundingMethod = 'us-bank-transfer' | 'eft';
+
+export interface AdvancePayFunding {
+  key: string;
+  payerAccountId: string;
+  amount: number;
+  method: FundingMethod;
+  on: IsoDate;
+}
+
+export interface AdvancePayAccount {
+  payerAccountId: string;
+  balance: number;
+  fundings: AdvancePayFunding[];
+}
+
+export type AdvancePayResult =
+  | { applied: true; balance: number; alreadyApplied: boolean }
+  | { applied: false; reason: 'no-advance-pay' | 'insufficient-balance' | 'invoice-not-open'; balance: number };
+
+export interface StoredResponse {
+  callerId: string;
+  key: string;
+  requestHash: string;
+  status: number;
+  body: unknown;
+}
