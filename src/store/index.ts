@@ -1,0 +1,5 @@
+/** The persistence layer: `createStore(config)` over embedded PGlite or PostgreSQL. */
+export { createStore, INVITATION_TTL_DAYS, type Store } from './store';
+export { openConnection, defaultMigrationsFolder, type StoreConfig, type Connection, type Db } from './connection';
+export { NotFoundError, StoreConflictError, StoreError, StoreValidationError } from './errors';
+export * from './types';
