@@ -407,7 +407,9 @@ export function validationFacts(ctx: FactContext, at: IsoDate): ValidationFacts 
     const key = validationKey(v.program, v.name);
     const prior = held.get(key);
     const display = v.program === 'competency' ? `${v.name?.trim() ?? ''} Competency` : validationLabel(v.program);
-    held.set(key, { program: v.program, display: prior?.display ?? display, end: extendEnd(prior?.end, v.expiresOn) });
+    // The display name must not depend on input order: keep the smallest spelling.
+    const shown = prior && prior.display < display ? prior.display : display;
+    held.set(key, { program: v.program, display: shown, end: extendEnd(prior?.end, v.expiresOn) });
   }
   return { held };
 }

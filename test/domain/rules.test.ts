@@ -12,7 +12,6 @@ import {
   person,
   premierInput,
   ref,
-  refs,
   req,
   revenue,
   technologyAdvancedInput,
