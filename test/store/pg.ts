@@ -15,7 +15,13 @@ const repoRoot = path.resolve(__dirname, '../..');
  * URL of a running test PostgreSQL: `TEST_DATABASE_URL` when set (CI's global setup), else the one
  * `scripts/postgres.sh start` installs/starts (idempotent; a warm start takes well under a second).
  */
-export async function ensureTestPostgres(): Promise<string> {
+export function ensureTestPostgres(): Promise<string> {
+  started ??= startTestPostgres();
+  return started;
+}
+let started: Promise<string> | undefined;
+
+async function startTestPostgres(): Promise<string> {
   const url =
     process.env.TEST_DATABASE_URL ??
     execFileSync('bash', [path.join(repoRoot, 'scripts/postgres.sh'), 'start'], {
