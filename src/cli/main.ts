@@ -1,11 +1,13 @@
 /** `apn` — the command-line face of the engine. Each sub-command lives in its own module under ./commands. */
 import { Command } from 'commander';
+import { registerScorecard } from './commands/scorecard';
 
 export function buildProgram(): Command {
   const program = new Command('apn')
     .description('APN tier lifecycle engine: scorecards, simulations and operator tools')
     .showHelpAfterError()
     .exitOverride();
+  registerScorecard(program);
   return program;
 }
 
