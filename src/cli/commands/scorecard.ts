@@ -88,7 +88,8 @@ function errorText(err: unknown): string {
 
 function describeValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
-  if (typeof value !== 'object') return String(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'object') return JSON.stringify(value) ?? '';
   if (Array.isArray(value)) return value.map(describeValue).join(' | ');
   return Object.entries(value as Record<string, unknown>)
     .map(([k, v]) => `${k} ${describeValue(v)}`)
