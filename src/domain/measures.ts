@@ -19,9 +19,9 @@ import type {
 } from './catalog/types';
 import {
   addDays,
+  addMonths,
   addMonthsToMonth,
   firstDayOf,
-  inRollingWindow,
   minDate,
   monthOf,
   rollingWindowLeavesOn,
@@ -72,9 +72,19 @@ function active(start: IsoDate, end: IsoDate | null | undefined, ctx: FactContex
   return start <= ctx.knownBy && (end === null || end === undefined || end > at);
 }
 
-/** Time-bound item: known on `knownBy` and inside the rolling window on `at` (R-WINDOW). */
-function inWindow(date: IsoDate, months: number, ctx: FactContext, at: IsoDate): boolean {
-  return date <= ctx.knownBy && inRollingWindow(date, at, months);
+/**
+ * R-WINDOW for one pass: an item dated `d` counts on `at` when `at − months < d ≤ at`, and only if
+ * known by the evaluation date. The bounds are computed once per pass; items compare as strings.
+ */
+function windowTest(months: number, ctx: FactContext, at: IsoDate): (date: IsoDate) => boolean {
+  const after = addMonths(at, -months);
+  const last = at < ctx.knownBy ? at : ctx.knownBy;
+  return (date) => date > after && date <= last;
+}
+
+/** The first date an item dated `oldest` (the oldest counted) leaves the window; leave dates grow with item dates. */
+function leavesOn(oldest: IsoDate | undefined, months: number): IsoDate | undefined {
+  return oldest === undefined ? undefined : rollingWindowLeavesOn(oldest, months);
 }
 
 // An end date while held: undefined = not held, null = held with no expiry.
@@ -246,25 +256,30 @@ export interface OpportunityFacts {
 export function opportunityFacts(ctx: FactContext, at: IsoDate): OpportunityFacts {
   const months = ctx.edition.counting.windowMonths;
   const legacy = ctx.edition.counting.legacyOpportunity;
+  const counts = windowTest(months, ctx, at);
   const f: OpportunityFacts = { launched: 0, legacyCredits: 0, mrrCents: 0 };
+  let oldest: IsoDate | undefined;
   for (const o of ctx.evidence.opportunities ?? []) {
     // FAQ 30: AWS Marketplace transactions never count.
     if (o.status !== 'launched' || o.source === 'marketplace' || !o.launchedOn) continue;
-    if (!inWindow(o.launchedOn, months, ctx, at)) continue;
+    if (!counts(o.launchedOn)) continue;
     f.launched++;
     f.mrrCents += toCents(o.estimatedMrr);
-    f.expiresNext = minDate(f.expiresNext, rollingWindowLeavesOn(o.launchedOn, months));
+    oldest = minDate(oldest, o.launchedOn);
   }
+  f.expiresNext = leavesOn(oldest, months);
   if (at <= legacy.lastEvaluationDate) {
-    const cutoff = addDays(legacy.lastEvaluationDate, 1);
+    const legacyCounts = windowTest(legacy.creditMonths, ctx, at);
+    let oldestLegacy: IsoDate | undefined;
     for (const s of ctx.evidence.legacyRevenueSubmissions ?? []) {
-      if (!inWindow(s.submittedOn, legacy.creditMonths, ctx, at)) continue;
+      if (!legacyCounts(s.submittedOn)) continue;
       f.legacyCredits++;
       f.mrrCents += toCents(legacy.estimatedMrr);
-      f.expiresNext = minDate(
-        f.expiresNext,
-        minDate(rollingWindowLeavesOn(s.submittedOn, legacy.creditMonths), cutoff),
-      );
+      oldestLegacy = minDate(oldestLegacy, s.submittedOn);
+    }
+    if (oldestLegacy !== undefined) {
+      const ends = minDate(leavesOn(oldestLegacy, legacy.creditMonths), addDays(legacy.lastEvaluationDate, 1));
+      f.expiresNext = minDate(f.expiresNext, ends);
     }
   }
   return f;
@@ -304,6 +319,7 @@ export function revenueFacts(ctx: FactContext, at: IsoDate): RevenueFacts {
   // Months not yet closed on the evaluation date are not known yet.
   const lastKnownMonth = addMonthsToMonth(monthOf(ctx.knownBy), -1);
   const f: RevenueFacts = { cents: 0, fromMonth, toMonth };
+  let oldest: string | undefined;
   for (const r of ctx.evidence.directRevenue ?? []) {
     if (r.month < fromMonth || r.month > toMonth || r.month > lastKnownMonth) continue;
     if (ctx.excludedRevenueKinds.has(r.kind)) continue; // FAQ 29: channel/SPP resale never counts.
@@ -314,8 +330,10 @@ export function revenueFacts(ctx: FactContext, at: IsoDate): RevenueFacts {
     }
     if (cents <= 0) continue;
     f.cents += cents;
-    f.expiresNext = minDate(f.expiresNext, firstDayOf(addMonthsToMonth(r.month, months + 1)));
+    if (oldest === undefined || r.month < oldest) oldest = r.month;
   }
+  // A month counts through the 12 evaluation months after it and leaves on the first day of the 13th.
+  if (oldest !== undefined) f.expiresNext = firstDayOf(addMonthsToMonth(oldest, months + 1));
   return f;
 }
 
@@ -369,7 +387,7 @@ export function planFacts(ctx: FactContext, at: IsoDate): PlanFacts {
   const plan = ctx.evidence.businessPlan;
   const months = ctx.edition.counting.businessPlanValidMonths;
   if (!plan || plan.signedOffOn > ctx.knownBy) return { signedOffOn: null, counts: false };
-  const counts = inWindow(plan.signedOffOn, months, ctx, at);
+  const counts = windowTest(months, ctx, at)(plan.signedOffOn);
   return {
     signedOffOn: plan.signedOffOn,
     counts,
@@ -477,7 +495,8 @@ export interface ReferenceFacts {
 
 export function referenceFacts(ctx: FactContext, at: IsoDate): ReferenceFacts {
   const months = ctx.edition.counting.referenceCreditMonths;
-  // Customer → the date its last counted reference leaves the window.
+  const counts = windowTest(months, ctx, at);
+  // Customer → the date of its latest counted reference (it keeps the customer counted longest).
   const customers = new Map<string, IsoDate>();
   let references = 0;
   for (const r of ctx.evidence.references ?? []) {
@@ -485,16 +504,15 @@ export function referenceFacts(ctx: FactContext, at: IsoDate): ReferenceFacts {
     // FAQ 50: Public Reference tool entries count once approved; ACE designations at once.
     if (r.source === 'public-reference-tool' && r.status !== 'approved') continue;
     const from = r.source === 'public-reference-tool' ? (r.approvedOn ?? r.designatedOn) : r.designatedOn;
-    if (!inWindow(from, months, ctx, at)) continue;
+    if (!counts(from)) continue;
     references++;
-    const leaves = rollingWindowLeavesOn(from, months);
     const key = normalise(r.customer);
     const prior = customers.get(key);
-    if (prior === undefined || leaves > prior) customers.set(key, leaves);
+    if (prior === undefined || from > prior) customers.set(key, from);
   }
-  let expiresNext: IsoDate | undefined;
-  for (const leaves of customers.values()) expiresNext = minDate(expiresNext, leaves);
-  return { customers: customers.size, references, expiresNext };
+  let oldest: IsoDate | undefined;
+  for (const latest of customers.values()) oldest = minDate(oldest, latest);
+  return { customers: customers.size, references, expiresNext: leavesOn(oldest, months) };
 }
 
 export function judgeReferences(f: ReferenceFacts, t: ReferencesThreshold): Judgement {
@@ -518,15 +536,17 @@ export interface CsatFacts {
 
 export function csatFacts(ctx: FactContext, at: IsoDate): CsatFacts {
   const months = ctx.edition.counting.windowMonths;
-  const f: CsatFacts = { responses: 0 };
+  const counts = windowTest(months, ctx, at);
+  let responses = 0;
+  let oldest: IsoDate | undefined;
   for (const c of ctx.evidence.csatResponses ?? []) {
     // FAQ 55: both checks; FAQ 53/59: the score never matters; FAQ 54: one customer may answer many times.
     if (!c.emailConfirmed || !c.awsCustomerVerified) continue;
-    if (!inWindow(c.submittedOn, months, ctx, at)) continue;
-    f.responses++;
-    f.expiresNext = minDate(f.expiresNext, rollingWindowLeavesOn(c.submittedOn, months));
+    if (!counts(c.submittedOn)) continue;
+    responses++;
+    if (oldest === undefined || c.submittedOn < oldest) oldest = c.submittedOn;
   }
-  return f;
+  return { responses, expiresNext: leavesOn(oldest, months) };
 }
 
 export function judgeCsat(f: CsatFacts, t: CsatThreshold): Judgement {
