@@ -6,3 +6,4 @@ export * from './evidence';
 export * from './scorecard';
 export * from './tiers';
 export { formatUsd } from './text';
+export * from './membership';
