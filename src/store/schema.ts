@@ -221,6 +221,24 @@ export const notifications = pgTable(
   ],
 );
 
+/** The partner's timeline: what the lifecycle did, in order (apn simulate prints it; the API shows it). */
+export const journal = pgTable(
+  'journal',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    /** Idempotency key: a retried activity never writes an entry twice. */
+    key: text('key').notNull(),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    on: date('on', { mode: 'string' }).notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('journal_key_uq').on(t.key), index('journal_partner_idx').on(t.partnerId, t.on, t.seq)],
+);
+
 export const organizations = pgTable(
   'organizations',
   {

@@ -21,11 +21,14 @@ import {
   invitations,
   invoices,
   notifications,
+  journal,
   organizationMembers,
   organizations,
   partners,
 } from './schema';
 import type {
+  JournalEntry,
+  JournalEntryInput,
   AdvancePayAccount,
   AdvancePayFunding,
   AdvancePayResult,
@@ -118,6 +121,12 @@ export interface Store {
     ebrWindow?: string;
   }): Promise<Application[]>;
   updateApplication(applicationId: string, patch: ApplicationPatch): Promise<Application>;
+
+  // Journal (the partner's timeline)
+  /** Appends entries in order; an entry whose key was already written is skipped. */
+  appendJournal(partnerId: string, entries: JournalEntryInput[]): Promise<{ written: number }>;
+  /** The partner's timeline in the order it was written. */
+  listJournal(partnerId: string): Promise<JournalEntry[]>;
 
   // Notifications outbox
   enqueueNotification(input: EnqueueNotificationInput): Promise<{ notification: Notification; created: boolean }>;
@@ -860,6 +869,39 @@ class DrizzleStore implements Store {
   }
 
   // ---------------------------------------------------------------- notifications outbox
+
+  async appendJournal(partnerId: string, entries: JournalEntryInput[]): Promise<{ written: number }> {
+    for (const entry of entries) assertIsoDate('on', entry.on);
+    if (entries.length === 0) return { written: 0 };
+    return this.run(async () => {
+      const rows = await this.db
+        .insert(journal)
+        .values(
+          entries.map((e) => ({
+            key: e.key,
+            partnerId,
+            on: e.on,
+            type: e.type,
+            data: sql`${jsonb(e.data)}`,
+          })),
+        )
+        .onConflictDoNothing({ target: journal.key })
+        .returning({ seq: journal.seq });
+      return { written: rows.length };
+    });
+  }
+
+  async listJournal(partnerId: string): Promise<JournalEntry[]> {
+    const rows = await this.db.select().from(journal).where(eq(journal.partnerId, partnerId)).orderBy(asc(journal.seq));
+    return rows.map((r) => ({
+      seq: r.seq,
+      key: r.key,
+      partnerId: r.partnerId,
+      on: r.on,
+      type: r.type,
+      data: r.data as Record<string, unknown>,
+    }));
+  }
 
   async enqueueNotification(
     input: EnqueueNotificationInput,

@@ -274,3 +274,16 @@ export interface StoredResponse {
   status: number;
   body: unknown;
 }
+
+export interface JournalEntryInput {
+  /** Idempotency key, e.g. `<partnerId>#<n>`. */
+  key: string;
+  on: IsoDate;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface JournalEntry extends JournalEntryInput {
+  seq: number;
+  partnerId: string;
+}
