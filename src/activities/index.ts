@@ -1,0 +1,320 @@
+/**
+ * Lifecycle activities: the workflows' only way to read evidence and write the system of record. Every write is
+ * idempotent (keyed by partner + membership year, case key, journal key…), so a retry never double-invoices,
+ * double-notifies or double-audits. Business refusals are non-retryable ApplicationFailures of named types.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { log } from '@temporalio/activity';
+import { currentEdition } from '../domain/catalog';
+import { parseEvidence } from '../domain/evidence';
+import { evaluateScorecard } from '../domain/scorecard';
+import { feeAmounts } from '../domain/membership';
+import type { Tier } from '../domain/tier-ladder';
+import { NotFoundError, StoreConflictError, type Store } from '../store';
+
+export enum ActivityErrorType {
+  PartnerNotFound = 'PartnerNotFound',
+  InvalidEvidence = 'InvalidEvidence',
+  NoFeeAccount = 'NoFeeAccount',
+  UnknownCountry = 'UnknownCountry',
+  InvoiceNotOpen = 'InvoiceNotOpen',
+  Conflict = 'Conflict',
+}
+
+export interface ActivityDependencies {
+  store: Store;
+  /** Promotional credit codes (R-PAID); random by default, injectable for tests. */
+  promoCode?: () => string;
+}
+
+export interface PartnerEvaluation {
+  highestTierMet: Tier;
+  premierMet: boolean;
+  tierMet: Partial<Record<Tier, boolean>>;
+  /** Gap sentences of the target tier (or of the next tier up when none is given). */
+  gaps: string[];
+  editionId: string;
+  evidenceVersion: number | null;
+}
+
+export interface JournalEntryInput {
+  key: string;
+  on: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+function nonRetryable(type: ActivityErrorType, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** Maps the store's business errors to non-retryable failures; anything else stays retryable. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof NotFoundError) throw nonRetryable(ActivityErrorType.PartnerNotFound, err.message);
+    if (err instanceof StoreConflictError) throw nonRetryable(ActivityErrorType.Conflict, err.message);
+    throw err;
+  }
+}
+
+export function createActivities(deps: ActivityDependencies) {
+  const { store } = deps;
+  const promoCode = deps.promoCode ?? (() => `APN-${randomBytes(6).toString('hex').toUpperCase()}`);
+
+  async function requirePartner(partnerId: string) {
+    const partner = await store.getPartner(partnerId);
+    if (!partner) throw nonRetryable(ActivityErrorType.PartnerNotFound, `partner '${partnerId}' is not registered`);
+    return partner;
+  }
+
+  return {
+    /** Evaluates the partner's stored evidence as of a date (R-CAT rules); an empty document when none is stored. */
+    async evaluatePartner(input: { partnerId: string; asOf: string; targetTier?: Tier }): Promise<PartnerEvaluation> {
+      const partner = await requirePartner(input.partnerId);
+      const record = await store.getEvidence(input.partnerId);
+      const raw = record?.document ?? { track: partner.track };
+      const parsed = parseEvidence(raw);
+      if (!parsed.ok) {
+        throw nonRetryable(
+          ActivityErrorType.InvalidEvidence,
+          `stored evidence v${record?.version ?? 0} of '${input.partnerId}' is invalid: ${parsed.issues
+            .map((i) => `${i.path}: ${i.message}`)
+            .join('; ')}`,
+        );
+      }
+      const scorecard = evaluateScorecard(parsed.value, input.asOf);
+      const tierMet: Partial<Record<Tier, boolean>> = {};
+      for (const [tier, result] of Object.entries(scorecard.tiers)) {
+        if (result) tierMet[tier as Tier] = result.met;
+      }
+      const target = input.targetTier ?? scorecard.highestTierMet;
+      const targetResult = scorecard.tiers[target as keyof typeof scorecard.tiers];
+      const gaps =
+        targetResult?.requirements
+          .filter((r) => r.kind === 'evidence' && r.met === false && r.gap)
+          .map((r) => `${r.id}: ${r.gap}`) ?? [];
+      return {
+        highestTierMet: scorecard.highestTierMet,
+        premierMet: tierMet.premier === true,
+        tierMet,
+        gaps,
+        editionId: scorecard.editionId,
+        evidenceVersion: record?.version ?? null,
+      };
+    },
+
+    /**
+     * Issues the membership year's fee invoice (R-FEE) once: to the payer of the fee account (its AWS Organization's
+     * management account, reseller organizations included), with VAT/GST on top outside the US. Then tries Advance
+     * Pay (R-ADVANCE-PAY): applied only when the balance covers the whole invoice.
+     */
+    async issueFeeInvoice(input: { partnerId: string; membershipYear: string; reason: 'renewal' | 'upgrade'; on: string }) {
+      const partner = await requirePartner(input.partnerId);
+      if (!partner.feeAccountId) {
+        throw nonRetryable(ActivityErrorType.NoFeeAccount, `partner '${partner.id}' has no fee account ID to bill`);
+      }
+      let amounts;
+      try {
+        amounts = feeAmounts(partner.country, currentEdition.lifecycle);
+      } catch (err) {
+        throw nonRetryable(ActivityErrorType.UnknownCountry, (err as Error).message);
+      }
+      const payerAccountId = await store.resolvePayer(partner.feeAccountId);
+      const { invoice, created } = await guard(() =>
+        store.createInvoice({
+          partnerId: partner.id,
+          membershipYear: Number(input.membershipYear.slice(0, 4)),
+          reason: input.reason,
+          amount: amounts.fee,
+          vatAmount: amounts.tax,
+          payerAccountId,
+          issuedOn: input.on,
+          dueOn: input.on,
+        }),
+      );
+      let paidViaAdvancePay = invoice.status === 'paid' && invoice.paidVia === 'advance-pay';
+      if (invoice.status === 'open') {
+        const applied = await store.applyAdvancePay(payerAccountId, invoice.id, amounts.total, input.on);
+        paidViaAdvancePay = applied.applied;
+        if (!applied.applied && applied.reason === 'insufficient-balance') {
+          await store.enqueueNotification({
+            key: `${invoice.id}#advance-pay-insufficient`,
+            partnerId: partner.id,
+            kind: 'advance-pay-insufficient',
+            recipient: `payer:${payerAccountId}`,
+            on: input.on,
+            payload: { invoiceId: invoice.id, total: amounts.total, balance: applied.balance },
+          });
+        }
+      }
+      if (created) log.info('fee invoiced', { partnerId: partner.id, invoiceId: invoice.id, payerAccountId });
+      return {
+        invoiceId: invoice.id,
+        fee: amounts.fee,
+        tax: amounts.tax,
+        total: amounts.total,
+        payerAccountId,
+        paidViaAdvancePay,
+      };
+    },
+
+    /** Checks a payment against the open invoice (R-PAID). */
+    async recordPayment(input: { invoiceId: string; amount: number; paidOn: string }): Promise<void> {
+      const invoice = await store.getInvoice(input.invoiceId);
+      if (!invoice || invoice.status === 'voided') {
+        throw nonRetryable(ActivityErrorType.InvoiceNotOpen, `invoice '${input.invoiceId}' is not open`);
+      }
+    },
+
+    async markInvoicePaid(input: { invoiceId: string; paidOn: string; via: 'payment' | 'advance-pay' }): Promise<void> {
+      await guard(() => store.markInvoicePaid(input.invoiceId, { on: input.paidOn, via: input.via }));
+    },
+
+    async voidOpenInvoices(input: { partnerId: string; on: string }): Promise<{ voided: number }> {
+      const voided = await store.voidOpenInvoices(input.partnerId, input.on);
+      return { voided: voided.length };
+    },
+
+    /** Changes the tier with its audit record (R-CASE: from, to, when, why, by whom), once per key. */
+    async recordTierChange(input: {
+      key: string;
+      partnerId: string;
+      from: Tier;
+      to: Tier;
+      on: string;
+      reason: string;
+      by: string;
+      caseId?: string;
+    }): Promise<void> {
+      await guard(() =>
+        store.updatePartnerTier(input.partnerId, {
+          key: input.key,
+          to: input.to,
+          on: input.on,
+          reason: input.reason,
+          by: input.by,
+          caseId: input.caseId ?? null,
+        }),
+      );
+    },
+
+    async openCase(input: {
+      key: string;
+      partnerId: string;
+      kind: 'downgrade' | 'cancellation';
+      reason: 'fee-unpaid' | 'non-compliant' | 'cancellation-requested';
+      openedOn: string;
+      fromTier: Tier;
+      targetTier: Tier;
+    }): Promise<{ caseId: string }> {
+      const { case: opened } = await guard(() =>
+        store.openCase({
+          key: input.key,
+          partnerId: input.partnerId,
+          kind: input.kind,
+          reason: input.reason,
+          openedOn: input.openedOn,
+          targetTier: input.targetTier,
+        }),
+      );
+      return { caseId: opened.id };
+    },
+
+    async closeCase(input: { caseId: string; outcome: string; closedOn: string }): Promise<void> {
+      await guard(() => store.closeCase(input.caseId, { on: input.closedOn, outcome: input.outcome }));
+    },
+
+    /** Queues a notification in the outbox, once per key. */
+    async notify(input: {
+      key: string;
+      partnerId: string;
+      kind: string;
+      recipient: string;
+      on: string;
+      payload: Record<string, unknown>;
+    }): Promise<void> {
+      await store.enqueueNotification(input);
+    },
+
+    /** R-PAID: the Alliance Lead gets a promotional credit code with redemption instructions, once per year paid. */
+    async sendPromoCreditCode(input: { key: string; partnerId: string; membershipYear: string; on: string }) {
+      const partner = await requirePartner(input.partnerId);
+      const { created } = await store.enqueueNotification({
+        key: input.key,
+        partnerId: input.partnerId,
+        kind: 'promo-credit-code',
+        recipient: `alliance-lead:${partner.allianceLeadId}`,
+        on: input.on,
+        payload: {
+          code: promoCode(),
+          membershipYear: input.membershipYear,
+          instructions: 'Redeem at https://aws.amazon.com/awscredits/ with the AWS account that will use the credits.',
+        },
+      });
+      return { sent: created };
+    },
+
+    async syncPartnerStatus(input: {
+      partnerId: string;
+      tier: Tier;
+      atRisk: boolean;
+      lifecycleStage: string;
+      nextEbrWindow: string | null;
+      nextRenewalReview: string;
+    }): Promise<void> {
+      await guard(() =>
+        store.updatePartnerStatus(input.partnerId, {
+          atRisk: input.atRisk,
+          lifecycleStage: input.lifecycleStage,
+          nextEbrWindow: input.nextEbrWindow,
+        }),
+      );
+    },
+
+    /** Creates the application record on submission (idempotent on its workflow id) and updates it afterwards. */
+    async recordApplication(input: {
+      id: string;
+      partnerId: string;
+      number: number;
+      targetTier: Tier;
+      feeAccountId: string;
+      submittedOn: string;
+      submittedBy: string;
+      status: 'in-progress' | 'approved' | 'rejected';
+      decidedOn?: string;
+      gaps?: string[];
+      ebrWindow?: string;
+    }): Promise<{ applicationId: string }> {
+      const { application } = await guard(() =>
+        store.createApplication({
+          key: input.id,
+          partnerId: input.partnerId,
+          targetTier: input.targetTier,
+          feeAccountId: input.feeAccountId,
+          submittedOn: input.submittedOn,
+          submittedBy: input.submittedBy,
+        }),
+      );
+      await store.updatePartnerStatus(input.partnerId, { feeAccountId: input.feeAccountId });
+      await guard(() =>
+        store.updateApplication(application.id, {
+          status: input.status,
+          ...(input.decidedOn ? { decidedOn: input.decidedOn } : {}),
+          ...(input.gaps ? { gaps: input.gaps } : {}),
+          ...(input.ebrWindow ? { ebrWindow: input.ebrWindow } : {}),
+        }),
+      );
+      return { applicationId: application.id };
+    },
+
+    /** Appends timeline entries (once per key): the story `apn simulate` prints and the API shows. */
+    async appendJournal(input: { partnerId: string; entries: JournalEntryInput[] }): Promise<void> {
+      await store.appendJournal(input.partnerId, input.entries);
+    },
+  };
+}
+
+export type LifecycleActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,145 @@
+/**
+ * Composable start-up pieces shared by `npm start` (everything), the worker process and the API process: each
+ * piece registers how to stop itself on a stack, and `runUntilSignal` tears the stack down on SIGINT/SIGTERM.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import pino, { type Logger } from 'pino';
+import { createActivities } from '../activities';
+import { createApp } from '../api/app';
+import type { Config } from '../config';
+import { startDevServer } from '../dev/processes';
+import { resolveTemporalCli } from '../dev/tools';
+import { createStore, type Store } from '../store';
+import { createWorker } from '../worker';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/search-attributes';
+import { connectNativeWithRetry, connectWithRetry, createClient, ensureSearchAttributes } from './temporal';
+
+export class Runtime {
+  readonly log: Logger;
+  private readonly stack: { name: string; stop: () => Promise<void> }[] = [];
+  private stopping = false;
+
+  constructor(readonly config: Config) {
+    this.log = pino({ level: config.LOG_LEVEL, base: { service: 'apn-engine' } });
+  }
+
+  onStop(name: string, stop: () => Promise<void>): void {
+    this.stack.push({ name, stop });
+  }
+
+  async stop(reason: string, code = 0): Promise<never> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.log.info({ reason }, 'shutting down');
+      for (const item of this.stack.reverse()) {
+        try {
+          await item.stop();
+          this.log.info(`${item.name} stopped`);
+        } catch (err) {
+          this.log.error({ err }, `${item.name} did not stop cleanly`);
+        }
+      }
+    }
+    process.exit(code);
+  }
+
+  /** Stops everything on SIGINT/SIGTERM, and on a start-up failure of `body`. */
+  async runUntilSignal(body: () => Promise<void>): Promise<void> {
+    process.once('SIGINT', () => void this.stop('SIGINT'));
+    process.once('SIGTERM', () => void this.stop('SIGTERM'));
+    try {
+      await body();
+    } catch (err) {
+      this.log.error({ err }, 'start-up failed');
+      await this.stop('startup-failure', 1);
+    }
+  }
+
+  get dataDir(): string {
+    const dir = resolve(this.config.DATA_DIR);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** TEMPORAL_ADDRESS, or the embedded dev server (SQLite under DATA_DIR, Web UI) started here. */
+  async temporalAddress(): Promise<{ address: string; uiUrl?: string }> {
+    const { config } = this;
+    if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS, uiUrl: config.TEMPORAL_UI_URL };
+    const temporalCli = await resolveTemporalCli((line) => this.log.info(line));
+    const dev = await startDevServer({
+      temporalCli,
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFile: resolve(this.dataDir, 'temporal.sqlite'),
+      namespace: config.TEMPORAL_NAMESPACE,
+      searchAttributes: SEARCH_ATTRIBUTE_CLI_TYPES,
+      logFile: resolve(this.dataDir, 'temporal-dev-server.log'),
+    });
+    this.onStop('Temporal dev server', () => dev.stop());
+    return {
+      address: `127.0.0.1:${config.TEMPORAL_PORT}`,
+      uiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
+    };
+  }
+
+  /** A client on the namespace, with the project's search attributes registered. */
+  async temporalClient(address: string): Promise<Client> {
+    const connection = await connectWithRetry(address);
+    this.onStop('Temporal client', () => connection.close());
+    const added = await ensureSearchAttributes(connection, this.config.TEMPORAL_NAMESPACE);
+    if (added.length > 0) this.log.info({ added }, 'registered search attributes');
+    return createClient(connection, this.config.TEMPORAL_NAMESPACE);
+  }
+
+  async store(): Promise<Store> {
+    const { config } = this;
+    const store = await createStore(
+      config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: resolve(this.dataDir, 'pglite') },
+    );
+    this.onStop('store', () => store.close());
+    return store;
+  }
+
+  /** Starts the worker; resolves once it runs, with `done` settling when the worker stops. */
+  async worker(address: string, store: Store): Promise<{ done: Promise<void> }> {
+    const connection = await connectNativeWithRetry(address);
+    this.onStop('worker connection', () => connection.close());
+    const worker = await createWorker({
+      connection,
+      namespace: this.config.TEMPORAL_NAMESPACE,
+      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+      activities: createActivities({ store }),
+    });
+    const running = worker.run();
+    this.onStop('worker', async () => {
+      worker.shutdown();
+      await running;
+    });
+    return { done: running };
+  }
+
+  async api(client: Client, store: Store): Promise<string> {
+    const { config } = this;
+    const app = createApp({
+      readiness: {
+        temporal: async () => {
+          await client.workflowService.getSystemInfo({});
+          return true;
+        },
+        store: async () => {
+          await store.ping();
+          return true;
+        },
+      },
+    });
+    const server: Server = await new Promise((ready, fail) => {
+      const s = app.listen(config.PORT, config.HOST, () => ready(s));
+      s.once('error', fail);
+    });
+    this.onStop('HTTP API', () => new Promise<void>((done) => server.close(() => done())));
+    return `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Signal, query and update definitions of the lifecycle workflows. The API, CLI and tests import these objects;
+ * nobody spells a handler name as a string.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ApplicationDecision,
+  ApplicationStatus,
+  ApplyCommand,
+  AssessmentCommand,
+  CancellationCommand,
+  EbrOutcomeCommand,
+  ExtensionCommand,
+  PartnerStatus,
+  PaymentCommand,
+  ReinstateCommand,
+} from './types';
+
+/** Partner workflow: current lifecycle state. */
+export const partnerStatusQuery = defineQuery<PartnerStatus>('partnerStatus');
+
+/** Partner workflow: the evidence document changed (the store holds it; this wakes the workflow to re-check). */
+export const evidenceChangedSignal = defineSignal<[{ version: number; on?: string }]>('evidenceChanged');
+
+/** Partner workflow: submit an upgrade application (R-UPGRADE); answers with the application's number and id. */
+export const applyForUpgradeUpdate = defineUpdate<{ number: number; workflowId: string }, [ApplyCommand]>(
+  'applyForUpgrade',
+);
+
+/** Partner workflow: record a fee payment for the open invoice (R-PAID). */
+export const recordPaymentUpdate = defineUpdate<{ invoiceId: string; paidOn: string }, [PaymentCommand]>(
+  'recordPayment',
+);
+
+/** Partner workflow: a Partner Manager grants the one extension of the fee deadline (R-GRACE). */
+export const grantExtensionUpdate = defineUpdate<{ deadline: string }, [ExtensionCommand]>('grantExtension');
+
+/** Partner workflow: the Alliance Lead asks to leave the program's tiers (R-CANCEL). */
+export const requestCancellationUpdate = defineUpdate<{ caseId: string }, [CancellationCommand]>(
+  'requestCancellation',
+);
+
+/** Partner workflow: a Partner Manager reinstates a tier lost at renewal, within the case window (R-RENEWAL). */
+export const reinstateTierUpdate = defineUpdate<{ tier: string }, [ReinstateCommand]>('reinstateTier');
+
+/** Partner workflow (from its child): an application reached its decision. */
+export const applicationDecidedSignal = defineSignal<[ApplicationDecision]>('applicationDecided');
+
+/** Application workflow: its progress. */
+export const applicationStatusQuery = defineQuery<ApplicationStatus>('applicationStatus');
+
+/** Application workflow: the Partner Manager's readiness pre-assessment (R-PREMIER step 2). */
+export const recordReadinessUpdate = defineUpdate<ApplicationStatus, [AssessmentCommand]>('recordReadiness');
+
+/** Application workflow: the Partner Manager records the EBR outcome (R-PREMIER step 3). */
+export const recordEbrOutcomeUpdate = defineUpdate<ApplicationStatus, [EbrOutcomeCommand]>('recordEbrOutcome');

@@ -1,0 +1,3 @@
+/** Every workflow the worker registers. */
+export { partnerLifecycle } from './partner-lifecycle';
+export { upgradeApplication } from './upgrade-application';

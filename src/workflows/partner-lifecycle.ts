@@ -1,0 +1,714 @@
+/**
+ * PartnerLifecycle — one per partner (`partner/<id>`), living for years: monthly scorecard checks, the annual
+ * renewal review and fee (R-RENEWAL, R-FEE), the 90-day grace (R-GRACE, R-PAID), downgrade and cancellation cases
+ * (R-CASE, R-CANCEL), and upgrade applications run as child workflows (R-UPGRADE, R-PREMIER).
+ *
+ * Commands arrive as Updates whose validators refuse what the state forbids; accepted commands are queued and
+ * applied by the main loop one at a time, so every state change happens in one place, in order.
+ */
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { currentEdition } from '../domain/catalog';
+import { addDays, addMonths, addMonthsToMonth, daysBetween, firstDayOf, monthOf } from '../domain/dates';
+import { feeDeadline, membershipYearOf, nextRenewalOnOrAfter, renewalReviewDate } from '../domain/membership';
+import { nextTierUp, tierRank } from '../domain/tier-ladder';
+import { BusinessClock } from './clock';
+import {
+  applicationDecidedSignal,
+  applyForUpgradeUpdate,
+  evidenceChangedSignal,
+  grantExtensionUpdate,
+  partnerStatusQuery,
+  recordPaymentUpdate,
+  reinstateTierUpdate,
+  requestCancellationUpdate,
+} from './definitions';
+import { ApnAtRisk, ApnLifecycleStage, ApnPartnerId, ApnRenewalDate, ApnTier, ApnTrack } from './search-attributes';
+import {
+  LifecycleErrorType,
+  type ApplicationDecision,
+  type ApplyCommand,
+  type CancellationCommand,
+  type CaseReason,
+  type CaseState,
+  type ExtensionCommand,
+  type IsoDate,
+  type LifecycleStage,
+  type LifecycleState,
+  type PartnerLifecycleInput,
+  type PartnerStatus,
+  type PaymentCommand,
+  type ReinstateCommand,
+  type Tier,
+} from './types';
+import { upgradeApplication } from './upgrade-application';
+
+const lifecycle = currentEdition.lifecycle;
+/** Monthly summaries kept in state: enough for sustained attainment and a readable recent history. */
+const MONTHLY_KEPT = 24;
+
+const activities = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2 },
+});
+
+type CommandBody =
+  | { kind: 'apply'; cmd: ApplyCommand }
+  | { kind: 'payment'; cmd: PaymentCommand }
+  | { kind: 'extension'; cmd: ExtensionCommand }
+  | { kind: 'cancel'; cmd: CancellationCommand }
+  | { kind: 'reinstate'; cmd: ReinstateCommand }
+  | { kind: 'decided'; decision: ApplicationDecision }
+  | { kind: 'evidence' };
+type Command = CommandBody & { id: number };
+
+function refuse(type: LifecycleErrorType, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+function initialState(input: PartnerLifecycleInput, registeredOn: IsoDate): LifecycleState {
+  return {
+    registeredOn,
+    partner: input.partner,
+    tier: input.partner.tier,
+    cancelled: false,
+    atRisk: false,
+    paidMembershipYears: [],
+    cases: [],
+    applicationCount: 0,
+    monthly: [],
+    journalSeq: 0,
+    caseSeq: 0,
+    runsSoFar: 0,
+  };
+}
+
+/** One partner's whole membership, for years. */
+export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<void> {
+  const clock = new BusinessClock(input.clock);
+  const startedOn = clock.today();
+  const state: LifecycleState = input.state ?? initialState(input, startedOn);
+  const partnerId = state.partner.id;
+  const queue: Command[] = [];
+  const results = new Map<number, { ok: true; value: unknown } | { ok: false; error: unknown }>();
+  let commandSeq = 0;
+  let waitingFor = 'starting';
+
+  // ---- journal: the partner's timeline, written by an idempotent activity (key = partner + sequence) ----
+  const pending: { key: string; on: IsoDate; type: string; data: Record<string, unknown> }[] = [];
+  function record(on: IsoDate, type: string, data: Record<string, unknown> = {}): void {
+    state.journalSeq += 1;
+    pending.push({ key: `${partnerId}#${state.journalSeq}`, on, type, data });
+  }
+  async function flushJournal(): Promise<void> {
+    if (pending.length === 0) return;
+    const entries = pending.splice(0, pending.length);
+    await activities.appendJournal({ partnerId, entries });
+  }
+
+  // ---- derived views ----
+  function openCases(): CaseState[] {
+    return state.cases;
+  }
+  function stage(): LifecycleStage {
+    if (state.cancelled) return 'cancelled';
+    if (state.application?.ebrWindow) return 'awaiting-ebr';
+    if (state.application) return 'applying';
+    if (state.cases.length > 0) return 'downgrade-case-open';
+    if (state.invoice) return 'fee-grace';
+    return 'active';
+  }
+  function nextRenewal(from: IsoDate): IsoDate {
+    return nextRenewalOnOrAfter(state.partner.renewalDate, from);
+  }
+  function nextRenewalToHandle(): IsoDate {
+    return nextRenewal(state.lastRenewalInvoice ? addDays(state.lastRenewalInvoice, 1) : state.registeredOn);
+  }
+  /** The next renewal to review; at registration, also one whose review was moved past the registration date. */
+  function nextReviewRenewal(): IsoDate {
+    if (state.lastRenewalReview) return nextRenewal(addDays(state.lastRenewalReview, 1));
+    const candidate = nextRenewal(state.registeredOn);
+    const previous = addMonths(candidate, -12);
+    const movedPastRegistration =
+      previous < state.registeredOn && renewalReviewDate(previous, lifecycle) >= state.registeredOn;
+    return movedPastRegistration ? previous : candidate;
+  }
+  function nextMonthlyCheck(): IsoDate {
+    if (state.lastMonthlyCheck) return firstDayOf(addMonthsToMonth(monthOf(state.lastMonthlyCheck), 1));
+    const from = state.registeredOn;
+    return from.endsWith('-01') ? from : firstDayOf(addMonthsToMonth(monthOf(from), 1));
+  }
+  function status(): PartnerStatus {
+    const today = clock.today();
+    return {
+      partnerId,
+      today,
+      tier: state.tier,
+      track: state.partner.track,
+      stage: stage(),
+      cancelled: state.cancelled,
+      atRisk: state.atRisk,
+      atRiskReason: state.atRiskReason,
+      nextRenewalReview: renewalReviewDate(nextReviewRenewal(), lifecycle),
+      invoice: state.invoice,
+      openCases: openCases(),
+      application: state.application,
+      monthly: state.monthly,
+      waitingFor,
+    };
+  }
+
+  // ---- Web UI visibility ----
+  let lastPublished = '';
+  async function publish(): Promise<void> {
+    const today = clock.today();
+    const renewalReview = renewalReviewDate(nextReviewRenewal(), lifecycle);
+    const snapshot = JSON.stringify([state.tier, state.atRisk, stage(), renewalReview, state.application?.ebrWindow]);
+    setCurrentDetails(details(today));
+    if (snapshot === lastPublished) return;
+    lastPublished = snapshot;
+    // Upserts are history events: only when something a search would see has changed.
+    upsertSearchAttributes([
+      { key: ApnPartnerId, value: partnerId },
+      { key: ApnTrack, value: state.partner.track },
+      { key: ApnTier, value: state.tier },
+      { key: ApnLifecycleStage, value: stage() },
+      { key: ApnAtRisk, value: state.atRisk },
+      { key: ApnRenewalDate, value: new Date(`${renewalReview}T00:00:00Z`) },
+    ]);
+    await activities.syncPartnerStatus({
+      partnerId,
+      tier: state.tier,
+      atRisk: state.atRisk,
+      lifecycleStage: stage(),
+      nextEbrWindow: state.application?.ebrWindow ?? null,
+      nextRenewalReview: renewalReview,
+    });
+  }
+
+  function details(today: IsoDate): string {
+    return [
+        `**${state.partner.name}** (${state.partner.track}) — tier **${state.tier}** as of ${today}`,
+        `Stage: ${stage()}${state.atRisk ? ` — AT RISK: ${state.atRiskReason ?? ''}` : ''}`,
+        `Waiting for: ${waitingFor}`,
+        state.invoice
+          ? `Open invoice ${state.invoice.id}: $${state.invoice.total} due by ${state.invoice.deadline}`
+          : 'No open invoice',
+        state.application
+          ? `Application #${state.application.number} → ${state.application.targetTier} (${state.application.workflowId})`
+          : 'No application in progress',
+    ].join('\n');
+  }
+
+  // ---- state changes ----
+  async function changeTier(on: IsoDate, to: Tier, reason: string, by: string, caseId?: string): Promise<void> {
+    const from = state.tier;
+    if (from === to) return;
+    state.tier = to;
+    await activities.recordTierChange({
+      key: `${partnerId}#tier#${state.journalSeq + 1}`,
+      partnerId,
+      from,
+      to,
+      on,
+      reason,
+      by,
+      caseId,
+    });
+    record(on, 'tier-changed', { from, to, reason, by, ...(caseId ? { caseId } : {}) });
+  }
+
+  async function openCase(on: IsoDate, reason: CaseReason, targetTier: Tier, extra: Partial<CaseState> = {}) {
+    state.caseSeq += 1;
+    const key = `${partnerId}#case#${state.caseSeq}`;
+    const { caseId } = await activities.openCase({
+      key,
+      partnerId,
+      kind: reason === 'cancellation-requested' ? 'cancellation' : 'downgrade',
+      reason,
+      openedOn: on,
+      fromTier: state.tier,
+      targetTier,
+    });
+    const opened: CaseState = { id: caseId, reason, openedOn: on, fromTier: state.tier, targetTier, ...extra };
+    state.cases.push(opened);
+    record(on, 'case-opened', { caseId, reason, fromTier: opened.fromTier, targetTier });
+    return opened;
+  }
+
+  async function closeCase(c: CaseState, on: IsoDate, outcome: string): Promise<void> {
+    await activities.closeCase({ caseId: c.id, outcome, closedOn: on });
+    state.cases = state.cases.filter((x) => x.id !== c.id);
+    record(on, 'case-closed', { caseId: c.id, reason: c.reason, outcome });
+  }
+
+  function setAtRisk(on: IsoDate, atRisk: boolean, reason?: string): void {
+    if (atRisk && !state.atRisk) record(on, 'at-risk', { reason });
+    if (!atRisk && state.atRisk) record(on, 'at-risk-cleared', {});
+    state.atRisk = atRisk;
+    state.atRiskReason = atRisk ? reason : undefined;
+  }
+
+  async function invoiceFee(on: IsoDate, membershipYear: IsoDate, reason: 'renewal' | 'upgrade'): Promise<void> {
+    if (state.paidMembershipYears.includes(membershipYear)) return;
+    if (state.invoice?.membershipYear === membershipYear) return;
+    const issued = await activities.issueFeeInvoice({ partnerId, membershipYear, reason, on });
+    state.invoice = {
+      id: issued.invoiceId,
+      membershipYear,
+      issuedOn: on,
+      total: issued.total,
+      payerAccountId: issued.payerAccountId,
+      deadline: feeDeadline(on, lifecycle),
+      remindersSent: [],
+      extended: false,
+    };
+    record(on, 'fee-invoiced', {
+      invoiceId: issued.invoiceId,
+      amount: issued.fee,
+      tax: issued.tax,
+      total: issued.total,
+      payerAccountId: issued.payerAccountId,
+      membershipYear,
+      reason,
+    });
+    if (issued.paidViaAdvancePay) await settleInvoice(on, 'advance-pay');
+  }
+
+  async function settleInvoice(on: IsoDate, via: 'payment' | 'advance-pay'): Promise<void> {
+    const invoice = state.invoice;
+    if (!invoice) return;
+    await activities.markInvoicePaid({ invoiceId: invoice.id, paidOn: on, via });
+    state.paidMembershipYears = [...state.paidMembershipYears, invoice.membershipYear].slice(-5);
+    state.invoice = undefined;
+    record(on, 'fee-paid', { invoiceId: invoice.id, total: invoice.total, via });
+    // R-PAID: the promotional credit code goes to the Alliance Lead once per paid membership year.
+    await activities.sendPromoCreditCode({
+      key: `${partnerId}#promo#${invoice.membershipYear}`,
+      partnerId,
+      membershipYear: invoice.membershipYear,
+      on,
+    });
+    record(on, 'promo-credit-sent', { membershipYear: invoice.membershipYear });
+    if (state.atRiskReason === 'fee-unpaid') setAtRisk(on, false);
+  }
+
+  // ---- scheduled work ----
+  async function monthlyCheck(on: IsoDate): Promise<void> {
+    const result = await activities.evaluatePartner({ partnerId, asOf: on });
+    state.lastMonthlyCheck = on;
+    state.monthly = [
+      ...state.monthly,
+      { on, highestTierMet: result.highestTierMet, premierMet: result.premierMet },
+    ].slice(-MONTHLY_KEPT);
+    record(on, 'monthly-check', { highestTierMet: result.highestTierMet, premierMet: result.premierMet });
+  }
+
+  async function renewalReview(renewalOn: IsoDate): Promise<void> {
+    const on = renewalReviewDate(renewalOn, lifecycle);
+    state.lastRenewalReview = renewalOn;
+    if (state.cancelled || state.tier === 'registered') return;
+    const result = await activities.evaluatePartner({ partnerId, asOf: on, targetTier: state.tier });
+    const compliant = result.tierMet[state.tier] === true;
+    record(on, 'compliance-review', {
+      tier: state.tier,
+      compliant,
+      renewalDate: renewalOn,
+      highestTierMet: result.highestTierMet,
+      ...(compliant ? {} : { gaps: result.gaps }),
+    });
+    if (compliant) return;
+    const target = result.highestTierMet;
+    const c = await openCase(on, 'non-compliant', target, {
+      reviewDate: on,
+      reinstatableUntil: addDays(on, lifecycle.renewal.reinstatementWindowDays),
+    });
+    await changeTier(on, target, 'non-compliant', 'renewal-review', c.id);
+    await activities.notify({
+      key: `${c.id}#opened`,
+      partnerId,
+      kind: 'downgrade-case-opened',
+      recipient: 'alliance-lead',
+      on,
+      payload: { caseId: c.id, from: c.fromTier, to: target, gaps: result.gaps },
+    });
+  }
+
+  async function renewalFee(renewalOn: IsoDate): Promise<void> {
+    state.lastRenewalInvoice = renewalOn;
+    if (state.cancelled || tierRank(state.tier) < tierRank(lifecycle.programFee.fromTier)) return;
+    await invoiceFee(renewalOn, renewalOn, 'renewal');
+  }
+
+  async function graceStep(on: IsoDate): Promise<void> {
+    const invoice = state.invoice;
+    if (!invoice) return;
+    for (const day of lifecycle.programFee.reminderDays) {
+      const due = addDays(invoice.issuedOn, day);
+      if (due <= on && due < invoice.deadline && !invoice.remindersSent.includes(day)) {
+        invoice.remindersSent.push(day);
+        await activities.notify({
+          key: `${invoice.id}#reminder#${day}`,
+          partnerId,
+          kind: 'fee-reminder',
+          recipient: 'alliance-lead',
+          on: due,
+          payload: { invoiceId: invoice.id, day, deadline: invoice.deadline, total: invoice.total },
+        });
+        record(due, 'fee-reminder', { invoiceId: invoice.id, day, deadline: invoice.deadline });
+      }
+    }
+    if (invoice.deadline <= on) {
+      // R-GRACE: unpaid at the deadline → at risk, a downgrade case, and the tier drops to registered.
+      const deadline = invoice.deadline;
+      setAtRisk(deadline, true, 'fee-unpaid');
+      const c = await openCase(deadline, 'fee-unpaid', 'registered');
+      await changeTier(deadline, 'registered', 'fee-unpaid', 'fee-grace', c.id);
+      await activities.voidOpenInvoices({ partnerId, on: deadline });
+      record(deadline, 'invoice-voided', { invoiceId: invoice.id });
+      state.invoice = undefined;
+      await activities.notify({
+        key: `${c.id}#opened`,
+        partnerId,
+        kind: 'downgraded-fee-unpaid',
+        recipient: 'alliance-lead',
+        on: deadline,
+        payload: { caseId: c.id, invoiceId: invoice.id },
+      });
+      await closeCase(c, deadline, 'downgraded-to-registered');
+      setAtRisk(deadline, false);
+    }
+  }
+
+  async function expireCases(on: IsoDate): Promise<void> {
+    for (const c of [...state.cases]) {
+      if (c.reinstatableUntil && c.reinstatableUntil <= on) await closeCase(c, c.reinstatableUntil, 'downgraded');
+    }
+  }
+
+  function nextGraceDate(): IsoDate | undefined {
+    const invoice = state.invoice;
+    if (!invoice) return undefined;
+    const reminders = lifecycle.programFee.reminderDays
+      .filter((d) => !invoice.remindersSent.includes(d))
+      .map((d) => addDays(invoice.issuedOn, d))
+      .filter((d) => d < invoice.deadline);
+    return [...reminders, invoice.deadline].sort()[0];
+  }
+
+  function nextDue(): { on: IsoDate; what: string } {
+    const candidates: { on: IsoDate; what: string }[] = [
+      { on: nextMonthlyCheck(), what: 'monthly scorecard check' },
+      { on: nextRenewalToHandle(), what: 'renewal fee' },
+      { on: renewalReviewDate(nextReviewRenewal(), lifecycle), what: 'renewal compliance review' },
+    ];
+    const grace = nextGraceDate();
+    if (grace) candidates.push({ on: grace, what: 'fee grace step' });
+    for (const c of state.cases) if (c.reinstatableUntil) candidates.push({ on: c.reinstatableUntil, what: 'case end' });
+    return candidates.sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0))[0]!;
+  }
+
+  /** Runs every scheduled item whose date has come, oldest first, each as of its own date. */
+  async function runDue(): Promise<void> {
+    const today = clock.today();
+    for (;;) {
+      const monthly = nextMonthlyCheck();
+      const fee = nextRenewalToHandle();
+      const reviewRenewal = nextReviewRenewal();
+      const review = renewalReviewDate(reviewRenewal, lifecycle);
+      const grace = nextGraceDate();
+      const caseEnd = state.cases.map((c) => c.reinstatableUntil).filter((d): d is string => !!d).sort()[0];
+      // Same-day order: monthly check, compliance review, fee, grace, case ends.
+      const steps: [IsoDate | undefined, () => Promise<void>][] = [
+        [monthly, () => monthlyCheck(monthly)],
+        [review, () => renewalReview(reviewRenewal)],
+        [fee, () => renewalFee(fee)],
+        [grace, () => graceStep(grace!)],
+        [caseEnd, () => expireCases(caseEnd!)],
+      ];
+      const due = steps.filter(([d]) => d !== undefined && d <= today).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+      const first = due[0];
+      if (!first) break;
+      await first[1]();
+    }
+    refreshAtRisk(today);
+  }
+
+  /** At risk (search attribute ApnAtRisk): the latest monthly check no longer meets the current tier. */
+  function refreshAtRisk(on: IsoDate): void {
+    if (state.atRiskReason === 'fee-unpaid') return;
+    const latest = state.monthly[state.monthly.length - 1];
+    const below = !!latest && !state.cancelled && tierRank(latest.highestTierMet) < tierRank(state.tier);
+    setAtRisk(on, below, below ? 'scorecard-below-tier' : undefined);
+  }
+
+  // ---- commands ----
+  async function apply(on: IsoDate, cmd: ApplyCommand): Promise<{ number: number; workflowId: string }> {
+    state.applicationCount += 1;
+    const number = state.applicationCount;
+    const workflowId = `${workflowInfo().workflowId}/application/${number}`;
+    state.partner = { ...state.partner, feeAccountId: cmd.feeAccountId };
+    await activities.recordApplication({
+      id: workflowId,
+      partnerId,
+      number,
+      targetTier: cmd.targetTier,
+      feeAccountId: cmd.feeAccountId,
+      submittedOn: on,
+      submittedBy: cmd.by,
+      status: 'in-progress',
+    });
+    await startChild(upgradeApplication, {
+      workflowId,
+      // The application outlives any one run of this workflow (continue-as-new); it reports back by signal.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `${state.partner.name}: application #${number} for ${cmd.targetTier}`,
+      memo: { partnerName: state.partner.name },
+      typedSearchAttributes: [
+        { key: ApnPartnerId, value: partnerId },
+        { key: ApnTrack, value: state.partner.track },
+        { key: ApnTier, value: state.tier },
+        { key: ApnLifecycleStage, value: 'application' },
+      ],
+      args: [
+        {
+          partnerId,
+          parentWorkflowId: workflowInfo().workflowId,
+          number,
+          track: state.partner.track,
+          fromTier: state.tier,
+          targetTier: cmd.targetTier,
+          submittedOn: on,
+          submittedBy: cmd.by,
+          feeAccountId: cmd.feeAccountId,
+          priorMonthly: state.monthly.filter((m) => m.on <= on),
+          clock: { offsetMs: clock.offsetMs },
+        },
+      ],
+    });
+    state.application = { number, workflowId, targetTier: cmd.targetTier, submittedOn: on, status: 'in-progress' };
+    record(on, 'application-submitted', { number, targetTier: cmd.targetTier, by: cmd.by, workflowId });
+    return { number, workflowId };
+  }
+
+  async function decided(on: IsoDate, decision: ApplicationDecision): Promise<void> {
+    if (!state.application || state.application.number !== decision.number) return;
+    state.application = undefined;
+    if (decision.outcome !== 'approved') return;
+    state.cancelled = false;
+    await changeTier(decision.decidedOn, decision.targetTier, 'upgrade-approved', decision.by);
+    // R-FEE: an upgrade to Select or above is invoiced when the current membership year is not paid yet.
+    if (tierRank(decision.targetTier) >= tierRank(lifecycle.programFee.fromTier)) {
+      await invoiceFee(decision.decidedOn, membershipYearOf(state.partner.renewalDate, decision.decidedOn), 'upgrade');
+    }
+    refreshAtRisk(on);
+  }
+
+  async function pay(on: IsoDate, cmd: PaymentCommand): Promise<{ invoiceId: string; paidOn: string }> {
+    const invoice = state.invoice!;
+    await activities.recordPayment({ invoiceId: invoice.id, amount: cmd.amount, paidOn: on });
+    await settleInvoice(on, 'payment');
+    return { invoiceId: invoice.id, paidOn: on };
+  }
+
+  async function extend(on: IsoDate, cmd: ExtensionCommand): Promise<{ deadline: string }> {
+    const invoice = state.invoice!;
+    invoice.extended = true;
+    invoice.deadline = addDays(invoice.deadline, cmd.days);
+    await activities.notify({
+      key: `${invoice.id}#extension`,
+      partnerId,
+      kind: 'fee-extension-granted',
+      recipient: 'alliance-lead',
+      on,
+      payload: { invoiceId: invoice.id, deadline: invoice.deadline, by: cmd.by },
+    });
+    record(on, 'fee-extension', { invoiceId: invoice.id, days: cmd.days, deadline: invoice.deadline, by: cmd.by });
+    return { deadline: invoice.deadline };
+  }
+
+  async function cancel(on: IsoDate, cmd: CancellationCommand): Promise<{ caseId: string }> {
+    const c = await openCase(on, 'cancellation-requested', 'registered');
+    await changeTier(on, 'registered', 'cancellation-requested', cmd.by, c.id);
+    const { voided } = await activities.voidOpenInvoices({ partnerId, on });
+    if (state.invoice) record(on, 'invoice-voided', { invoiceId: state.invoice.id, count: voided });
+    state.invoice = undefined;
+    state.cancelled = true;
+    setAtRisk(on, false);
+    await closeCase(c, on, 'cancelled');
+    return { caseId: c.id };
+  }
+
+  async function reinstate(on: IsoDate, cmd: ReinstateCommand): Promise<{ tier: string }> {
+    const c = state.cases.find((x) => x.reason === 'non-compliant' && x.reinstatableUntil && x.reinstatableUntil > on)!;
+    const result = await activities.evaluatePartner({ partnerId, asOf: c.reviewDate!, targetTier: c.fromTier });
+    if (result.tierMet[c.fromTier] !== true) {
+      throw ApplicationFailure.create({
+        type: LifecycleErrorType.WrongState,
+        nonRetryable: true,
+        message: `evidence still does not show ${c.fromTier} compliance as of ${c.reviewDate}: ${result.gaps.join('; ')}`,
+      });
+    }
+    await changeTier(on, c.fromTier, 'reinstated', cmd.by, c.id);
+    await closeCase(c, on, 'reinstated');
+    return { tier: c.fromTier };
+  }
+
+  async function runCommand(command: Command): Promise<unknown> {
+    const on = clock.today();
+    switch (command.kind) {
+      case 'apply':
+        return await apply(on, command.cmd);
+      case 'payment':
+        return await pay(on, command.cmd);
+      case 'extension':
+        return await extend(on, command.cmd);
+      case 'cancel':
+        return await cancel(on, command.cmd);
+      case 'reinstate':
+        return await reinstate(on, command.cmd);
+      case 'decided':
+        return await decided(on, command.decision);
+      case 'evidence':
+        return undefined;
+    }
+  }
+
+  function enqueue(command: CommandBody): number {
+    commandSeq += 1;
+    queue.push({ ...command, id: commandSeq });
+    return commandSeq;
+  }
+  async function submit<T>(command: CommandBody): Promise<T> {
+    const id = enqueue(command);
+    await condition(() => results.has(id));
+    const result = results.get(id)!;
+    results.delete(id);
+    if (!result.ok) throw result.error;
+    return result.value as T;
+  }
+
+  // ---- handlers (registered before the first await) ----
+  setHandler(partnerStatusQuery, status);
+  setHandler(evidenceChangedSignal, () => {
+    enqueue({ kind: 'evidence' });
+  });
+  setHandler(applicationDecidedSignal, (decision) => {
+    enqueue({ kind: 'decided', decision });
+  });
+  setHandler(applyForUpgradeUpdate, (cmd) => submit({ kind: 'apply', cmd }), {
+    validator: (cmd) => {
+      if (!cmd || typeof cmd !== 'object') refuse(LifecycleErrorType.InvalidCommand, 'an application body is required');
+      if (!/^\d{12}$/.test(cmd.feeAccountId ?? '')) {
+        refuse(LifecycleErrorType.InvalidCommand, 'feeAccountId must be a 12-digit AWS account ID');
+      }
+      if (state.application) {
+        refuse(
+          LifecycleErrorType.WrongState,
+          `application #${state.application.number} (${state.application.targetTier}) is still open`,
+        );
+      }
+      const next = nextTierUp(state.tier, state.partner.track);
+      if (next === null) refuse(LifecycleErrorType.WrongState, `${state.tier} is the top tier of the ${state.partner.track} track`);
+      if (cmd.targetTier !== next) {
+        refuse(
+          LifecycleErrorType.WrongState,
+          `upgrades go one tier up: from ${state.tier} the only target is ${next}, not ${cmd.targetTier}`,
+        );
+      }
+    },
+  });
+  setHandler(recordPaymentUpdate, (cmd) => submit({ kind: 'payment', cmd }), {
+    validator: (cmd) => {
+      const invoice = state.invoice;
+      if (!invoice) refuse(LifecycleErrorType.WrongState, 'there is no open fee invoice to pay');
+      if (typeof cmd?.amount !== 'number' || Math.round(cmd.amount * 100) !== Math.round(invoice.total * 100)) {
+        refuse(
+          LifecycleErrorType.InvalidCommand,
+          `payment must equal the invoice total of $${invoice.total.toFixed(2)} (got ${String(cmd?.amount)})`,
+        );
+      }
+    },
+  });
+  setHandler(grantExtensionUpdate, (cmd) => submit({ kind: 'extension', cmd }), {
+    validator: (cmd) => {
+      const invoice = state.invoice;
+      const max = lifecycle.programFee.maxExtensionDays;
+      if (!invoice) refuse(LifecycleErrorType.WrongState, 'there is no open fee invoice to extend');
+      if (invoice.extended) refuse(LifecycleErrorType.WrongState, `invoice ${invoice.id} was already extended once`);
+      if (!Number.isInteger(cmd?.days) || cmd.days < 1 || cmd.days > max) {
+        refuse(LifecycleErrorType.InvalidCommand, `days must be a whole number from 1 to ${max}`);
+      }
+      if (clock.today() >= invoice.deadline) {
+        refuse(LifecycleErrorType.WrongState, `the deadline ${invoice.deadline} has passed; no extension is possible`);
+      }
+    },
+  });
+  setHandler(requestCancellationUpdate, (cmd) => submit({ kind: 'cancel', cmd }), {
+    validator: (_cmd) => {
+      if (state.cancelled) refuse(LifecycleErrorType.WrongState, 'the membership is already cancelled');
+    },
+  });
+  setHandler(reinstateTierUpdate, (cmd) => submit({ kind: 'reinstate', cmd }), {
+    validator: (_cmd) => {
+      const today = clock.today();
+      const open = state.cases.find((c) => c.reason === 'non-compliant' && c.reinstatableUntil && c.reinstatableUntil > today);
+      if (!open) refuse(LifecycleErrorType.WrongState, 'no non-compliance case is open for reinstatement');
+    },
+  });
+
+  // ---- main loop ----
+  if (!input.state) {
+    record(startedOn, 'partner-registered', { tier: state.tier, track: state.partner.track });
+  }
+  state.runsSoFar += 1;
+  async function drain(): Promise<void> {
+    await runDue();
+    while (queue.length > 0) {
+      const command = queue.shift()!;
+      try {
+        results.set(command.id, { ok: true, value: await runCommand(command) });
+      } catch (error) {
+        if (!(error instanceof ApplicationFailure)) throw error;
+        results.set(command.id, { ok: false, error });
+      }
+      await runDue();
+    }
+    await flushJournal();
+  }
+  for (;;) {
+    await drain();
+    const next = nextDue();
+    waitingFor = `${next.what} on ${next.on}, or a command`;
+    await publish();
+    const threshold = input.continueAsNewAfterEvents;
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || (threshold !== undefined && info.historyLength >= threshold)) break;
+    await clock.waitUntil(next.on, () => queue.length > 0);
+  }
+
+  // Continue as new between commands: update handlers wait on the queue, so keep serving it until all are done.
+  waitingFor = 'continue-as-new';
+  for (;;) {
+    await drain();
+    if (queue.length === 0 && allHandlersFinished()) break;
+    await condition(() => queue.length > 0 || allHandlersFinished());
+  }
+  log.info('continuing as new', { partnerId, historyLength: workflowInfo().historyLength, runs: state.runsSoFar });
+  await continueAsNew<typeof partnerLifecycle>({ ...input, state });
+}

@@ -1,0 +1,211 @@
+/**
+ * Plain data carried by the lifecycle workflows (inputs, state, command results). No zod, no I/O: this file is
+ * bundled into workflow code and imported by the API and CLI for typing.
+ */
+
+export type Tier = 'registered' | 'select' | 'advanced' | 'premier';
+export type Track = 'consulting' | 'technology';
+export type IsoDate = string;
+
+/** The partner profile the lifecycle runs for. */
+export interface PartnerProfile {
+  id: string;
+  name: string;
+  track: Track;
+  tier: Tier;
+  /** Membership renewal month and day, `MM-DD` (R-FEE, R-RENEWAL). */
+  renewalDate: string;
+  /** ISO 3166-1 alpha-2; outside `US` the fee carries VAT/GST (R-FEE). */
+  country: string;
+  feeAccountId?: string;
+}
+
+/** Error types every workflow refusal carries (ApplicationFailure.type). */
+export enum LifecycleErrorType {
+  InvalidCommand = 'InvalidCommand',
+  WrongState = 'WrongState',
+  NotFound = 'NotFound',
+}
+
+export type CaseReason = 'fee-unpaid' | 'non-compliant' | 'cancellation-requested';
+
+export interface CaseState {
+  id: string;
+  reason: CaseReason;
+  openedOn: IsoDate;
+  fromTier: Tier;
+  targetTier: Tier;
+  /** Last day a Partner Manager may reinstate the tier (non-compliant cases, R-RENEWAL). */
+  reinstatableUntil?: IsoDate;
+  reviewDate?: IsoDate;
+}
+
+export interface InvoiceState {
+  id: string;
+  membershipYear: string;
+  issuedOn: IsoDate;
+  total: number;
+  payerAccountId: string;
+  /** Day 90 from issue, moved by at most one extension (R-GRACE). */
+  deadline: IsoDate;
+  remindersSent: number[];
+  extended: boolean;
+}
+
+/** What the monthly scorecard check saw (R-PREMIER basis). */
+export interface MonthlySummary {
+  on: IsoDate;
+  highestTierMet: Tier;
+  premierMet: boolean;
+}
+
+export interface ApplicationRef {
+  number: number;
+  workflowId: string;
+  targetTier: Tier;
+  submittedOn: IsoDate;
+  status: 'in-progress' | 'approved' | 'rejected';
+  ebrWindow?: string;
+}
+
+export type LifecycleStage =
+  | 'active'
+  | 'applying'
+  | 'awaiting-ebr'
+  | 'fee-grace'
+  | 'downgrade-case-open'
+  | 'cancelled';
+
+/** Everything the partner workflow carries from run to run (continue-as-new). */
+export interface LifecycleState {
+  /** First business day of the first run: anchors the first renewal and monthly check. */
+  registeredOn: IsoDate;
+  partner: PartnerProfile;
+  tier: Tier;
+  cancelled: boolean;
+  atRisk: boolean;
+  atRiskReason?: string;
+  /** Membership years (keyed by their start date) whose fee is paid. */
+  paidMembershipYears: string[];
+  invoice?: InvoiceState;
+  cases: CaseState[];
+  application?: ApplicationRef;
+  applicationCount: number;
+  monthly: MonthlySummary[];
+  lastMonthlyCheck?: IsoDate;
+  /** Renewal reviews already run, by review date. */
+  lastRenewalReview?: IsoDate;
+  lastRenewalInvoice?: IsoDate;
+  journalSeq: number;
+  caseSeq: number;
+  runsSoFar: number;
+}
+
+export interface ClockOptions {
+  /** Business time = workflow time + offset. 0 in production; simulations replay past dates on a present-day server. */
+  offsetMs: number;
+}
+
+export interface PartnerLifecycleInput {
+  partner: PartnerProfile;
+  clock?: ClockOptions;
+  /** Set when continuing as new. */
+  state?: LifecycleState;
+  /** Test hook: continue as new once history passes this many events (Temporal's own suggestion otherwise). */
+  continueAsNewAfterEvents?: number;
+}
+
+export interface UpgradeApplicationInput {
+  partnerId: string;
+  parentWorkflowId: string;
+  number: number;
+  track: Track;
+  fromTier: Tier;
+  targetTier: Tier;
+  submittedOn: IsoDate;
+  submittedBy: string;
+  feeAccountId: string;
+  /** The parent's recent monthly checks: months before the application count toward sustained attainment. */
+  priorMonthly: MonthlySummary[];
+  clock?: ClockOptions;
+}
+
+export interface ApplicationDecision {
+  number: number;
+  targetTier: Tier;
+  outcome: 'approved' | 'rejected';
+  decidedOn: IsoDate;
+  reasons: string[];
+  by: string;
+}
+
+export type EbrOutcome = 'approved' | 'rejected' | 'deferred';
+export type ReadinessOutcome = 'passed' | 'failed';
+
+export interface ApplicationStatus {
+  number: number;
+  workflowId: string;
+  targetTier: Tier;
+  submittedOn: IsoDate;
+  stage:
+    | 'evaluating'
+    | 'sustaining'
+    | 'awaiting-readiness'
+    | 'scheduled-for-ebr'
+    | 'approved'
+    | 'rejected';
+  sustainedSince?: IsoDate;
+  sustainedMonths: number;
+  readiness?: { outcome: ReadinessOutcome; on: IsoDate; by: string; notes?: string };
+  ebrWindow?: { id: string; opensOn: IsoDate; closesOn: IsoDate };
+  decision?: ApplicationDecision;
+  gaps: string[];
+}
+
+export interface PartnerStatus {
+  partnerId: string;
+  today: IsoDate;
+  tier: Tier;
+  track: Track;
+  stage: LifecycleStage;
+  cancelled: boolean;
+  atRisk: boolean;
+  atRiskReason?: string;
+  nextRenewalReview: IsoDate;
+  invoice?: InvoiceState;
+  openCases: CaseState[];
+  application?: ApplicationRef;
+  monthly: MonthlySummary[];
+  waitingFor: string;
+}
+
+export interface ApplyCommand {
+  targetTier: Tier;
+  feeAccountId: string;
+  by: string;
+}
+export interface PaymentCommand {
+  amount: number;
+  by?: string;
+}
+export interface ExtensionCommand {
+  days: number;
+  by: string;
+}
+export interface CancellationCommand {
+  by: string;
+  reason?: string;
+}
+export interface ReinstateCommand {
+  by: string;
+}
+export interface AssessmentCommand {
+  outcome: ReadinessOutcome;
+  by: string;
+  notes?: string;
+}
+export interface EbrOutcomeCommand {
+  outcome: EbrOutcome;
+  by: string;
+  notes?: string;
+}

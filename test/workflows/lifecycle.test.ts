@@ -1,0 +1,321 @@
+/** @jest-environment ./test/store/pglite-environment.ts */
+/**
+ * The partner lifecycle end to end on the time-skipping test server: each path is a scenario replayed through the
+ * real workflows and activities (src/simulation), asserted on its timeline and on the store.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTimeSkippingEnv } from '../support/temporal';
+import { openTestStore } from '../support/store';
+import { consultingEvidence } from '../support/evidence';
+import { simulate, type TimelineEntry } from '../../src/simulation/run';
+import { ScenarioSchema, type ScenarioInput } from '../../src/simulation/scenario';
+import type { Store } from '../../src/store';
+
+let env: TestWorkflowEnvironment;
+let store: Store;
+let seq = 0;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  store = await openTestStore();
+});
+afterAll(async () => {
+  await store?.close();
+  await env?.teardown();
+});
+
+const ACCOUNT = '123456789012';
+
+function partner(tier: 'registered' | 'select' | 'advanced', extra: Partial<ScenarioInput['partner']> = {}) {
+  seq += 1;
+  return {
+    id: `p${seq}-${Date.now().toString(36)}`,
+    name: `Partner ${seq}`,
+    track: 'consulting' as const,
+    tier,
+    renewalDate: '12-15',
+    country: 'US',
+    feeAccountId: ACCOUNT,
+    ...extra,
+  };
+}
+
+async function run(input: ScenarioInput, options: { continueAsNewAfterEvents?: number } = {}) {
+  const scenario = ScenarioSchema.parse(input);
+  let codes = 0;
+  return await simulate(scenario, { env, store, promoCode: () => `PROMO-${++codes}`, ...options });
+}
+
+const ofType = (timeline: TimelineEntry[], type: string) => timeline.filter((e) => e.type === type);
+const tierChanges = (timeline: TimelineEntry[]) =>
+  ofType(timeline, 'tier-changed').map((e) => `${e.on} ${String(e.from)}→${String(e.to)} (${String(e.reason)})`);
+
+describe('R-UPGRADE: Select and Advanced applications', () => {
+  test('R-UPGRADE: a registered partner meeting Select on the application date is approved, promoted and invoiced', async () => {
+    const { timeline } = await run({
+      partner: partner('registered'),
+      start: '2019-03-01',
+      until: '2019-04-01',
+      evidence: [{ on: '2019-03-01', set: consultingEvidence('select', '2019-02-01') }],
+      events: [{ on: '2019-03-10', type: 'apply-upgrade', targetTier: 'select', by: 'alliance-lead' }],
+    });
+    expect(ofType(timeline, 'application-submitted')).toHaveLength(1);
+    expect(ofType(timeline, 'application-approved')).toEqual([
+      expect.objectContaining({ on: '2019-03-10', targetTier: 'select' }),
+    ]);
+    expect(tierChanges(timeline)).toEqual(['2019-03-10 registered→select (upgrade-approved)']);
+    expect(ofType(timeline, 'fee-invoiced')).toEqual([
+      expect.objectContaining({ on: '2019-03-10', amount: 2500, payerAccountId: ACCOUNT, reason: 'upgrade' }),
+    ]);
+  });
+
+  test('R-UPGRADE: an application short of Select is rejected listing every gap, and the tier stays', async () => {
+    const thin = consultingEvidence('select', '2019-02-01');
+    const { timeline } = await run({
+      partner: partner('registered'),
+      start: '2019-03-01',
+      until: '2019-04-01',
+      evidence: [{ on: '2019-03-01', set: { ...thin, csatResponses: thin.csatResponses!.slice(0, 3), references: [] } }],
+      events: [{ on: '2019-03-10', type: 'apply-upgrade', targetTier: 'select' }],
+    });
+    const [rejected] = ofType(timeline, 'application-rejected');
+    expect(rejected).toBeDefined();
+    const reasons = rejected!.reasons as string[];
+    expect(reasons).toHaveLength(2);
+    expect(reasons.join('\n')).toMatch(/csat-responses: .*2 more/);
+    expect(reasons.join('\n')).toMatch(/public-references: /);
+    expect(tierChanges(timeline)).toEqual([]);
+    expect(ofType(timeline, 'fee-invoiced')).toEqual([]);
+  });
+
+  test('R-UPGRADE: only the next tier up may be applied for; a skip is refused and the simulation goes on', async () => {
+    const { timeline } = await run({
+      partner: partner('registered'),
+      start: '2019-03-01',
+      until: '2019-03-20',
+      evidence: [{ on: '2019-03-01', set: consultingEvidence('advanced', '2019-02-01') }],
+      events: [
+        { on: '2019-03-05', type: 'apply-upgrade', targetTier: 'advanced' },
+        { on: '2019-03-06', type: 'apply-upgrade', targetTier: 'select' },
+      ],
+    });
+    expect(ofType(timeline, 'command-refused')).toEqual([
+      expect.objectContaining({ on: '2019-03-05', command: 'apply-upgrade', reason: expect.stringMatching(/only target is select/) }),
+    ]);
+    expect(tierChanges(timeline)).toEqual(['2019-03-06 registered→select (upgrade-approved)']);
+  });
+});
+
+describe('R-PREMIER and R-EBR: Consulting Advanced → Premier', () => {
+  const premierFrom = (on: string) => consultingEvidence('premier', on);
+
+  test('R-PREMIER: six sustained months, readiness, then the Q1 EBR window approves Premier', async () => {
+    const { timeline } = await run({
+      partner: partner('advanced'),
+      start: '2019-10-01',
+      until: '2020-06-01',
+      evidence: [{ on: '2019-10-01', set: premierFrom('2019-09-15') }, { on: '2020-03-01', set: premierFrom('2020-02-15') }],
+      events: [
+        { on: '2019-10-05', type: 'apply-upgrade', targetTier: 'premier' },
+        { on: '2019-11-20', type: 'readiness-assessment', outcome: 'passed', by: 'pm-7' },
+        { on: '2019-12-20', type: 'pay-fee', amount: 2500 },
+        { on: '2020-04-20', type: 'ebr-outcome', outcome: 'approved', by: 'pm-7' },
+      ],
+    });
+    // Checks: 10-01 (before the application), 10-05, then the 1st of each month; six months are reached on 04-01.
+    const scheduled = ofType(timeline, 'ebr-scheduled');
+    expect(scheduled).toEqual([expect.objectContaining({ on: '2020-04-01', window: '2020-Q1', opensOn: '2020-04-15' })]);
+    expect(ofType(timeline, 'application-approved')).toEqual([expect.objectContaining({ on: '2020-04-20' })]);
+    expect(tierChanges(timeline)).toEqual(['2020-04-20 advanced→premier (upgrade-approved)']);
+  });
+
+  test('R-EBR: the Q3 window is accelerated — it opens at quarter close and lasts 21 days', async () => {
+    const { timeline } = await run({
+      partner: partner('advanced'),
+      start: '2019-01-01',
+      until: '2019-11-01',
+      evidence: [{ on: '2019-01-01', set: premierFrom('2018-12-20') }],
+      events: [
+        { on: '2019-02-01', type: 'apply-upgrade', targetTier: 'premier', by: 'alliance-lead' },
+        { on: '2019-08-20', type: 'readiness-assessment', outcome: 'passed', by: 'pm-7' },
+        { on: '2019-10-20', type: 'ebr-outcome', outcome: 'approved', by: 'pm-7' },
+      ],
+    });
+    expect(ofType(timeline, 'ebr-scheduled')).toEqual([
+      expect.objectContaining({ on: '2019-08-20', window: '2019-Q3', opensOn: '2019-10-01', closesOn: '2019-10-21' }),
+    ]);
+    expect(tierChanges(timeline)).toEqual(['2019-10-20 advanced→premier (upgrade-approved)']);
+  });
+
+  test('R-PREMIER: a failed check in month 3 restarts the six-month count', async () => {
+    const evidence = premierFrom('2018-12-20');
+    const { timeline } = await run({
+      partner: partner('advanced'),
+      start: '2019-01-01',
+      until: '2019-12-31',
+      evidence: [
+        { on: '2019-01-01', set: evidence },
+        { on: '2019-03-15', set: { csatResponses: evidence.csatResponses!.slice(0, 10) } },
+        { on: '2019-04-15', set: { csatResponses: evidence.csatResponses! } },
+      ],
+      events: [
+        { on: '2019-01-02', type: 'apply-upgrade', targetTier: 'premier' },
+        { on: '2019-01-20', type: 'readiness-assessment', outcome: 'passed', by: 'pm-7' },
+      ],
+    });
+    const checks = ofType(timeline, 'sustained-check').map((c) => `${c.on}:${String(c.premierMet)}:${String(c.months)}`);
+    expect(checks.slice(0, 5)).toEqual([
+      '2019-01-02:true:0',
+      '2019-02-01:true:1',
+      '2019-03-01:true:2',
+      '2019-04-01:false:0',
+      '2019-05-01:true:0',
+    ]);
+    // Restarted on 05-01: six months reached on 11-01; the Q3 window ended 10-21, so the earliest left is Q4's.
+    expect(ofType(timeline, 'ebr-scheduled')).toEqual([expect.objectContaining({ on: '2019-11-01', window: '2019-Q4' })]);
+  });
+
+  test('R-PREMIER: an EBR deferred moves the application to the next window', async () => {
+    const { timeline } = await run({
+      partner: partner('advanced'),
+      start: '2019-01-01',
+      until: '2020-02-20',
+      evidence: [{ on: '2019-01-01', set: premierFrom('2018-12-20') }, { on: '2019-12-01', set: premierFrom('2019-11-20') }],
+      events: [
+        { on: '2019-02-01', type: 'apply-upgrade', targetTier: 'premier' },
+        { on: '2019-08-20', type: 'readiness-assessment', outcome: 'passed', by: 'pm-7' },
+        { on: '2019-10-05', type: 'ebr-outcome', outcome: 'deferred', by: 'pm-7' },
+        { on: '2020-01-20', type: 'ebr-outcome', outcome: 'approved', by: 'pm-7' },
+      ],
+    });
+    expect(ofType(timeline, 'ebr-scheduled').map((e) => e.window)).toEqual(['2019-Q3', '2019-Q4']);
+    expect(ofType(timeline, 'ebr-outcome').map((e) => `${String(e.window)}:${String(e.outcome)}`)).toEqual([
+      '2019-Q3:deferred',
+      '2019-Q4:approved',
+    ]);
+    expect(tierChanges(timeline)).toEqual(['2020-01-20 advanced→premier (upgrade-approved)']);
+  });
+});
+
+describe('R-FEE, R-GRACE, R-PAID: the annual fee', () => {
+  test('R-PAID: paid on day 45 — no downgrade, and the promo credit code is sent exactly once', async () => {
+    const p = partner('select');
+    const { timeline } = await run({
+      partner: p,
+      start: '2019-12-01',
+      until: '2020-04-30',
+      evidence: [{ on: '2019-12-01', set: consultingEvidence('select', '2019-11-01') }],
+      events: [{ on: '2020-01-29', type: 'pay-fee', amount: 2500 }],
+    });
+    expect(ofType(timeline, 'fee-invoiced')).toEqual([expect.objectContaining({ on: '2019-12-15', amount: 2500 })]);
+    expect(ofType(timeline, 'fee-reminder').map((r) => r.on)).toEqual(['2020-01-14']);
+    expect(ofType(timeline, 'fee-paid')).toEqual([expect.objectContaining({ on: '2020-01-29', via: 'payment' })]);
+    expect(tierChanges(timeline)).toEqual([]);
+    const promos = (await store.listNotifications(p.id)).filter((n) => n.kind === 'promo-credit-code');
+    expect(promos).toHaveLength(1);
+    expect(promos[0]!.payload).toEqual(expect.objectContaining({ code: 'PROMO-1' }));
+  });
+
+  test('R-GRACE: unpaid → reminders on days 30, 60, 80 → at risk and registered on day 90', async () => {
+    const { timeline } = await run({
+      partner: partner('advanced'),
+      start: '2019-12-01',
+      until: '2020-04-30',
+      evidence: [{ on: '2019-12-01', set: consultingEvidence('advanced', '2019-11-01') }],
+      events: [],
+    });
+    expect(ofType(timeline, 'fee-reminder').map((r) => r.on)).toEqual(['2020-01-14', '2020-02-13', '2020-03-04']);
+    expect(ofType(timeline, 'at-risk')).toEqual([expect.objectContaining({ on: '2020-03-14', reason: 'fee-unpaid' })]);
+    expect(ofType(timeline, 'case-opened')).toEqual([expect.objectContaining({ on: '2020-03-14', reason: 'fee-unpaid' })]);
+    expect(tierChanges(timeline)).toEqual(['2020-03-14 advanced→registered (fee-unpaid)']);
+  });
+
+  test('R-GRACE: a Partner Manager extension moves the deadline; paying inside it keeps the tier', async () => {
+    const { timeline } = await run({
+      partner: partner('select'),
+      start: '2019-12-01',
+      until: '2020-05-30',
+      evidence: [{ on: '2019-12-01', set: consultingEvidence('select', '2019-11-01') }],
+      events: [
+        { on: '2020-03-01', type: 'grant-extension', days: 30, by: 'pm-7' },
+        { on: '2020-03-02', type: 'grant-extension', days: 10, by: 'pm-7' },
+        { on: '2020-04-05', type: 'pay-fee', amount: 2500 },
+      ],
+    });
+    expect(ofType(timeline, 'fee-extension')).toEqual([expect.objectContaining({ on: '2020-03-01', deadline: '2020-04-13' })]);
+    expect(ofType(timeline, 'command-refused')).toEqual([
+      expect.objectContaining({ on: '2020-03-02', command: 'grant-extension', reason: expect.stringMatching(/already extended/) }),
+    ]);
+    expect(ofType(timeline, 'fee-paid')).toEqual([expect.objectContaining({ on: '2020-04-05' })]);
+    expect(tierChanges(timeline)).toEqual([]);
+  });
+
+  test('R-FEE: outside the US the invoice carries VAT on top of the $2,500 fee', async () => {
+    const p = partner('select', { country: 'DE' });
+    const { timeline } = await run({
+      partner: p,
+      start: '2019-12-01',
+      until: '2019-12-20',
+      evidence: [{ on: '2019-12-01', set: consultingEvidence('select', '2019-11-01') }],
+    });
+    expect(ofType(timeline, 'fee-invoiced')).toEqual([expect.objectContaining({ amount: 2500, tax: 475, total: 2975 })]);
+  });
+});
+
+describe('R-RENEWAL and R-CANCEL', () => {
+  test('R-RENEWAL: non-compliant at renewal → downgraded to the highest tier met, with a case', async () => {
+    const { timeline } = await run({
+      partner: partner('advanced', { renewalDate: '06-15' }),
+      start: '2020-05-01',
+      until: '2020-08-01',
+      evidence: [{ on: '2020-05-01', set: consultingEvidence('select', '2020-04-01') }],
+      events: [{ on: '2020-06-20', type: 'pay-fee', amount: 2500 }],
+    });
+    expect(ofType(timeline, 'compliance-review')).toEqual([
+      expect.objectContaining({ on: '2020-06-15', tier: 'advanced', compliant: false, highestTierMet: 'select' }),
+    ]);
+    expect(ofType(timeline, 'case-opened')).toEqual([expect.objectContaining({ reason: 'non-compliant', targetTier: 'select' })]);
+    expect(tierChanges(timeline)).toEqual(['2020-06-15 advanced→select (non-compliant)']);
+    expect(ofType(timeline, 'case-closed')).toEqual([expect.objectContaining({ on: '2020-07-15', outcome: 'downgraded' })]);
+  });
+
+  test('R-RENEWAL: a renewal date in the 2019 transition is reviewed on 2019-12-13, its fee still on the renewal date', async () => {
+    const { timeline } = await run({
+      partner: partner('select', { renewalDate: '06-15' }),
+      start: '2019-05-01',
+      until: '2019-12-31',
+      evidence: [
+        { on: '2019-05-01', set: consultingEvidence('select', '2019-04-01') },
+        { on: '2019-12-01', set: consultingEvidence('select', '2019-11-01') },
+      ],
+      events: [{ on: '2019-07-01', type: 'pay-fee', amount: 2500 }],
+    });
+    expect(ofType(timeline, 'fee-invoiced')).toEqual([expect.objectContaining({ on: '2019-06-15' })]);
+    expect(ofType(timeline, 'compliance-review')).toEqual([
+      expect.objectContaining({ on: '2019-12-13', renewalDate: '2019-06-15', compliant: true }),
+    ]);
+  });
+
+  test('R-CANCEL: cancellation drops to registered, voids the open invoice and stops all billing', async () => {
+    const p = partner('select');
+    const { timeline } = await run({
+      partner: p,
+      start: '2019-12-01',
+      until: '2021-01-31',
+      evidence: [{ on: '2019-12-01', set: consultingEvidence('select', '2019-11-01') }],
+      events: [
+        { on: '2020-01-10', type: 'request-cancellation', by: 'alliance-lead' },
+        { on: '2020-01-11', type: 'request-cancellation', by: 'alliance-lead' },
+      ],
+    });
+    expect(tierChanges(timeline)).toEqual(['2020-01-10 select→registered (cancellation-requested)']);
+    expect(ofType(timeline, 'fee-invoiced')).toHaveLength(1);
+    expect(ofType(timeline, 'fee-reminder').map((r) => r.on)).toEqual([]);
+    expect(ofType(timeline, 'command-refused')).toEqual([
+      expect.objectContaining({ command: 'request-cancellation', reason: expect.stringMatching(/already cancelled/) }),
+    ]);
+    const invoices = await store.listInvoices(p.id);
+    expect(invoices.map((i) => i.status)).toEqual(['voided']);
+    expect(ofType(timeline, 'case-closed')).toEqual([expect.objectContaining({ reason: 'cancellation-requested', outcome: 'cancelled' })]);
+  });
+});
