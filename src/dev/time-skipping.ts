@@ -8,6 +8,7 @@ import { Connection } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { addAllSearchAttributes } from '../platform/temporal';
 import { freePort, startTestServer, type ManagedProcess } from './processes';
 import { resolveTestServer } from './tools';
 
@@ -32,6 +33,8 @@ class AttachedTimeSkippingEnvironment extends TestWorkflowEnvironment {
     // The test server starts with time skipping unlocked; the SDK's spawner locks it so that time only moves while a
     // client awaits a result or calls env.sleep(). Without this, a fresh workflow's run timeout is skipped to at once.
     await connection.testService?.lockTimeSkipping({});
+    // Workflows upsert the project's typed search attributes; the test server knows only those registered with it.
+    await addAllSearchAttributes(connection, 'default');
     return env;
   }
 

@@ -55,6 +55,14 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   return missing.map((key) => key.name);
 }
 
+/** Registers every project search attribute without listing first (the Java test server cannot list them). */
+export async function addAllSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(APN_SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_TYPES[key.type]])),
+  });
+}
+
 export function createClient(connection: Connection, namespace: string): Client {
   return new Client({ connection, namespace });
 }
