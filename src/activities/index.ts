@@ -111,7 +111,12 @@ export function createActivities(deps: ActivityDependencies) {
      * management account, reseller organizations included), with VAT/GST on top outside the US. Then tries Advance
      * Pay (R-ADVANCE-PAY): applied only when the balance covers the whole invoice.
      */
-    async issueFeeInvoice(input: { partnerId: string; membershipYear: string; reason: 'renewal' | 'upgrade'; on: string }) {
+    async issueFeeInvoice(input: {
+      partnerId: string;
+      membershipYear: string;
+      reason: 'renewal' | 'upgrade';
+      on: string;
+    }) {
       const partner = await requirePartner(input.partnerId);
       if (!partner.feeAccountId) {
         throw nonRetryable(ActivityErrorType.NoFeeAccount, `partner '${partner.id}' has no fee account ID to bill`);

@@ -4,7 +4,16 @@
  * Nothing here is committed from Go or Maven; every install is atomic (build in a temp dir, then rename).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,7 +38,8 @@ type Log = (line: string) => void;
 
 /** `${XDG_CACHE_HOME:-~/.cache}/apn-tier-engine` — outside the clone so fresh CI clones reuse earlier builds. */
 export function cacheRoot(): string {
-  const base = process.env.APN_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'apn-tier-engine');
+  const base =
+    process.env.APN_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'apn-tier-engine');
   mkdirSync(base, { recursive: true });
   return base;
 }
@@ -47,7 +57,8 @@ function onPath(name: string): string | undefined {
 export async function resolveTemporalCli(log: Log = () => {}): Promise<string> {
   const fromEnv = process.env.TEMPORAL_CLI;
   if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new ToolchainMissingError(`TEMPORAL_CLI points to ${fromEnv}, which does not exist`);
+    if (!existsSync(fromEnv))
+      throw new ToolchainMissingError(`TEMPORAL_CLI points to ${fromEnv}, which does not exist`);
     return fromEnv;
   }
   const fromPath = onPath('temporal');

@@ -172,7 +172,9 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
           const child = client.workflow.getHandle(status.application.workflowId);
           const cmd = { outcome: event.outcome, by: event.by, ...(event.notes ? { notes: event.notes } : {}) };
           if (event.type === 'readiness-assessment') {
-            await child.executeUpdate(recordReadinessUpdate, { args: [cmd as { outcome: 'passed' | 'failed'; by: string }] });
+            await child.executeUpdate(recordReadinessUpdate, {
+              args: [cmd as { outcome: 'passed' | 'failed'; by: string }],
+            });
           } else {
             await child.executeUpdate(recordEbrOutcomeUpdate, {
               args: [cmd as { outcome: 'approved' | 'rejected' | 'deferred'; by: string }],

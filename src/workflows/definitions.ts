@@ -36,9 +36,7 @@ export const recordPaymentUpdate = defineUpdate<{ invoiceId: string; paidOn: str
 export const grantExtensionUpdate = defineUpdate<{ deadline: string }, [ExtensionCommand]>('grantExtension');
 
 /** Partner workflow: the Alliance Lead asks to leave the program's tiers (R-CANCEL). */
-export const requestCancellationUpdate = defineUpdate<{ caseId: string }, [CancellationCommand]>(
-  'requestCancellation',
-);
+export const requestCancellationUpdate = defineUpdate<{ caseId: string }, [CancellationCommand]>('requestCancellation');
 
 /** Partner workflow: a Partner Manager reinstates a tier lost at renewal, within the case window (R-RENEWAL). */
 export const reinstateTierUpdate = defineUpdate<{ tier: string }, [ReinstateCommand]>('reinstateTier');

@@ -23,7 +23,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { currentEdition } from '../domain/catalog';
-import { addDays, addMonths, addMonthsToMonth, daysBetween, firstDayOf, monthOf } from '../domain/dates';
+import { addDays, addMonths, addMonthsToMonth, firstDayOf, monthOf } from '../domain/dates';
 import { feeDeadline, membershipYearOf, nextRenewalOnOrAfter, renewalReviewDate } from '../domain/membership';
 import { nextTierUp, tierRank } from '../domain/tier-ladder';
 import { BusinessClock } from './clock';
@@ -202,15 +202,15 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
 
   function details(today: IsoDate): string {
     return [
-        `**${state.partner.name}** (${state.partner.track}) — tier **${state.tier}** as of ${today}`,
-        `Stage: ${stage()}${state.atRisk ? ` — AT RISK: ${state.atRiskReason ?? ''}` : ''}`,
-        `Waiting for: ${waitingFor}`,
-        state.invoice
-          ? `Open invoice ${state.invoice.id}: $${state.invoice.total} due by ${state.invoice.deadline}`
-          : 'No open invoice',
-        state.application
-          ? `Application #${state.application.number} → ${state.application.targetTier} (${state.application.workflowId})`
-          : 'No application in progress',
+      `**${state.partner.name}** (${state.partner.track}) — tier **${state.tier}** as of ${today}`,
+      `Stage: ${stage()}${state.atRisk ? ` — AT RISK: ${state.atRiskReason ?? ''}` : ''}`,
+      `Waiting for: ${waitingFor}`,
+      state.invoice
+        ? `Open invoice ${state.invoice.id}: $${state.invoice.total} due by ${state.invoice.deadline}`
+        : 'No open invoice',
+      state.application
+        ? `Application #${state.application.number} → ${state.application.targetTier} (${state.application.workflowId})`
+        : 'No application in progress',
     ].join('\n');
   }
 
@@ -418,7 +418,8 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     ];
     const grace = nextGraceDate();
     if (grace) candidates.push({ on: grace, what: 'fee grace step' });
-    for (const c of state.cases) if (c.reinstatableUntil) candidates.push({ on: c.reinstatableUntil, what: 'case end' });
+    for (const c of state.cases)
+      if (c.reinstatableUntil) candidates.push({ on: c.reinstatableUntil, what: 'case end' });
     return candidates.sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0))[0]!;
   }
 
@@ -431,7 +432,10 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       const reviewRenewal = nextReviewRenewal();
       const review = renewalReviewDate(reviewRenewal, lifecycle);
       const grace = nextGraceDate();
-      const caseEnd = state.cases.map((c) => c.reinstatableUntil).filter((d): d is string => !!d).sort()[0];
+      const caseEnd = state.cases
+        .map((c) => c.reinstatableUntil)
+        .filter((d): d is string => !!d)
+        .sort()[0];
       // Same-day order: monthly check, compliance review, fee, grace, case ends.
       const steps: [IsoDate | undefined, () => Promise<void>][] = [
         [monthly, () => monthlyCheck(monthly)],
@@ -440,7 +444,9 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
         [grace, () => graceStep(grace!)],
         [caseEnd, () => expireCases(caseEnd!)],
       ];
-      const due = steps.filter(([d]) => d !== undefined && d <= today).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+      const due = steps
+        .filter(([d]) => d !== undefined && d <= today)
+        .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
       const first = due[0];
       if (!first) break;
       await first[1]();
@@ -612,7 +618,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     enqueue({ kind: 'decided', decision });
   });
   setHandler(applyForUpgradeUpdate, (cmd) => submit({ kind: 'apply', cmd }), {
-    validator: (cmd) => {
+    validator: (cmd: ApplyCommand) => {
       if (!cmd || typeof cmd !== 'object') refuse(LifecycleErrorType.InvalidCommand, 'an application body is required');
       if (!/^\d{12}$/.test(cmd.feeAccountId ?? '')) {
         refuse(LifecycleErrorType.InvalidCommand, 'feeAccountId must be a 12-digit AWS account ID');
@@ -624,7 +630,8 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
         );
       }
       const next = nextTierUp(state.tier, state.partner.track);
-      if (next === null) refuse(LifecycleErrorType.WrongState, `${state.tier} is the top tier of the ${state.partner.track} track`);
+      if (next === null)
+        refuse(LifecycleErrorType.WrongState, `${state.tier} is the top tier of the ${state.partner.track} track`);
       if (cmd.targetTier !== next) {
         refuse(
           LifecycleErrorType.WrongState,
@@ -634,7 +641,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     },
   });
   setHandler(recordPaymentUpdate, (cmd) => submit({ kind: 'payment', cmd }), {
-    validator: (cmd) => {
+    validator: (cmd: PaymentCommand) => {
       const invoice = state.invoice;
       if (!invoice) refuse(LifecycleErrorType.WrongState, 'there is no open fee invoice to pay');
       if (typeof cmd?.amount !== 'number' || Math.round(cmd.amount * 100) !== Math.round(invoice.total * 100)) {
@@ -646,7 +653,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     },
   });
   setHandler(grantExtensionUpdate, (cmd) => submit({ kind: 'extension', cmd }), {
-    validator: (cmd) => {
+    validator: (cmd: ExtensionCommand) => {
       const invoice = state.invoice;
       const max = lifecycle.programFee.maxExtensionDays;
       if (!invoice) refuse(LifecycleErrorType.WrongState, 'there is no open fee invoice to extend');
@@ -667,7 +674,9 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   setHandler(reinstateTierUpdate, (cmd) => submit({ kind: 'reinstate', cmd }), {
     validator: (_cmd) => {
       const today = clock.today();
-      const open = state.cases.find((c) => c.reason === 'non-compliant' && c.reinstatableUntil && c.reinstatableUntil > today);
+      const open = state.cases.find(
+        (c) => c.reason === 'non-compliant' && c.reinstatableUntil && c.reinstatableUntil > today,
+      );
       if (!open) refuse(LifecycleErrorType.WrongState, 'no non-compliance case is open for reinstatement');
     },
   });

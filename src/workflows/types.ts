@@ -68,13 +68,7 @@ export interface ApplicationRef {
   ebrWindow?: string;
 }
 
-export type LifecycleStage =
-  | 'active'
-  | 'applying'
-  | 'awaiting-ebr'
-  | 'fee-grace'
-  | 'downgrade-case-open'
-  | 'cancelled';
+export type LifecycleStage = 'active' | 'applying' | 'awaiting-ebr' | 'fee-grace' | 'downgrade-case-open' | 'cancelled';
 
 /** Everything the partner workflow carries from run to run (continue-as-new). */
 export interface LifecycleState {
@@ -147,13 +141,7 @@ export interface ApplicationStatus {
   workflowId: string;
   targetTier: Tier;
   submittedOn: IsoDate;
-  stage:
-    | 'evaluating'
-    | 'sustaining'
-    | 'awaiting-readiness'
-    | 'scheduled-for-ebr'
-    | 'approved'
-    | 'rejected';
+  stage: 'evaluating' | 'sustaining' | 'awaiting-readiness' | 'scheduled-for-ebr' | 'approved' | 'rejected';
   sustainedSince?: IsoDate;
   sustainedMonths: number;
   readiness?: { outcome: ReadinessOutcome; on: IsoDate; by: string; notes?: string };

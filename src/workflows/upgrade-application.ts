@@ -89,9 +89,12 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
       `Stage: ${status.stage}`,
     ];
     if (premier) {
-      lines.push(`Sustained Premier attainment: ${status.sustainedMonths} of ${lifecycle.sustainedAttainment.months} months`);
+      lines.push(
+        `Sustained Premier attainment: ${status.sustainedMonths} of ${lifecycle.sustainedAttainment.months} months`,
+      );
       lines.push(`Readiness pre-assessment: ${status.readiness ? status.readiness.outcome : 'not recorded'}`);
-      if (status.ebrWindow) lines.push(`EBR window ${status.ebrWindow.id}: ${status.ebrWindow.opensOn} → ${status.ebrWindow.closesOn}`);
+      if (status.ebrWindow)
+        lines.push(`EBR window ${status.ebrWindow.id}: ${status.ebrWindow.opensOn} → ${status.ebrWindow.closesOn}`);
     }
     setCurrentDetails(lines.join('\n'));
   }
@@ -107,9 +110,11 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
       return status;
     },
     {
-      validator: (cmd) => {
-        if (!premier) refuse(LifecycleErrorType.WrongState, 'readiness pre-assessments are for Premier applications only');
-        if (status.decision) refuse(LifecycleErrorType.WrongState, `the application was already ${status.decision.outcome}`);
+      validator: (cmd: AssessmentCommand) => {
+        if (!premier)
+          refuse(LifecycleErrorType.WrongState, 'readiness pre-assessments are for Premier applications only');
+        if (status.decision)
+          refuse(LifecycleErrorType.WrongState, `the application was already ${status.decision.outcome}`);
         if (status.ebrWindow) refuse(LifecycleErrorType.WrongState, 'the application is already scheduled for an EBR');
         if (cmd?.outcome !== 'passed' && cmd?.outcome !== 'failed') {
           refuse(LifecycleErrorType.InvalidCommand, "outcome must be 'passed' or 'failed'");
@@ -124,9 +129,10 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
       return Promise.resolve(status);
     },
     {
-      validator: (cmd) => {
+      validator: (cmd: EbrOutcomeCommand) => {
         if (!premier) refuse(LifecycleErrorType.WrongState, 'EBR outcomes are for Premier applications only');
-        if (status.decision) refuse(LifecycleErrorType.WrongState, `the application was already ${status.decision.outcome}`);
+        if (status.decision)
+          refuse(LifecycleErrorType.WrongState, `the application was already ${status.decision.outcome}`);
         const window = status.ebrWindow;
         if (!window || status.stage !== 'scheduled-for-ebr') {
           refuse(LifecycleErrorType.WrongState, 'no EBR is scheduled for this application');
@@ -264,7 +270,11 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
       status: 'in-progress',
       ebrWindow: window.id,
     });
-    await journal(clock.today(), 'ebr-scheduled', { window: window.id, opensOn: window.opensOn, closesOn: window.closesOn });
+    await journal(clock.today(), 'ebr-scheduled', {
+      window: window.id,
+      opensOn: window.opensOn,
+      closesOn: window.closesOn,
+    });
     await activities.notify({
       key: `${status.workflowId}#ebr#${window.id}`,
       partnerId: input.partnerId,

@@ -25,14 +25,17 @@ describe('docker-compose.yml matches the app configuration', () => {
     expect(services.api?.build).toBe('.');
   });
 
-  test.each(['worker', 'api'])('the %s service sets only configuration variables the app knows, and they validate', (name) => {
-    const env = services[name]?.environment ?? {};
-    const unknown = Object.keys(env).filter((k) => !(CONFIG_VARIABLES as string[]).includes(k));
-    expect(unknown).toEqual([]);
-    const config = loadConfig(env);
-    expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
-    expect(config.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgresql:5432\/apn$/);
-  });
+  test.each(['worker', 'api'])(
+    'the %s service sets only configuration variables the app knows, and they validate',
+    (name) => {
+      const env = services[name]?.environment ?? {};
+      const unknown = Object.keys(env).filter((k) => !(CONFIG_VARIABLES as string[]).includes(k));
+      expect(unknown).toEqual([]);
+      const config = loadConfig(env);
+      expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
+      expect(config.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgresql:5432\/apn$/);
+    },
+  );
 
   test('the worker and the API agree on namespace and task queue', () => {
     const worker = loadConfig(services.worker?.environment ?? {});

@@ -6,10 +6,61 @@ import type { PartialEvidence } from '../../src/domain/evidence';
 
 type ConsultingTier = 'select' | 'advanced' | 'premier';
 
-const SIZE: Record<ConsultingTier, { tech: number; biz: number; found: number; certified: number; pro: number; opps: number; mrr: number; refs: number; csat: number; plan: boolean; validations: boolean }> = {
-  select: { tech: 2, biz: 2, found: 2, certified: 2, pro: 0, opps: 3, mrr: 1_500, refs: 1, csat: 5, plan: false, validations: false },
-  advanced: { tech: 4, biz: 4, found: 4, certified: 6, pro: 3, opps: 20, mrr: 10_000, refs: 2, csat: 20, plan: true, validations: false },
-  premier: { tech: 10, biz: 10, found: 10, certified: 25, pro: 10, opps: 50, mrr: 50_000, refs: 6, csat: 30, plan: true, validations: true },
+const SIZE: Record<
+  ConsultingTier,
+  {
+    tech: number;
+    biz: number;
+    found: number;
+    certified: number;
+    pro: number;
+    opps: number;
+    mrr: number;
+    refs: number;
+    csat: number;
+    plan: boolean;
+    validations: boolean;
+  }
+> = {
+  select: {
+    tech: 2,
+    biz: 2,
+    found: 2,
+    certified: 2,
+    pro: 0,
+    opps: 3,
+    mrr: 1_500,
+    refs: 1,
+    csat: 5,
+    plan: false,
+    validations: false,
+  },
+  advanced: {
+    tech: 4,
+    biz: 4,
+    found: 4,
+    certified: 6,
+    pro: 3,
+    opps: 20,
+    mrr: 10_000,
+    refs: 2,
+    csat: 20,
+    plan: true,
+    validations: false,
+  },
+  premier: {
+    tech: 10,
+    biz: 10,
+    found: 10,
+    certified: 25,
+    pro: 10,
+    opps: 50,
+    mrr: 50_000,
+    refs: 6,
+    csat: 30,
+    plan: true,
+    validations: true,
+  },
 };
 
 /** People, opportunities, references, CSAT, plan and validations meeting `tier` from `on` (ids prefixed by `tag`). */
@@ -21,18 +72,37 @@ export function consultingEvidence(tier: ConsultingTier, on: string, tag = on): 
     registeredOn: '2018-01-01',
     leftOn: null,
     credentials: [
-      ...(i < s.tech ? [{ type: 'accreditation' as const, name: 'technical-professional', earnedOn: '2018-02-01' }] : []),
+      ...(i < s.tech
+        ? [{ type: 'accreditation' as const, name: 'technical-professional', earnedOn: '2018-02-01' }]
+        : []),
       ...(i >= s.tech && i < s.tech + s.biz
         ? [{ type: 'accreditation' as const, name: 'business-professional', earnedOn: '2018-02-01' }]
         : []),
       ...(i < s.found
-        ? [{ type: 'certification' as const, name: 'cloud-practitioner', level: 'foundational' as const, earnedOn: '2018-03-01' }]
+        ? [
+            {
+              type: 'certification' as const,
+              name: 'cloud-practitioner',
+              level: 'foundational' as const,
+              earnedOn: '2018-03-01',
+            },
+          ]
         : []),
       ...(i < s.certified
         ? [
             i < s.pro
-              ? { type: 'certification' as const, name: 'solutions-architect-professional', level: 'professional' as const, earnedOn: '2018-03-01' }
-              : { type: 'certification' as const, name: 'solutions-architect-associate', level: 'associate' as const, earnedOn: '2018-03-01' },
+              ? {
+                  type: 'certification' as const,
+                  name: 'solutions-architect-professional',
+                  level: 'professional' as const,
+                  earnedOn: '2018-03-01',
+                }
+              : {
+                  type: 'certification' as const,
+                  name: 'solutions-architect-associate',
+                  level: 'associate' as const,
+                  earnedOn: '2018-03-01',
+                },
           ]
         : []),
     ],

@@ -18,7 +18,7 @@ describe('time-skipping harness', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowsPath: require.resolve('./fixtures/harness-workflows'),
-      activities: { echo: async (text: string) => `echo: ${text}` },
+      activities: { echo: (text: string) => Promise.resolve(`echo: ${text}`) },
     });
     const realStart = Date.now();
     const result = await worker.runUntil(

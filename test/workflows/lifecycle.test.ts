@@ -75,7 +75,9 @@ describe('R-UPGRADE: Select and Advanced applications', () => {
       partner: partner('registered'),
       start: '2019-03-01',
       until: '2019-04-01',
-      evidence: [{ on: '2019-03-01', set: { ...thin, csatResponses: thin.csatResponses!.slice(0, 3), references: [] } }],
+      evidence: [
+        { on: '2019-03-01', set: { ...thin, csatResponses: thin.csatResponses!.slice(0, 3), references: [] } },
+      ],
       events: [{ on: '2019-03-10', type: 'apply-upgrade', targetTier: 'select' }],
     });
     const [rejected] = ofType(timeline, 'application-rejected');
@@ -100,7 +102,11 @@ describe('R-UPGRADE: Select and Advanced applications', () => {
       ],
     });
     expect(ofType(timeline, 'command-refused')).toEqual([
-      expect.objectContaining({ on: '2019-03-05', command: 'apply-upgrade', reason: expect.stringMatching(/only target is select/) }),
+      expect.objectContaining({
+        on: '2019-03-05',
+        command: 'apply-upgrade',
+        reason: expect.stringMatching(/only target is select/),
+      }),
     ]);
     expect(tierChanges(timeline)).toEqual(['2019-03-06 registered→select (upgrade-approved)']);
   });
@@ -114,7 +120,10 @@ describe('R-PREMIER and R-EBR: Consulting Advanced → Premier', () => {
       partner: partner('advanced'),
       start: '2019-10-01',
       until: '2020-06-01',
-      evidence: [{ on: '2019-10-01', set: premierFrom('2019-09-15') }, { on: '2020-03-01', set: premierFrom('2020-02-15') }],
+      evidence: [
+        { on: '2019-10-01', set: premierFrom('2019-09-15') },
+        { on: '2020-03-01', set: premierFrom('2020-02-15') },
+      ],
       events: [
         { on: '2019-10-05', type: 'apply-upgrade', targetTier: 'premier' },
         { on: '2019-11-20', type: 'readiness-assessment', outcome: 'passed', by: 'pm-7' },
@@ -124,7 +133,9 @@ describe('R-PREMIER and R-EBR: Consulting Advanced → Premier', () => {
     });
     // Checks: 10-01 (before the application), 10-05, then the 1st of each month; six months are reached on 04-01.
     const scheduled = ofType(timeline, 'ebr-scheduled');
-    expect(scheduled).toEqual([expect.objectContaining({ on: '2020-04-01', window: '2020-Q1', opensOn: '2020-04-15' })]);
+    expect(scheduled).toEqual([
+      expect.objectContaining({ on: '2020-04-01', window: '2020-Q1', opensOn: '2020-04-15' }),
+    ]);
     expect(ofType(timeline, 'application-approved')).toEqual([expect.objectContaining({ on: '2020-04-20' })]);
     expect(tierChanges(timeline)).toEqual(['2020-04-20 advanced→premier (upgrade-approved)']);
   });
@@ -163,7 +174,9 @@ describe('R-PREMIER and R-EBR: Consulting Advanced → Premier', () => {
         { on: '2019-01-20', type: 'readiness-assessment', outcome: 'passed', by: 'pm-7' },
       ],
     });
-    const checks = ofType(timeline, 'sustained-check').map((c) => `${c.on}:${String(c.premierMet)}:${String(c.months)}`);
+    const checks = ofType(timeline, 'sustained-check').map(
+      (c) => `${c.on}:${String(c.premierMet)}:${String(c.months)}`,
+    );
     expect(checks.slice(0, 5)).toEqual([
       '2019-01-02:true:0',
       '2019-02-01:true:1',
@@ -172,7 +185,9 @@ describe('R-PREMIER and R-EBR: Consulting Advanced → Premier', () => {
       '2019-05-01:true:0',
     ]);
     // Restarted on 05-01: six months reached on 11-01; the Q3 window ended 10-21, so the earliest left is Q4's.
-    expect(ofType(timeline, 'ebr-scheduled')).toEqual([expect.objectContaining({ on: '2019-11-01', window: '2019-Q4' })]);
+    expect(ofType(timeline, 'ebr-scheduled')).toEqual([
+      expect.objectContaining({ on: '2019-11-01', window: '2019-Q4' }),
+    ]);
   });
 
   test('R-PREMIER: an EBR deferred moves the application to the next window', async () => {
@@ -180,7 +195,10 @@ describe('R-PREMIER and R-EBR: Consulting Advanced → Premier', () => {
       partner: partner('advanced'),
       start: '2019-01-01',
       until: '2020-02-20',
-      evidence: [{ on: '2019-01-01', set: premierFrom('2018-12-20') }, { on: '2019-12-01', set: premierFrom('2019-11-20') }],
+      evidence: [
+        { on: '2019-01-01', set: premierFrom('2018-12-20') },
+        { on: '2019-12-01', set: premierFrom('2019-11-20') },
+      ],
       events: [
         { on: '2019-02-01', type: 'apply-upgrade', targetTier: 'premier' },
         { on: '2019-08-20', type: 'readiness-assessment', outcome: 'passed', by: 'pm-7' },
@@ -226,7 +244,9 @@ describe('R-FEE, R-GRACE, R-PAID: the annual fee', () => {
     });
     expect(ofType(timeline, 'fee-reminder').map((r) => r.on)).toEqual(['2020-01-14', '2020-02-13', '2020-03-04']);
     expect(ofType(timeline, 'at-risk')).toEqual([expect.objectContaining({ on: '2020-03-14', reason: 'fee-unpaid' })]);
-    expect(ofType(timeline, 'case-opened')).toEqual([expect.objectContaining({ on: '2020-03-14', reason: 'fee-unpaid' })]);
+    expect(ofType(timeline, 'case-opened')).toEqual([
+      expect.objectContaining({ on: '2020-03-14', reason: 'fee-unpaid' }),
+    ]);
     expect(tierChanges(timeline)).toEqual(['2020-03-14 advanced→registered (fee-unpaid)']);
   });
 
@@ -242,9 +262,15 @@ describe('R-FEE, R-GRACE, R-PAID: the annual fee', () => {
         { on: '2020-04-05', type: 'pay-fee', amount: 2500 },
       ],
     });
-    expect(ofType(timeline, 'fee-extension')).toEqual([expect.objectContaining({ on: '2020-03-01', deadline: '2020-04-13' })]);
+    expect(ofType(timeline, 'fee-extension')).toEqual([
+      expect.objectContaining({ on: '2020-03-01', deadline: '2020-04-13' }),
+    ]);
     expect(ofType(timeline, 'command-refused')).toEqual([
-      expect.objectContaining({ on: '2020-03-02', command: 'grant-extension', reason: expect.stringMatching(/already extended/) }),
+      expect.objectContaining({
+        on: '2020-03-02',
+        command: 'grant-extension',
+        reason: expect.stringMatching(/already extended/),
+      }),
     ]);
     expect(ofType(timeline, 'fee-paid')).toEqual([expect.objectContaining({ on: '2020-04-05' })]);
     expect(tierChanges(timeline)).toEqual([]);
@@ -258,7 +284,9 @@ describe('R-FEE, R-GRACE, R-PAID: the annual fee', () => {
       until: '2019-12-20',
       evidence: [{ on: '2019-12-01', set: consultingEvidence('select', '2019-11-01') }],
     });
-    expect(ofType(timeline, 'fee-invoiced')).toEqual([expect.objectContaining({ amount: 2500, tax: 475, total: 2975 })]);
+    expect(ofType(timeline, 'fee-invoiced')).toEqual([
+      expect.objectContaining({ amount: 2500, tax: 475, total: 2975 }),
+    ]);
   });
 });
 
@@ -274,9 +302,13 @@ describe('R-RENEWAL and R-CANCEL', () => {
     expect(ofType(timeline, 'compliance-review')).toEqual([
       expect.objectContaining({ on: '2020-06-15', tier: 'advanced', compliant: false, highestTierMet: 'select' }),
     ]);
-    expect(ofType(timeline, 'case-opened')).toEqual([expect.objectContaining({ reason: 'non-compliant', targetTier: 'select' })]);
+    expect(ofType(timeline, 'case-opened')).toEqual([
+      expect.objectContaining({ reason: 'non-compliant', targetTier: 'select' }),
+    ]);
     expect(tierChanges(timeline)).toEqual(['2020-06-15 advanced→select (non-compliant)']);
-    expect(ofType(timeline, 'case-closed')).toEqual([expect.objectContaining({ on: '2020-07-15', outcome: 'downgraded' })]);
+    expect(ofType(timeline, 'case-closed')).toEqual([
+      expect.objectContaining({ on: '2020-07-15', outcome: 'downgraded' }),
+    ]);
   });
 
   test('R-RENEWAL: a renewal date in the 2019 transition is reviewed on 2019-12-13, its fee still on the renewal date', async () => {
@@ -316,6 +348,8 @@ describe('R-RENEWAL and R-CANCEL', () => {
     ]);
     const invoices = await store.listInvoices(p.id);
     expect(invoices.map((i) => i.status)).toEqual(['voided']);
-    expect(ofType(timeline, 'case-closed')).toEqual([expect.objectContaining({ reason: 'cancellation-requested', outcome: 'cancelled' })]);
+    expect(ofType(timeline, 'case-closed')).toEqual([
+      expect.objectContaining({ reason: 'cancellation-requested', outcome: 'cancelled' }),
+    ]);
   });
 });
