@@ -10,6 +10,7 @@ import { createActivities } from '../activities';
 import { emptyEvidence, mergeEvidence, type PartnerEvidence } from '../domain/evidence';
 import type { Store } from '../store';
 import {
+  applicationStatusQuery,
   applyForUpgradeUpdate,
   evidenceChangedSignal,
   grantExtensionUpdate,
@@ -21,6 +22,7 @@ import {
   requestCancellationUpdate,
 } from '../workflows/definitions';
 import type { partnerLifecycle } from '../workflows/partner-lifecycle';
+import type { ApplicationStatus, PartnerStatus } from '../workflows/types';
 import type { Scenario, ScenarioEvent } from './scenario';
 
 const DAY_MS = 86_400_000;
@@ -51,6 +53,10 @@ export interface SimulationResult {
   firstRunId: string;
   /** Application workflow ids started during the run. */
   applicationIds: string[];
+  /** The partner's state on the `until` date. */
+  finalStatus: PartnerStatus;
+  /** The open application's progress on the `until` date, if one is open. */
+  openApplication?: ApplicationStatus;
 }
 
 function dateMs(date: string): number {
@@ -107,6 +113,8 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
 
   let handle: WorkflowHandle<typeof partnerLifecycle> | undefined;
   let firstRunId = '';
+  let finalStatus: PartnerStatus | undefined;
+  let openApplication: ApplicationStatus | undefined;
   await worker.runUntil(async () => {
     await applyEvidenceUpTo(scenario.start);
     const started = await client.workflow.start<typeof partnerLifecycle>('partnerLifecycle', {
@@ -145,8 +153,13 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
       for (const event of eventsOn(day)) await applyEvent(h, event);
     }
     await advanceTo(dateMs(scenario.until) + NOON_MS);
-    const status = await h.query(partnerStatusQuery);
-    if (status.application) applicationIds.add(status.application.workflowId);
+    finalStatus = await h.query(partnerStatusQuery);
+    if (finalStatus.application) {
+      applicationIds.add(finalStatus.application.workflowId);
+      openApplication = await client.workflow
+        .getHandle(finalStatus.application.workflowId)
+        .query(applicationStatusQuery);
+    }
   });
 
   async function applyEvent(h: WorkflowHandle<typeof partnerLifecycle>, event: ScenarioEvent): Promise<void> {
@@ -207,7 +220,7 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
     }
   }
 
-  if (!handle) throw new Error('the partner workflow did not start');
+  if (!handle || !finalStatus) throw new Error('the partner workflow did not start');
   if (!options.keepRunning) {
     for (const id of [...applicationIds, workflowId]) {
       await client.workflow
@@ -226,7 +239,14 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
     .filter(({ entry }) => entry.on <= scenario.until)
     .sort((a, b) => (a.entry.on < b.entry.on ? -1 : a.entry.on > b.entry.on ? 1 : a.index - b.index))
     .map(({ entry }) => entry);
-  return { timeline, workflowId, firstRunId, applicationIds: [...applicationIds] };
+  return {
+    timeline,
+    workflowId,
+    firstRunId,
+    applicationIds: [...applicationIds],
+    finalStatus,
+    ...(openApplication ? { openApplication } : {}),
+  };
 }
 
 /** A scenario event that cannot be applied in the current state (recorded, not thrown). */

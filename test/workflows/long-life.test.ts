@@ -1,0 +1,113 @@
+/** @jest-environment ./test/store/pglite-environment.ts */
+/**
+ * Five simulated years on the time-skipping server: the partner workflow continues as new and keeps its state and
+ * its open application; every run's history stays bounded. With RECORD_HISTORIES=1 the histories are written to
+ * test/histories/ (replayed in CI by replay.test.ts).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { temporal } from '@temporalio/proto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createTimeSkippingEnv } from '../support/temporal';
+import { openTestStore } from '../support/store';
+import { consultingEvidence } from '../support/evidence';
+import { simulate } from '../../src/simulation/run';
+import { ScenarioSchema } from '../../src/simulation/scenario';
+import type { Store } from '../../src/store';
+
+type History = temporal.api.history.v1.IHistory;
+
+let env: TestWorkflowEnvironment;
+let store: Store;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  store = await openTestStore();
+});
+afterAll(async () => {
+  await store?.close();
+  await env?.teardown();
+});
+
+const THRESHOLD = 120;
+
+/** Every run of a workflow from its first, following continue-as-new links. */
+async function runsOf(workflowId: string, firstRunId: string): Promise<History[]> {
+  const runs: History[] = [];
+  let runId: string | undefined = firstRunId;
+  while (runId) {
+    const history: History = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runs.push(history);
+    const last = history.events?.[history.events.length - 1];
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return runs;
+}
+
+test('given five years with a Premier application left open, when the workflow continues as new, then state and the application carry over and every run stays bounded', async () => {
+  const years = [2019, 2020, 2021, 2022, 2023];
+  const scenario = ScenarioSchema.parse({
+    partner: {
+      id: `longlife-${Date.now().toString(36)}`,
+      name: 'Long Life Cloud',
+      track: 'consulting',
+      tier: 'advanced',
+      renewalDate: '12-15',
+      country: 'US',
+      feeAccountId: '123456789012',
+    },
+    start: '2019-01-01',
+    until: '2024-01-31',
+    evidence: years.map((y) => ({ on: `${y}-01-01`, set: consultingEvidence('premier', `${y - 1}-12-20`) })),
+    events: [
+      { on: '2019-02-01', type: 'apply-upgrade', targetTier: 'premier' },
+      ...years.map((y) => ({ on: `${y}-12-20`, type: 'pay-fee', amount: 2500 })),
+    ],
+  });
+  const started = Date.now();
+  const result = await simulate(scenario, { env, store, continueAsNewAfterEvents: THRESHOLD, keepRunning: true });
+  const elapsed = Date.now() - started;
+
+  const status = result.finalStatus;
+  expect(status.tier).toBe('advanced');
+  expect(status.application).toEqual(expect.objectContaining({ number: 1, targetTier: 'premier' }));
+  expect(result.openApplication?.stage).toBe('awaiting-readiness');
+  expect(result.openApplication?.sustainedMonths).toBeGreaterThanOrEqual(6);
+
+  const reviews = result.timeline.filter((e) => e.type === 'compliance-review');
+  expect(reviews.map((r) => `${r.on}:${String(r.compliant)}`)).toEqual(years.map((y) => `${y}-12-15:true`));
+  expect(result.timeline.filter((e) => e.type === 'fee-paid')).toHaveLength(5);
+  expect(result.timeline.filter((e) => e.type === 'monthly-check')).toHaveLength(61);
+  expect(result.timeline.filter((e) => e.type === 'tier-changed')).toEqual([]);
+
+  const runs = await runsOf(result.workflowId, result.firstRunId);
+  const sizes = runs.map((h) => h.events?.length ?? 0);
+  const workflowTasks = runs
+    .flatMap((h) => h.events ?? [])
+    .filter((e) => e.workflowTaskCompletedEventAttributes).length;
+  expect(runs.length).toBeGreaterThan(3);
+  // The check runs between iterations: a run ends within one iteration (a month's work) past the threshold.
+  expect(Math.max(...sizes)).toBeLessThanOrEqual(THRESHOLD + 60);
+  process.stderr.write(
+    `[long-life] runs=${runs.length} max events/run=${Math.max(...sizes)} sizes=${sizes.join(',')} ` +
+      `workflow tasks/partner-year=${(workflowTasks / 5).toFixed(1)} simulate wall=${elapsed} ms\n`,
+  );
+
+  if (process.env.RECORD_HISTORIES === '1') {
+    const dir = join(__dirname, '..', 'histories');
+    mkdirSync(dir, { recursive: true });
+    // Each file: the workflow id (child ids derive from it) and the history in proto3 JSON.
+    const save = (file: string, workflowId: string, history: History) =>
+      writeFileSync(
+        join(dir, file),
+        `{"workflowId":${JSON.stringify(workflowId)},"history":${historyToJSON(history as never)}}\n`,
+      );
+    save('partner-lifecycle-run1.json', result.workflowId, runs[0]!);
+    save('partner-lifecycle-run2.json', result.workflowId, runs[1]!);
+    const childId = status.application!.workflowId;
+    save('upgrade-application-open.json', childId, await env.client.workflow.getHandle(childId).fetchHistory());
+  }
+  for (const id of [status.application!.workflowId, result.workflowId]) {
+    await env.client.workflow.getHandle(id).terminate('test finished');
+  }
+});
