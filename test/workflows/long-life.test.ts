@@ -100,7 +100,7 @@ test('given five years with a Premier application left open, when the workflow c
     const save = (file: string, workflowId: string, history: History) =>
       writeFileSync(
         join(dir, file),
-        `{"workflowId":${JSON.stringify(workflowId)},"history":${historyToJSON(history as never)}}\n`,
+        `{"workflowId":${JSON.stringify(workflowId)},"history":${historyToJSON(history)}}\n`,
       );
     save('partner-lifecycle-run1.json', result.workflowId, runs[0]!);
     save('partner-lifecycle-run2.json', result.workflowId, runs[1]!);
