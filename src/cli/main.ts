@@ -1,6 +1,7 @@
 /** `apn` — the command-line face of the engine. Each sub-command lives in its own module under ./commands. */
 import { Command } from 'commander';
 import { registerScorecard } from './commands/scorecard';
+import { registerSimulate } from './commands/simulate';
 
 export function buildProgram(): Command {
   const program = new Command('apn')
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerScorecard(program);
+  registerSimulate(program);
   return program;
 }
 

@@ -81,13 +81,15 @@ function refuse(type: LifecycleErrorType, message: string): never {
 }
 
 function initialState(input: PartnerLifecycleInput, registeredOn: IsoDate): LifecycleState {
+  // A partner registered at a fee-paying tier holds that tier for the membership year it is in: taken as paid.
+  const holdsPaidTier = tierRank(input.partner.tier) >= tierRank(lifecycle.programFee.fromTier);
   return {
     registeredOn,
     partner: input.partner,
     tier: input.partner.tier,
     cancelled: false,
     atRisk: false,
-    paidMembershipYears: [],
+    paidMembershipYears: holdsPaidTier ? [membershipYearOf(input.partner.renewalDate, registeredOn)] : [],
     cases: [],
     applicationCount: 0,
     monthly: [],

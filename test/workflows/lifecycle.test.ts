@@ -156,6 +156,8 @@ describe('R-PREMIER and R-EBR: Consulting Advanced → Premier', () => {
       expect.objectContaining({ on: '2019-08-20', window: '2019-Q3', opensOn: '2019-10-01', closesOn: '2019-10-21' }),
     ]);
     expect(tierChanges(timeline)).toEqual(['2019-10-20 advanced→premier (upgrade-approved)']);
+    // R-FEE: the membership year an Advanced partner holds is paid; the upgrade does not bill it again.
+    expect(ofType(timeline, 'fee-invoiced')).toEqual([]);
   });
 
   test('R-PREMIER: a failed check in month 3 restarts the six-month count', async () => {
