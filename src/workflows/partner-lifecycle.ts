@@ -151,8 +151,8 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   }
   function nextMonthlyCheck(): IsoDate {
     if (state.lastMonthlyCheck) return firstDayOf(addMonthsToMonth(monthOf(state.lastMonthlyCheck), 1));
-    const from = state.registeredOn;
-    return from.endsWith('-01') ? from : firstDayOf(addMonthsToMonth(monthOf(from), 1));
+    // The first check is on the registration day, so the partner's standing (and ApnAtRisk) is known at once.
+    return state.registeredOn;
   }
   function status(): PartnerStatus {
     const today = clock.today();
