@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { Runtime as SdkRuntime } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
@@ -24,32 +25,36 @@ export class Runtime {
 
   constructor(readonly config: Config) {
     this.log = pino({ level: config.LOG_LEVEL, base: { service: 'apn-engine' } });
+    // Signals are handled here, in one order (API, worker, store, Temporal); the SDK must not race us on them.
+    SdkRuntime.install({ shutdownSignals: [] });
   }
 
   onStop(name: string, stop: () => Promise<void>): void {
     this.stack.push({ name, stop });
   }
 
-  async stop(reason: string, code = 0): Promise<never> {
-    if (!this.stopping) {
-      this.stopping = true;
-      this.log.info({ reason }, 'shutting down');
-      for (const item of this.stack.reverse()) {
-        try {
-          await item.stop();
-          this.log.info(`${item.name} stopped`);
-        } catch (err) {
-          this.log.error({ err }, `${item.name} did not stop cleanly`);
-        }
+  /** Stops everything in reverse start order, then exits; a repeated call (a second Ctrl-C) waits for the first. */
+  async stop(reason: string, code = 0): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info({ reason }, 'shutting down');
+    for (const item of this.stack.reverse()) {
+      try {
+        await item.stop();
+        this.log.info(`${item.name} stopped`);
+      } catch (err) {
+        this.log.error({ err }, `${item.name} did not stop cleanly`);
       }
     }
+    this.log.flush();
     process.exit(code);
   }
 
   /** Stops everything on SIGINT/SIGTERM, and on a start-up failure of `body`. */
   async runUntilSignal(body: () => Promise<void>): Promise<void> {
-    process.once('SIGINT', () => void this.stop('SIGINT'));
-    process.once('SIGTERM', () => void this.stop('SIGTERM'));
+    // `on`, not `once`: a second Ctrl-C while stopping must not kill the process before its children are stopped.
+    process.on('SIGINT', () => void this.stop('SIGINT'));
+    process.on('SIGTERM', () => void this.stop('SIGTERM'));
     try {
       await body();
     } catch (err) {
@@ -115,7 +120,8 @@ export class Runtime {
     });
     const running = worker.run();
     this.onStop('worker', async () => {
-      worker.shutdown();
+      // The SDK's runtime also reacts to SIGINT/SIGTERM and may already be draining the worker.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
     return { done: running };

@@ -1,0 +1,70 @@
+/**
+ * `npm start`'s entry point for real: the dev server with its Web UI, the worker and the API come up on the
+ * configured ports; SIGTERM stops them all (the Temporal port closes: no orphan server) and the data stays.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/dev/processes';
+
+const root = join(__dirname, '..', '..');
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('given embedded defaults, npm start serves the API and the Web UI, and SIGTERM leaves no server behind', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'apn-start-'));
+  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const health = await until(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return res.ok ? ((await res.json()) as unknown) : undefined;
+    }, 90_000);
+    expect(health).toEqual({ status: 'ready', temporal: true, store: true });
+    expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+    expect(output).toContain(`Temporal Web UI   http://localhost:${uiPort}`);
+    expect(await portOpen(temporalPort)).toBe(true);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
+  expect(await portOpen(temporalPort)).toBe(false);
+  expect(await portOpen(uiPort)).toBe(false);
+  expect(existsSync(join(dataDir, 'temporal.sqlite'))).toBe(true);
+  expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
+});
