@@ -53,7 +53,9 @@ test('given embedded defaults, npm start serves the API and the Web UI, and SIGT
   try {
     const health = await until(async () => {
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      return res.ok ? ((await res.json()) as unknown) : undefined;
+      if (!res.ok) return undefined;
+      const body: unknown = await res.json();
+      return body;
     }, 90_000);
     expect(health).toEqual({ status: 'ready', temporal: true, store: true });
     expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
