@@ -21,15 +21,17 @@ const portOpen = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, why: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
+    if (Date.now() > deadline) throw new Error(`timed out; ${why()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+jest.setTimeout(240_000);
 
 test('given embedded defaults, npm start serves the API and the Web UI, and SIGTERM leaves no server behind', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'apn-start-'));
@@ -49,14 +51,26 @@ test('given embedded defaults, npm start serves the API and the Web UI, and SIGT
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  const why = () => `npm start ${exitCode === undefined ? 'still running' : `exited ${String(exitCode)}`}:\n${output}`;
   try {
-    const health = await until(async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (!res.ok) return undefined;
-      const body: unknown = await res.json();
-      return body;
-    }, 90_000);
+    const health = await until(
+      async () => {
+        if (exitCode !== undefined) throw new Error(why());
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        if (!res.ok) return undefined;
+        const body: unknown = await res.json();
+        return body;
+      },
+      150_000,
+      why,
+    );
     expect(health).toEqual({ status: 'ready', temporal: true, store: true });
     expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
     expect(output).toContain(`Temporal Web UI   http://localhost:${uiPort}`);
