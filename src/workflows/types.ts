@@ -3,9 +3,10 @@
  * bundled into workflow code and imported by the API and CLI for typing.
  */
 
-export type Tier = 'registered' | 'select' | 'advanced' | 'premier';
-export type Track = 'consulting' | 'technology';
-export type IsoDate = string;
+import type { Tier, Track } from '../domain/tier-ladder';
+import type { IsoDate } from '../domain/dates';
+
+export type { Tier, Track, IsoDate };
 
 /** The partner profile the lifecycle runs for. */
 export interface PartnerProfile {
