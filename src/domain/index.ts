@@ -7,3 +7,4 @@ export * from './scorecard';
 export * from './tiers';
 export { formatUsd } from './text';
 export * from './membership';
+export * from './partner';

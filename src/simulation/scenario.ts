@@ -1,30 +1,14 @@
 /** The lifecycle scenario (CONTRACT §3): one partner's life to replay, validated with zod. */
 import { z } from 'zod';
 import { AccountIdSchema, IsoDateSchema, PartialEvidenceSchema, parseWith, type ParseResult } from '../domain/evidence';
-import { isRenewalMonthDay, FEE_TAX_RATES } from '../domain/membership';
-import { TierInputSchema, TrackSchema, tierExistsOnTrack } from '../domain/tiers';
+import { partnerProfileShape, refineTrackTier } from '../domain/partner';
+import { TierInputSchema } from '../domain/tiers';
 
 const By = z.string().min(1).max(200);
 
 export const ScenarioPartnerSchema = z
-  .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'partner id: lowercase letters, digits and dashes, at most 63'),
-    name: z.string().min(1).max(200),
-    track: TrackSchema,
-    tier: TierInputSchema,
-    renewalDate: z.string().refine(isRenewalMonthDay, 'renewalDate must be a real month-day MM-DD'),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code such as US')
-      .refine((c) => c in FEE_TAX_RATES, 'no VAT/GST rate is known for this country: the fee cannot be billed'),
-    feeAccountId: AccountIdSchema.optional(),
-    allianceLeadId: z.string().min(1).default('alliance-lead'),
-  })
-  .superRefine((p, ctx) => {
-    if (!tierExistsOnTrack(p.tier, p.track)) {
-      ctx.addIssue({ code: 'custom', path: ['tier'], message: 'premier exists for consulting partners only' });
-    }
-  });
+  .object({ ...partnerProfileShape, allianceLeadId: z.string().min(1).default('alliance-lead') })
+  .superRefine(refineTrackTier);
 
 export const ScenarioEventSchema = z.discriminatedUnion('type', [
   z.object({
@@ -59,11 +43,16 @@ export const ScenarioSchema = z
     partner: ScenarioPartnerSchema,
     start: IsoDateSchema,
     until: IsoDateSchema,
+    /** A partner migrated mid-way: monthly checks from this date up to `start` are evaluated from dated evidence. */
+    lookBackFrom: IsoDateSchema.optional(),
     evidence: z.array(z.object({ on: IsoDateSchema, set: PartialEvidenceSchema })).default([]),
     events: z.array(ScenarioEventSchema).default([]),
   })
   .superRefine((s, ctx) => {
     if (s.until <= s.start) ctx.addIssue({ code: 'custom', path: ['until'], message: 'until must be after start' });
+    if (s.lookBackFrom !== undefined && s.lookBackFrom >= s.start) {
+      ctx.addIssue({ code: 'custom', path: ['lookBackFrom'], message: 'lookBackFrom must be before start' });
+    }
     s.evidence.forEach((e, i) => {
       if (e.on < s.start || e.on > s.until) {
         ctx.addIssue({ code: 'custom', path: ['evidence', i, 'on'], message: `must be within ${s.start}..${s.until}` });

@@ -8,7 +8,7 @@
 import { and, arrayContains, asc, eq, gt, inArray, like, ne, sql, type SQL } from 'drizzle-orm';
 import { openConnection, pingConnection, type Db, type StoreConfig } from './connection';
 import { addDays, assertIsoDate } from './dates';
-import { NotFoundError, StoreConflictError, StoreValidationError, translateDbError } from './errors';
+import { NotFoundError, sqlState, StoreConflictError, StoreValidationError, translateDbError } from './errors';
 import {
   advancePayAccounts,
   advancePayApplications,
@@ -73,6 +73,11 @@ export interface Store {
 
   // Partners
   registerPartner(input: RegisterPartnerInput): Promise<{ partner: Partner; created: boolean }>;
+  /**
+   * Removes a partner registered moments ago whose lifecycle could not start (the API's compensation), only while
+   * nothing else refers to it; returns whether it was removed.
+   */
+  unregisterPartner(partnerId: string): Promise<boolean>;
   getPartner(partnerId: string): Promise<Partner | undefined>;
   listPartners(query?: ListPartnersQuery): Promise<Page<Partner>>;
   updatePartnerStatus(partnerId: string, patch: PartnerStatusPatch): Promise<Partner>;
@@ -90,6 +95,15 @@ export interface Store {
     document: T,
     options?: { on?: IsoDate },
   ): Promise<{ version: number; created: boolean }>;
+  /**
+   * Reads the current document and stores `change(current)` as the next version in one transaction, so concurrent
+   * item edits never lose each other. `change` may throw to refuse; nothing is written then.
+   */
+  changeEvidence<T>(
+    partnerId: string,
+    change: (current: T | undefined) => T,
+    options?: { on?: IsoDate },
+  ): Promise<{ version: number; created: boolean; document: T }>;
   /** The current evidence (or `version`); undefined when there is none. */
   getEvidence<T = unknown>(partnerId: string, version?: number): Promise<EvidenceRecord<T> | undefined>;
   listEvidenceVersions(partnerId: string): Promise<Omit<EvidenceRecord, 'document'>[]>;
@@ -172,6 +186,21 @@ export interface Store {
     body: unknown,
   ): Promise<StoredResponse>;
   recallResponse(callerId: string, key: string): Promise<StoredResponse | undefined>;
+  /**
+   * Claims (callerId, key) for a request about to run. `claimed: false` returns what holds the key: a finished
+   * response, or `status: 0` while another request with the key still runs. A claim older than `staleAfterMs` was
+   * abandoned by a crashed process and is taken over.
+   */
+  claimIdempotencyKey(
+    callerId: string,
+    key: string,
+    requestHash: string,
+    staleAfterMs?: number,
+  ): Promise<{ claimed: true } | { claimed: false; stored: StoredResponse }>;
+  /** Records the answer of a claimed request; replays return it. */
+  settleIdempotencyKey(callerId: string, key: string, status: number, body: unknown): Promise<void>;
+  /** Frees a claimed key whose request failed for a server-side reason, so a retry runs again. */
+  releaseIdempotencyKey(callerId: string, key: string): Promise<void>;
 }
 
 /** Opens (and migrates) the configured database and returns the store over it. */
@@ -402,6 +431,19 @@ class DrizzleStore implements Store {
     });
   }
 
+  async unregisterPartner(partnerId: string): Promise<boolean> {
+    try {
+      const removed = await this.db
+        .delete(partners)
+        .where(and(eq(partners.id, partnerId), eq(partners.evidenceVersion, 0)))
+        .returning({ id: partners.id });
+      return removed.length > 0;
+    } catch (error) {
+      if (sqlState(error) === '23503') return false; // something refers to it already: keep it
+      throw error;
+    }
+  }
+
   async getPartner(partnerId: string): Promise<Partner | undefined> {
     const [row] = await this.db.select().from(partners).where(eq(partners.id, partnerId));
     return row && toPartner(row);
@@ -545,6 +587,44 @@ class DrizzleStore implements Store {
         });
         await tx.update(partners).set({ evidenceVersion: version }).where(eq(partners.id, partnerId));
         return { version, created: true };
+      }),
+    );
+  }
+
+  async changeEvidence<T>(
+    partnerId: string,
+    change: (current: T | undefined) => T,
+    options: { on?: IsoDate } = {},
+  ): Promise<{ version: number; created: boolean; document: T }> {
+    if (options.on !== undefined) assertIsoDate('on', options.on);
+    return this.run(() =>
+      this.db.transaction(async (tx) => {
+        const [partner] = await tx
+          .select({ version: partners.evidenceVersion })
+          .from(partners)
+          .where(eq(partners.id, partnerId))
+          .for('update');
+        if (!partner) throw new NotFoundError('partner', partnerId);
+        const [current] =
+          partner.version > 0
+            ? await tx
+                .select({ document: evidenceVersions.document })
+                .from(evidenceVersions)
+                .where(and(eq(evidenceVersions.partnerId, partnerId), eq(evidenceVersions.version, partner.version)))
+            : [];
+        const document = change(current?.document as T | undefined);
+        if (current && sameJson(current.document, document)) {
+          return { version: partner.version, created: false, document };
+        }
+        const version = partner.version + 1;
+        await tx.insert(evidenceVersions).values({
+          partnerId,
+          version,
+          document: sql`${jsonb(document)}`,
+          recordedOn: options.on ?? null,
+        });
+        await tx.update(partners).set({ evidenceVersion: version }).where(eq(partners.id, partnerId));
+        return { version, created: true, document };
       }),
     );
   }
@@ -1312,6 +1392,56 @@ class DrizzleStore implements Store {
       .where(and(eq(apiIdempotency.callerId, callerId), eq(apiIdempotency.key, key)));
     return (
       row && { callerId: row.callerId, key: row.key, requestHash: row.requestHash, status: row.status, body: row.body }
+    );
+  }
+
+  async claimIdempotencyKey(
+    callerId: string,
+    key: string,
+    requestHash: string,
+    staleAfterMs = 120_000,
+  ): Promise<{ claimed: true } | { claimed: false; stored: StoredResponse }> {
+    return this.run(async () => {
+      const inserted = await this.db
+        .insert(apiIdempotency)
+        .values({ callerId, key, requestHash, status: 0, body: null })
+        .onConflictDoNothing({ target: [apiIdempotency.callerId, apiIdempotency.key] })
+        .returning({ key: apiIdempotency.key });
+      if (inserted.length > 0) return { claimed: true as const };
+      // An unfinished claim older than staleAfterMs belongs to a process that died: take it over.
+      const takenOver = await this.db
+        .update(apiIdempotency)
+        .set({ requestHash, createdAt: sql`now()` })
+        .where(
+          and(
+            eq(apiIdempotency.callerId, callerId),
+            eq(apiIdempotency.key, key),
+            eq(apiIdempotency.status, 0),
+            sql`${apiIdempotency.createdAt} < now() - make_interval(secs => ${staleAfterMs / 1000})`,
+          ),
+        )
+        .returning({ key: apiIdempotency.key });
+      if (takenOver.length > 0) return { claimed: true as const };
+      const stored = await this.recallResponse(callerId, key);
+      if (!stored) throw new Error(`idempotency record ${callerId}/${key} vanished`);
+      return { claimed: false as const, stored };
+    });
+  }
+
+  async settleIdempotencyKey(callerId: string, key: string, status: number, body: unknown): Promise<void> {
+    await this.run(() =>
+      this.db
+        .update(apiIdempotency)
+        .set({ status, body: sql`${jsonb(body ?? null)}` })
+        .where(and(eq(apiIdempotency.callerId, callerId), eq(apiIdempotency.key, key))),
+    );
+  }
+
+  async releaseIdempotencyKey(callerId: string, key: string): Promise<void> {
+    await this.run(() =>
+      this.db
+        .delete(apiIdempotency)
+        .where(and(eq(apiIdempotency.callerId, callerId), eq(apiIdempotency.key, key), eq(apiIdempotency.status, 0))),
     );
   }
 }
