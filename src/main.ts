@@ -1,11 +1,15 @@
 /**
  * `npm start`: the whole engine on embedded defaults — the Temporal dev server (SQLite file under DATA_DIR, Web UI),
  * the store, the worker and the HTTP API. With TEMPORAL_ADDRESS set it uses that server. Ctrl-C or SIGTERM stops
- * everything, child processes included.
+ * everything, child processes included. Without JWKS_URL it prints a ready-to-use API token per role.
  */
 import { resolve } from 'node:path';
-import { loadConfig } from './config';
+import { mintToken, resolveJwtSecret, roleTakesPartner, ROLES } from './api/auth';
+import { loadConfig, type Config } from './config';
 import { Runtime } from './platform/runtime';
+
+/** Placeholder partner of the printed alliance tokens. */
+const DEMO_PARTNER = 'demo-partner';
 
 const runtime = new Runtime(loadConfig());
 void runtime.runUntilSignal(async () => {
@@ -23,6 +27,11 @@ void runtime.runUntilSignal(async () => {
       `  Temporal          ${address}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  Temporal Web UI   ${uiUrl ?? '(external server: use its own UI)'}`,
       `  Data              ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : resolve(runtime.dataDir, 'pglite')}`,
+      '',
+      ...(config.JWKS_URL
+        ? ['API tokens come from your identity provider (JWKS_URL).']
+        : await devTokenLines(config, runtime.dataDir)),
+      '',
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -32,3 +41,26 @@ void runtime.runUntilSignal(async () => {
     void runtime.stop('worker-failure', 1);
   });
 });
+
+/** One `export APN_TOKEN_<ROLE>=…` line per role, ready to paste into a shell, signed with the embedded secret. */
+async function devTokenLines(config: Config, dataDir: string): Promise<string[]> {
+  const secret = resolveJwtSecret(config, dataDir);
+  const lines = ['Dev API tokens, valid 12 hours (send as `Authorization: Bearer $APN_TOKEN_…`):'];
+  for (const role of ROLES) {
+    const partnerId = roleTakesPartner(role) ? DEMO_PARTNER : undefined;
+    const token = await mintToken({
+      secret,
+      role,
+      sub: `dev-${role}`,
+      partnerId,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+    const name = `APN_TOKEN_${role.toUpperCase().replaceAll('-', '_')}`;
+    lines.push(`  export ${name}=${token}${partnerId ? `   # partner ${partnerId}` : ''}`);
+  }
+  lines.push(
+    `Mint others with \`npx apn token --role <role> [--partner <partnerId>] [--sub <id>] [--expires-in 12h]\`.`,
+  );
+  return lines;
+}

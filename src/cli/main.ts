@@ -2,14 +2,16 @@
 import { Command } from 'commander';
 import { registerScorecard } from './commands/scorecard';
 import { registerSimulate } from './commands/simulate';
+import { registerToken } from './commands/token';
 
 export function buildProgram(): Command {
   const program = new Command('apn')
-    .description('APN tier lifecycle engine: scorecards, simulations and operator tools')
+    .description('APN tier lifecycle engine: scorecards, simulations, dev API tokens and operator tools')
     .showHelpAfterError()
     .exitOverride();
   registerScorecard(program);
   registerSimulate(program);
+  registerToken(program);
   return program;
 }
 

@@ -29,6 +29,12 @@ export const ConfigSchema = z.object({
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   /** JWKS URL used to verify API tokens in production (takes precedence over JWT_SECRET). */
   JWKS_URL: z.string().url().optional(),
+  /** `iss` the API expects in tokens (and `apn token` puts in them). */
+  JWT_ISSUER: z.string().min(1).default('apn-tier-engine'),
+  /** `aud` the API expects in tokens (and `apn token` puts in them). */
+  JWT_AUDIENCE: z.string().min(1).default('apn-api'),
+  /** Requests per minute allowed to one caller before the API answers 429. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Base URL of the Temporal Web UI, printed and linked from the API. */
   TEMPORAL_UI_URL: z.string().url().optional(),
 });
