@@ -132,6 +132,7 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
             ...(partner.feeAccountId ? { feeAccountId: partner.feeAccountId } : {}),
           },
           clock: { offsetMs },
+          ...(scenario.lookBackFrom ? { lookBackFrom: scenario.lookBackFrom } : {}),
           ...(options.continueAsNewAfterEvents ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents } : {}),
         },
       ],

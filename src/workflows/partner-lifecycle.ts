@@ -23,7 +23,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { currentEdition } from '../domain/catalog';
-import { addDays, addMonths, addMonthsToMonth, firstDayOf, monthOf } from '../domain/dates';
+import { addDays, addMonths, addMonthsToMonth, firstDayOf, isIsoDate, maxDate, monthOf } from '../domain/dates';
 import { feeDeadline, membershipYearOf, nextRenewalOnOrAfter, renewalReviewDate } from '../domain/membership';
 import { nextTierUp, tierRank } from '../domain/tier-ladder';
 import { BusinessClock } from './clock';
@@ -60,6 +60,11 @@ import { upgradeApplication } from './upgrade-application';
 const lifecycle = currentEdition.lifecycle;
 /** Monthly summaries kept in state: enough for sustained attainment and a readable recent history. */
 const MONTHLY_KEPT = 24;
+/**
+ * How far before registration a look-back may reach: twice the six months R-PREMIER needs, and no check rests on
+ * evidence older than one R-WINDOW before the registration day.
+ */
+const LOOK_BACK_MONTHS = 12;
 
 const activities = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '1 minute',
@@ -97,6 +102,20 @@ function initialState(input: PartnerLifecycleInput, registeredOn: IsoDate): Life
     caseSeq: 0,
     runsSoFar: 0,
   };
+}
+
+/**
+ * The look-back check dates for a partner registered on `registeredOn` (R-PREMIER, R-WINDOW): the 1st of every month
+ * from the first one on or after `from` (clipped to LOOK_BACK_MONTHS before registration) up to but excluding the
+ * registration day. Empty when `from` is on or after the registration day.
+ */
+export function lookBackCheckDates(from: IsoDate, registeredOn: IsoDate): IsoDate[] {
+  const earliest = maxDate(from, addMonths(registeredOn, -LOOK_BACK_MONTHS));
+  let on = firstDayOf(monthOf(earliest));
+  if (on < earliest) on = firstDayOf(addMonthsToMonth(monthOf(on), 1));
+  const dates: IsoDate[] = [];
+  for (; on < registeredOn; on = firstDayOf(addMonthsToMonth(monthOf(on), 1))) dates.push(on);
+  return dates;
 }
 
 /** One partner's whole membership, for years. */
@@ -310,14 +329,39 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   }
 
   // ---- scheduled work ----
-  async function monthlyCheck(on: IsoDate): Promise<void> {
+  /** The monthly scorecard check as of `on`; `lookBack` when it is evaluated retroactively at registration. */
+  async function monthlyCheck(on: IsoDate, lookBack = false): Promise<void> {
     const result = await activities.evaluatePartner({ partnerId, asOf: on });
     state.lastMonthlyCheck = on;
     state.monthly = [
       ...state.monthly,
       { on, highestTierMet: result.highestTierMet, premierMet: result.premierMet },
     ].slice(-MONTHLY_KEPT);
-    record(on, 'monthly-check', { highestTierMet: result.highestTierMet, premierMet: result.premierMet });
+    record(on, 'monthly-check', {
+      highestTierMet: result.highestTierMet,
+      premierMet: result.premierMet,
+      ...(lookBack ? { lookBack: true, evaluatedOn: startedOn } : {}),
+    });
+  }
+
+  /**
+   * A partner migrated mid-way (R-PREMIER): the months before registration are checked from the dated evidence, as
+   * of each 1st (R-WINDOW ignores later items), then the registration day itself, as for any new partner.
+   */
+  async function checkMonthsBeforeRegistration(from: IsoDate): Promise<void> {
+    if (!isIsoDate(from)) refuse(LifecycleErrorType.InvalidCommand, `lookBackFrom must be a date YYYY-MM-DD: ${from}`);
+    const dates = lookBackCheckDates(from, startedOn);
+    const clipped = from < addMonths(startedOn, -LOOK_BACK_MONTHS);
+    log.info('monthly look-back', { partnerId, from, checks: dates.length, clipped });
+    record(startedOn, 'monthly-look-back', {
+      requestedFrom: from,
+      checks: dates.length,
+      ...(dates.length > 0 ? { firstCheck: dates[0], lastCheck: dates[dates.length - 1] } : {}),
+      ...(clipped ? { clippedToMonths: LOOK_BACK_MONTHS } : {}),
+    });
+    if (dates.length === 0) return;
+    for (const on of dates) await monthlyCheck(on, true);
+    await monthlyCheck(startedOn);
   }
 
   async function renewalReview(renewalOn: IsoDate): Promise<void> {
@@ -686,6 +730,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   // ---- main loop ----
   if (!input.state) {
     record(startedOn, 'partner-registered', { tier: state.tier, track: state.partner.track });
+    if (input.lookBackFrom !== undefined) await checkMonthsBeforeRegistration(input.lookBackFrom);
   }
   state.runsSoFar += 1;
   async function drain(): Promise<void> {

@@ -104,6 +104,11 @@ export interface ClockOptions {
 export interface PartnerLifecycleInput {
   partner: PartnerProfile;
   clock?: ClockOptions;
+  /**
+   * For partners migrated mid-way through sustained attainment (R-PREMIER): the monthly checks from this date up to
+   * registration are evaluated from the dated evidence, as of each check's date; at most 12 months back (R-WINDOW).
+   */
+  lookBackFrom?: IsoDate;
   /** Set when continuing as new. */
   state?: LifecycleState;
   /** Test hook: continue as new once history passes this many events (Temporal's own suggestion otherwise). */

@@ -355,3 +355,115 @@ describe('R-RENEWAL and R-CANCEL', () => {
     ]);
   });
 });
+
+describe('R-PREMIER, R-WINDOW: partners migrated mid-way, with monthly checks looked back at registration', () => {
+  const premierFrom = (on: string) => consultingEvidence('premier', on);
+  const lookBackChecks = (timeline: TimelineEntry[]) =>
+    ofType(timeline, 'monthly-check')
+      .filter((c) => c.lookBack === true)
+      .map((c) => `${c.on}:${String(c.highestTierMet)}:${String(c.premierMet)}`);
+
+  test('R-PREMIER: a partner registered with a six-month look-back on evidence that met Premier throughout is sustained at once', async () => {
+    // Given an Advanced partner whose dated evidence has met Premier since 2018-12-20, registered on 2019-07-01 with
+    // a look-back from 2019-01-01; when it applies for Premier that same day:
+    const { timeline, openApplication } = await run({
+      partner: partner('advanced'),
+      start: '2019-07-01',
+      until: '2019-07-10',
+      lookBackFrom: '2019-01-01',
+      evidence: [{ on: '2019-07-01', set: premierFrom('2018-12-20') }],
+      events: [{ on: '2019-07-01', type: 'apply-upgrade', targetTier: 'premier' }],
+    });
+    // Then the six months before registration were checked retroactively, as of each 1st, and marked so…
+    expect(lookBackChecks(timeline)).toEqual(
+      ['01', '02', '03', '04', '05', '06'].map((m) => `2019-${m}-01:premier:true`),
+    );
+    expect(
+      new Set(
+        ofType(timeline, 'monthly-check')
+          .filter((c) => c.lookBack === true)
+          .map((c) => c.evaluatedOn),
+      ),
+    ).toEqual(new Set(['2019-07-01']));
+    expect(ofType(timeline, 'monthly-look-back')).toEqual([
+      expect.objectContaining({
+        on: '2019-07-01',
+        requestedFrom: '2019-01-01',
+        checks: 6,
+        firstCheck: '2019-01-01',
+        lastCheck: '2019-06-01',
+      }),
+    ]);
+    // …the registration day is still checked as usual, and the application counts all six months at once.
+    expect(ofType(timeline, 'monthly-check').filter((c) => c.on === '2019-07-01' && c.lookBack === undefined)).toEqual([
+      expect.objectContaining({ premierMet: true }),
+    ]);
+    expect(ofType(timeline, 'sustained-check')).toEqual([
+      expect.objectContaining({ on: '2019-07-01', premierMet: true, sustainedSince: '2019-01-01', months: 6 }),
+    ]);
+    expect(openApplication).toEqual(
+      expect.objectContaining({ stage: 'awaiting-readiness', sustainedSince: '2019-01-01', sustainedMonths: 6 }),
+    );
+  });
+
+  test('R-PREMIER: a look-back over months when the evidence did not yet meet Premier gives no head start before them', async () => {
+    // Given evidence meeting Advanced since 2018-12-20, but Premier only from 2019-05-01 (R-WINDOW: items dated after
+    // a check's date never count on it):
+    const advanced = consultingEvidence('advanced', '2018-12-20');
+    const premier = premierFrom('2019-05-01');
+    const evidence = {
+      ...premier,
+      opportunities: [...advanced.opportunities!, ...premier.opportunities!],
+      references: [...advanced.references!, ...premier.references!],
+      csatResponses: [...advanced.csatResponses!, ...premier.csatResponses!],
+      businessPlan: advanced.businessPlan,
+    };
+    const { timeline, openApplication } = await run({
+      partner: partner('advanced'),
+      start: '2019-07-01',
+      until: '2019-07-10',
+      lookBackFrom: '2019-01-01',
+      evidence: [{ on: '2019-07-01', set: evidence }],
+      events: [{ on: '2019-07-01', type: 'apply-upgrade', targetTier: 'premier' }],
+    });
+    // Then the streak starts at the first passing month: two months sustained, still sustaining.
+    expect(lookBackChecks(timeline)).toEqual([
+      '2019-01-01:advanced:false',
+      '2019-02-01:advanced:false',
+      '2019-03-01:advanced:false',
+      '2019-04-01:advanced:false',
+      '2019-05-01:premier:true',
+      '2019-06-01:premier:true',
+    ]);
+    expect(openApplication).toEqual(
+      expect.objectContaining({ stage: 'sustaining', sustainedSince: '2019-05-01', sustainedMonths: 2 }),
+    );
+    expect(ofType(timeline, 'at-risk')).toEqual([]);
+  });
+
+  test('R-WINDOW: a look-back further than 12 months is clipped to the 12 monthly checks before registration', async () => {
+    // Given a partner registered mid-month on 2019-07-15 with a look-back from 2017-01-01:
+    const { timeline, finalStatus } = await run({
+      partner: partner('advanced'),
+      start: '2019-07-15',
+      until: '2019-08-05',
+      lookBackFrom: '2017-01-01',
+      evidence: [{ on: '2019-07-15', set: premierFrom('2019-07-01') }],
+    });
+    // Then the look-back starts at the first 1st on or after 2018-07-15 and the clip is journaled…
+    const checks = lookBackChecks(timeline).map((c) => c.slice(0, 10));
+    expect(checks).toHaveLength(12);
+    expect(checks[0]).toBe('2018-08-01');
+    expect(checks[11]).toBe('2019-07-01');
+    expect(ofType(timeline, 'monthly-look-back')).toEqual([
+      expect.objectContaining({ requestedFrom: '2017-01-01', checks: 12, clippedToMonths: 12 }),
+    ]);
+    // …and the regular checks go on: the registration day, then the 1st of each month.
+    expect(
+      ofType(timeline, 'monthly-check')
+        .filter((c) => c.lookBack === undefined)
+        .map((c) => c.on),
+    ).toEqual(['2019-07-15', '2019-08-01']);
+    expect(finalStatus.monthly.map((m) => m.on)).toEqual([...checks, '2019-07-15', '2019-08-01']);
+  });
+});
