@@ -1,39 +1,229 @@
 /**
- * The HTTP API as an express app built from its dependencies; it never listens (src/main.ts and src/api/server.ts
- * do), so tests drive it with supertest.
+ * The HTTP API as an express app built from its dependencies; it never listens (src/platform/runtime.ts does), so
+ * tests drive it with supertest. Order: request id and logs, security headers, metrics, body parsers, bearer
+ * authentication, per-caller rate limit, the /v1 routes, then problem+json for every error.
  */
-import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import express, { Router, type Express, type RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-
-export interface Readiness {
-  /** Resolves true when the dependency answers. */
-  temporal(): Promise<boolean>;
-  store(): Promise<boolean>;
-}
+import pino, { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import swaggerUi from 'swagger-ui-express';
+import type { Store } from '../store';
+import type { Principal, TokenVerifier } from './auth';
+import { AuthError } from './auth';
+import type { Lifecycle } from './lifecycle';
+import { problemBody, problemHandler, ProblemError, sendProblem } from './problem';
+import { applicationRoutes } from './routes/applications';
+import { evidenceRoutes } from './routes/evidence';
+import { partnerRoutes } from './routes/partners';
 
 export interface AppDependencies {
-  readiness: Readiness;
+  store: Store;
+  lifecycle: Lifecycle;
+  verifier: TokenVerifier;
+  log?: Logger;
   version?: string;
+  /** Requests per caller (token subject, else IP) per minute. */
+  rateLimitPerMinute?: number;
+  /** Largest JSON body accepted. */
+  jsonLimit?: string;
 }
 
+const V1 = '/v1';
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
 export function createApp(deps: AppDependencies): Express {
+  const log = deps.log ?? pino({ level: 'silent' });
   const app = express();
   app.disable('x-powered-by');
-  app.use(helmet());
-  app.use(express.json({ limit: '1mb' }));
+  app.set('trust proxy', false);
 
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req: IncomingMessage, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customProps: (_req, res) => {
+        const principal = (res as unknown as { locals?: { principal?: Principal } }).locals?.principal;
+        return principal ? { caller: `${principal.role}:${principal.sub}` } : {};
+      },
+      serializers: {
+        req: (req: { id: unknown; method: unknown; url: unknown }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+      },
+    }),
+  );
+  app.use(
+    helmet({
+      // Swagger UI (/docs) runs inline scripts and styles.
+      contentSecurityPolicy: {
+        directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'"] },
+      },
+    }),
+  );
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const duration = new Histogram({
+    name: 'apn_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics],
+  });
+  app.use((req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      // Label by declared route only: raw paths would make one time series per partner id.
+      const route =
+        (res.locals.routePath as string | undefined) ??
+        (PUBLIC_PATHS.has(req.path) ? req.path : req.originalUrl.startsWith('/docs') ? '/docs' : 'other');
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  // ---- public endpoints ----
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', version: deps.version ?? 'dev' });
   });
-
   app.get('/readyz', async (_req, res) => {
     const [temporal, store] = await Promise.all([
-      deps.readiness.temporal().catch(() => false),
-      deps.readiness.store().catch(() => false),
+      deps.lifecycle.ping().then(
+        () => true,
+        () => false,
+      ),
+      deps.store.ping().then(
+        () => true,
+        () => false,
+      ),
     ]);
     const ready = temporal && store;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', temporal, store });
   });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
 
+  // ---- /v1 ----
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  const v1 = Router();
+  const routeDeps = { store: deps.store, lifecycle: deps.lifecycle, registry, prefix: V1 };
+  partnerRoutes(v1, routeDeps);
+  evidenceRoutes(v1, routeDeps);
+  applicationRoutes(v1, routeDeps);
+
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'APN tier lifecycle engine',
+      version: deps.version ?? '0.1.0',
+      description:
+        'Partners, partner managers and program admins run the AWS Partner Network tier program. Errors are ' +
+        '`application/problem+json` (RFC 9457). Dates are `YYYY-MM-DD` (UTC), money is USD.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'APN tier engine API' }));
+
+  app.use(
+    V1,
+    express.json({ limit: deps.jsonLimit ?? '1mb' }),
+    express.text({ type: 'text/csv', limit: '10mb' }),
+    authenticate(deps.verifier),
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.rateLimitPerMinute ?? 600,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (req, res) => {
+        const principal = res.locals.principal as Principal | undefined;
+        return principal ? `sub:${principal.role}:${principal.sub}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+      },
+      handler: (req, res, _next, options) => {
+        sendProblem(
+          res,
+          problemBody(
+            'rate-limited',
+            `More than ${String(options.limit)} requests a minute; slow down`,
+            req.originalUrl,
+          ),
+        );
+      },
+    }),
+    v1,
+  );
+
+  app.use((req, res) => {
+    sendProblem(res, problemBody('not-found', `No endpoint ${req.method} ${req.path}`, req.originalUrl));
+  });
+  app.use(
+    problemHandler({
+      dependenciesHealthy: async () => {
+        const probe = async (p: () => Promise<void>) => {
+          await Promise.race([p(), new Promise((_, fail) => setTimeout(() => fail(new Error('timeout')), 2_000))]);
+        };
+        await Promise.all([probe(() => deps.store.ping()), probe(() => deps.lifecycle.ping())]);
+        return true;
+      },
+      log: (err, status) => log.error({ err, status }, 'request failed'),
+    }),
+  );
   return app;
+}
+
+/** Verifies the bearer token when one is sent; routes decide whether one is required (401) and who may pass (403). */
+function authenticate(verifier: TokenVerifier): RequestHandler {
+  return (req, res, next) => {
+    const header = req.headers.authorization;
+    if (header === undefined) {
+      next();
+      return;
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      next(
+        new ProblemError('unauthenticated', 'the Authorization header must be "Bearer <jwt>"', undefined, {
+          'WWW-Authenticate': 'Bearer realm="apn"',
+        }),
+      );
+      return;
+    }
+    verifier.verify(match[1]!).then(
+      (principal) => {
+        res.locals.principal = principal;
+        next();
+      },
+      (error: unknown) => {
+        if (!(error instanceof AuthError)) {
+          next(ProblemError.unavailable('the keys to verify bearer tokens cannot be fetched; retry shortly'));
+          return;
+        }
+        const detail = error.message;
+        next(
+          new ProblemError('unauthenticated', `invalid bearer token: ${detail}`, undefined, {
+            'WWW-Authenticate': 'Bearer realm="apn", error="invalid_token"',
+          }),
+        );
+      },
+    );
+  };
 }

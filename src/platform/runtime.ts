@@ -10,6 +10,8 @@ import { Runtime as SdkRuntime } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
+import { createVerifier, resolveJwtSecret, type TokenVerifier } from '../api/auth';
+import { Lifecycle } from '../api/lifecycle';
 import type { Config } from '../config';
 import { startDevServer } from '../dev/processes';
 import { resolveTemporalCli } from '../dev/tools';
@@ -127,19 +129,24 @@ export class Runtime {
     return { done: running };
   }
 
+  /** The token verifier: the JWKS in production, else HS256 with JWT_SECRET or the secret kept under DATA_DIR. */
+  verifier(): TokenVerifier {
+    const { config } = this;
+    return createVerifier({
+      ...(config.JWKS_URL ? { jwksUrl: config.JWKS_URL } : { secret: resolveJwtSecret(config, this.dataDir) }),
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+  }
+
   async api(client: Client, store: Store): Promise<string> {
     const { config } = this;
     const app = createApp({
-      readiness: {
-        temporal: async () => {
-          await client.workflowService.getSystemInfo({});
-          return true;
-        },
-        store: async () => {
-          await store.ping();
-          return true;
-        },
-      },
+      store,
+      lifecycle: new Lifecycle(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
+      verifier: this.verifier(),
+      log: this.log.child({ component: 'api' }),
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     });
     const server: Server = await new Promise((ready, fail) => {
       const s = app.listen(config.PORT, config.HOST, () => ready(s));

@@ -253,6 +253,9 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
   // R-PREMIER (3) / R-EBR: the earliest window not yet ended on the day (1) and (2) both hold.
   let window: EbrWindow = ebrWindowFor(clock.today(), lifecycle.ebrCalendar);
   for (;;) {
+    // Cleared before the stage says 'scheduled-for-ebr': an outcome recorded while the scheduling activities below
+    // still run must not be wiped out.
+    ebrOutcome = undefined;
     status.ebrWindow = window;
     status.stage = 'scheduled-for-ebr';
     upsertSearchAttributes([
@@ -286,7 +289,6 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
     show();
     // The window's last day is closesOn; with no outcome by the end of it, the EBR moves to the next window.
     const ended = addDays(window.closesOn, 1);
-    ebrOutcome = undefined;
     await clock.waitUntil(ended, () => ebrOutcome !== undefined);
     const outcome = ebrOutcome as EbrOutcomeCommand | undefined;
     const on = clock.today();

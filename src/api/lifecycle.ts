@@ -1,0 +1,160 @@
+/**
+ * The API's side of the lifecycle workflows: starts a partner's workflow and sends it the commands people make,
+ * through the definition objects (never handler names), each call bounded by a deadline so a stalled Temporal
+ * answers 503 instead of hanging the request.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import {
+  applicationStatusQuery,
+  applyForUpgradeUpdate,
+  evidenceChangedSignal,
+  grantExtensionUpdate,
+  partnerStatusQuery,
+  recordEbrOutcomeUpdate,
+  recordPaymentUpdate,
+  recordReadinessUpdate,
+  reinstateTierUpdate,
+  requestCancellationUpdate,
+} from '../workflows/definitions';
+import type { partnerLifecycle } from '../workflows/partner-lifecycle';
+import type {
+  ApplicationStatus,
+  ApplyCommand,
+  AssessmentCommand,
+  CancellationCommand,
+  ClockOptions,
+  EbrOutcomeCommand,
+  ExtensionCommand,
+  IsoDate,
+  PartnerProfile,
+  PartnerStatus,
+  PaymentCommand,
+  ReinstateCommand,
+} from '../workflows/types';
+
+export interface LifecycleOptions {
+  taskQueue: string;
+  /** Business clock handed to every workflow started here; offset 0 in production. */
+  clock?: ClockOptions;
+  /** Upper bound of one Temporal call, updates included (they wait for the workflow's answer). */
+  callTimeoutMs?: number;
+}
+
+export const partnerWorkflowId = (partnerId: string): string => `partner/${partnerId}`;
+export const applicationWorkflowId = (partnerId: string, number: number): string =>
+  `${partnerWorkflowId(partnerId)}/application/${number}`;
+
+export class Lifecycle {
+  readonly clock: ClockOptions;
+  private readonly callTimeoutMs: number;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: LifecycleOptions,
+  ) {
+    this.clock = options.clock ?? { offsetMs: 0 };
+    this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
+  }
+
+  /** Today on the business clock (UTC calendar day). */
+  today(): IsoDate {
+    return new Date(Date.now() + this.clock.offsetMs).toISOString().slice(0, 10);
+  }
+
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return this.client.connection.withDeadline(Date.now() + this.callTimeoutMs, fn);
+  }
+
+  private partner(partnerId: string): WorkflowHandle<typeof partnerLifecycle> {
+    return this.client.workflow.getHandle<typeof partnerLifecycle>(partnerWorkflowId(partnerId));
+  }
+
+  /**
+   * Starts the partner's lifecycle unless it already exists (running or closed: a closed lifecycle is never
+   * restarted from scratch, which would forget its state). Resolves whether this call started it.
+   */
+  async start(partner: PartnerProfile, extra: { lookBackFrom?: IsoDate } = {}): Promise<{ started: boolean }> {
+    try {
+      await this.call(() =>
+        this.client.workflow.start('partnerLifecycle', {
+          taskQueue: this.options.taskQueue,
+          workflowId: partnerWorkflowId(partner.id),
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [{ partner, clock: this.clock, ...(extra.lookBackFrom ? { lookBackFrom: extra.lookBackFrom } : {}) }],
+          memo: { partnerName: partner.name },
+          staticSummary: `${partner.name} (${partner.track}, ${partner.tier} at registration)`,
+        }),
+      );
+      return { started: true };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
+      throw error;
+    }
+  }
+
+  /** The partner's lifecycle state, or undefined when its workflow does not exist. */
+  async status(partnerId: string): Promise<PartnerStatus | undefined> {
+    try {
+      return await this.call(() => this.partner(partnerId).query(partnerStatusQuery));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  evidenceChanged(partnerId: string, version: number, on: IsoDate): Promise<void> {
+    return this.call(() => this.partner(partnerId).signal(evidenceChangedSignal, { version, on }));
+  }
+
+  apply(partnerId: string, cmd: ApplyCommand): Promise<{ number: number; workflowId: string }> {
+    return this.call(() => this.partner(partnerId).executeUpdate(applyForUpgradeUpdate, { args: [cmd] }));
+  }
+
+  pay(partnerId: string, cmd: PaymentCommand): Promise<{ invoiceId: string; paidOn: string }> {
+    return this.call(() => this.partner(partnerId).executeUpdate(recordPaymentUpdate, { args: [cmd] }));
+  }
+
+  extend(partnerId: string, cmd: ExtensionCommand): Promise<{ deadline: string }> {
+    return this.call(() => this.partner(partnerId).executeUpdate(grantExtensionUpdate, { args: [cmd] }));
+  }
+
+  cancel(partnerId: string, cmd: CancellationCommand): Promise<{ caseId: string }> {
+    return this.call(() => this.partner(partnerId).executeUpdate(requestCancellationUpdate, { args: [cmd] }));
+  }
+
+  reinstate(partnerId: string, cmd: ReinstateCommand): Promise<{ tier: string }> {
+    return this.call(() => this.partner(partnerId).executeUpdate(reinstateTierUpdate, { args: [cmd] }));
+  }
+
+  private application(partnerId: string, number: number): WorkflowHandle {
+    return this.client.workflow.getHandle(applicationWorkflowId(partnerId, number));
+  }
+
+  /** An application's progress, or undefined when no such application workflow exists. */
+  async applicationStatus(partnerId: string, number: number): Promise<ApplicationStatus | undefined> {
+    try {
+      return await this.call(() => this.application(partnerId, number).query(applicationStatusQuery));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  recordReadiness(partnerId: string, number: number, cmd: AssessmentCommand): Promise<ApplicationStatus> {
+    return this.call(() => this.application(partnerId, number).executeUpdate(recordReadinessUpdate, { args: [cmd] }));
+  }
+
+  recordEbrOutcome(partnerId: string, number: number, cmd: EbrOutcomeCommand): Promise<ApplicationStatus> {
+    return this.call(() => this.application(partnerId, number).executeUpdate(recordEbrOutcomeUpdate, { args: [cmd] }));
+  }
+
+  /** Resolves when Temporal answers (readiness probe). */
+  async ping(): Promise<void> {
+    await this.client.connection.withDeadline(Date.now() + 3_000, () => this.client.workflowService.getSystemInfo({}));
+  }
+}

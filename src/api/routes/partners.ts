@@ -1,0 +1,210 @@
+/** Partners: registration (starts the lifecycle), listing, lifecycle state, tier history, cases, invoices. */
+import type { Router } from 'express';
+import { z } from 'zod';
+import { parseEvidence } from '../../domain/evidence';
+import { evaluateScorecard, ScorecardSchema } from '../../domain/scorecard';
+import type { Partner } from '../../store';
+import type { Lifecycle } from '../lifecycle';
+import { ProblemError } from '../problem';
+import { defineRoute, type RouteDeps } from '../route';
+import {
+  AuditRecordSchema,
+  CaseSchema,
+  EvaluateBody,
+  InvoiceSchema,
+  ListPartnersQuery,
+  PartnerPageSchema,
+  PartnerParams,
+  PartnerSchema,
+  PartnerViewSchema,
+  RegisterPartnerBody,
+  ScorecardQuery,
+} from '../schemas';
+
+export interface PartnerRouteDeps extends RouteDeps {
+  lifecycle: Lifecycle;
+}
+
+const READERS = ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-team'] as const;
+
+function profileOf(body: RegisterPartnerBody) {
+  return {
+    id: body.id,
+    name: body.name,
+    track: body.track,
+    tier: body.tier,
+    renewalDate: body.renewalDate,
+    country: body.country,
+    ...(body.feeAccountId ? { feeAccountId: body.feeAccountId } : {}),
+  };
+}
+
+/** The partner's current evidence evaluated on `asOf`, or null when it has none. */
+async function scorecardOf(deps: RouteDeps, partner: Partner, asOf: string) {
+  const record = await deps.store.getEvidence(partner.id);
+  if (!record) return null;
+  const parsed = parseEvidence(record.document);
+  if (!parsed.ok) throw new Error(`stored evidence v${record.version} of ${partner.id} no longer validates`);
+  return evaluateScorecard(parsed.value, asOf);
+}
+
+export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
+  const { store, lifecycle } = deps;
+
+  defineRoute(router, deps, {
+    method: 'post',
+    path: '/partners',
+    operationId: 'registerPartner',
+    summary: 'Register a partner and start its lifecycle',
+    description:
+      'Registers the partner and starts its lifecycle workflow `partner/<id>`. The same id with the same data again ' +
+      'answers 200 (nothing changes); with different data 409.',
+    tag: 'Partners',
+    access: { roles: ['program-admin'] },
+    body: RegisterPartnerBody,
+    idempotent: true,
+    responses: {
+      200: { description: 'Already registered with the same data', schema: PartnerSchema },
+      201: {
+        description: 'Registered; lifecycle started',
+        schema: PartnerSchema,
+        headers: { Location: 'The partner' },
+      },
+    },
+    handler: async ({ body }) => {
+      const { partner, created } = await store.registerPartner({
+        ...profileOf(body),
+        feeAccountId: body.feeAccountId ?? null,
+        allianceLeadId: body.allianceLeadId,
+        partnerManagerIds: body.partnerManagerIds,
+      });
+      try {
+        await lifecycle.start(profileOf(body), body.lookBackFrom ? { lookBackFrom: body.lookBackFrom } : {});
+      } catch (error) {
+        // The lifecycle could not start: take the registration back so nothing is left half-done.
+        if (created) await store.unregisterPartner(partner.id).catch(() => undefined);
+        throw error;
+      }
+      return {
+        status: created ? 201 : 200,
+        body: partner,
+        headers: { Location: `${deps.prefix}/partners/${partner.id}` },
+      };
+    },
+  });
+
+  defineRoute(router, deps, {
+    method: 'get',
+    path: '/partners',
+    operationId: 'listPartners',
+    summary: 'List partners',
+    description: 'Filters combine with AND. Partner managers see only the partners assigned to them.',
+    tag: 'Partners',
+    access: { roles: ['program-admin', 'partner-manager'] },
+    query: ListPartnersQuery,
+    responses: { 200: { description: 'One page of partners', schema: PartnerPageSchema } },
+    handler: async ({ query, principal }) => {
+      const page = await store.listPartners({
+        ...query,
+        ...(principal.role === 'partner-manager' ? { partnerManagerId: principal.sub } : {}),
+      });
+      return { status: 200, body: page };
+    },
+  });
+
+  defineRoute(router, deps, {
+    method: 'get',
+    path: '/partners/{id}',
+    operationId: 'getPartner',
+    summary: 'Read a partner: lifecycle state and latest scorecard',
+    tag: 'Partners',
+    access: { roles: READERS, scope: 'partner' },
+    params: PartnerParams,
+    responses: { 200: { description: 'The partner', schema: PartnerViewSchema } },
+    handler: async ({ partner }) => {
+      const p = partner!;
+      const [status, scorecard] = await Promise.all([lifecycle.status(p.id), scorecardOf(deps, p, lifecycle.today())]);
+      // The workflow is the authority on tier and stage; the store row may trail it by one activity.
+      return { status: 200, body: { partner: p, lifecycle: status ?? null, scorecard } };
+    },
+  });
+
+  defineRoute(router, deps, {
+    method: 'get',
+    path: '/partners/{id}/audit',
+    operationId: 'getTierHistory',
+    summary: 'Read the tier history',
+    description: 'Every tier change: from, to, when, why, by whom (R-CASE).',
+    tag: 'Partners',
+    access: { roles: READERS, scope: 'partner' },
+    params: PartnerParams,
+    responses: {
+      200: { description: 'Tier changes, oldest first', schema: z.object({ items: z.array(AuditRecordSchema) }) },
+    },
+    handler: async ({ partner }) => {
+      const items = (await store.listAudit(partner!.id)).map(({ key: _key, partnerId: _p, ...rest }) => rest);
+      return { status: 200, body: { items } };
+    },
+  });
+
+  defineRoute(router, deps, {
+    method: 'get',
+    path: '/partners/{id}/cases',
+    operationId: 'listCases',
+    summary: 'List downgrade and cancellation cases',
+    tag: 'Fees and cases',
+    access: { roles: READERS, scope: 'partner' },
+    params: PartnerParams,
+    responses: { 200: { description: 'Cases, oldest first', schema: z.object({ items: z.array(CaseSchema) }) } },
+    handler: async ({ partner }) => {
+      const items = (await store.listCases(partner!.id)).map(({ key: _key, partnerId: _p, ...rest }) => rest);
+      return { status: 200, body: { items } };
+    },
+  });
+
+  defineRoute(router, deps, {
+    method: 'get',
+    path: '/partners/{id}/invoices',
+    operationId: 'listInvoices',
+    summary: 'List fee invoices',
+    tag: 'Fees and cases',
+    access: { roles: READERS, scope: 'partner' },
+    params: PartnerParams,
+    responses: { 200: { description: 'Invoices', schema: z.object({ items: z.array(InvoiceSchema) }) } },
+    handler: async ({ partner }) => {
+      const items = (await store.listInvoices(partner!.id)).map(({ partnerId: _p, ...rest }) => rest);
+      return { status: 200, body: { items } };
+    },
+  });
+
+  defineRoute(router, deps, {
+    method: 'get',
+    path: '/partners/{id}/scorecard',
+    operationId: 'getScorecard',
+    summary: 'Evaluate the partner’s current evidence',
+    description: 'As of `asOf` (default: today). Evidence dated after `asOf` never counts (R-WINDOW).',
+    tag: 'Scorecards',
+    access: { roles: READERS, scope: 'partner' },
+    params: PartnerParams,
+    query: ScorecardQuery,
+    responses: { 200: { description: 'The scorecard', schema: ScorecardSchema } },
+    handler: async ({ partner, query }) => {
+      const scorecard = await scorecardOf(deps, partner!, query.asOf ?? lifecycle.today());
+      if (!scorecard) throw ProblemError.notFound(`partner '${partner!.id}' has no evidence yet`);
+      return { status: 200, body: scorecard };
+    },
+  });
+
+  defineRoute(router, deps, {
+    method: 'post',
+    path: '/scorecards/evaluate',
+    operationId: 'evaluateScorecard',
+    summary: 'Evaluate evidence (what-if)',
+    description: 'Stateless: evaluates the given evidence document as of `asOf`; nothing is stored (CONTRACT §2).',
+    tag: 'Scorecards',
+    access: { roles: ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-team', 'evidence-feed'] },
+    body: EvaluateBody,
+    responses: { 200: { description: 'The scorecard', schema: ScorecardSchema } },
+    handler: ({ body }) => Promise.resolve({ status: 200, body: evaluateScorecard(body.evidence, body.asOf) }),
+  });
+}

@@ -1,0 +1,262 @@
+/**
+ * The API's request and response shapes (CONTRACT.md): zod is their single source — requests are validated with
+ * them and the OpenAPI document is generated from them.
+ */
+import { z } from 'zod';
+import { IsoDateSchema, PartnerEvidenceSchema, AccountIdSchema } from '../domain/evidence';
+import { partnerProfileShape, PartnerIdSchema, refineTrackTier } from '../domain/partner';
+import { ScorecardSchema } from '../domain/scorecard';
+import { TierInputSchema, TierSchema, TrackSchema } from '../domain/tiers';
+
+const UserId = z.string().trim().min(1).max(200);
+const Notes = z.string().max(4000);
+
+export const PartnerParams = z.object({ id: PartnerIdSchema });
+export const ApplicationParams = z.object({
+  id: PartnerIdSchema,
+  appId: z.coerce.number().int().positive().meta({ description: 'The application number (1, 2, …)' }),
+});
+
+export const RegisterPartnerBody = z
+  .object({
+    ...partnerProfileShape,
+    allianceLeadId: UserId.meta({ description: 'User id of the partner’s Alliance Lead' }),
+    partnerManagerIds: z
+      .array(UserId)
+      .max(20)
+      .default([])
+      .meta({ description: 'APN Partner Managers assigned to the partner (their token `sub`)' }),
+    lookBackFrom: IsoDateSchema.optional().meta({
+      description:
+        'For partners migrated mid-way: monthly checks from this date (at most 12 months back) are evaluated ' +
+        'from the dated evidence, so sustained Premier attainment (R-PREMIER) does not restart at registration.',
+    }),
+  })
+  .strict()
+  .superRefine(refineTrackTier)
+  .meta({ id: 'PartnerRegistration' });
+export type RegisterPartnerBody = z.infer<typeof RegisterPartnerBody>;
+
+export const PartnerSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    track: TrackSchema,
+    tier: TierSchema,
+    renewalDate: z.string(),
+    country: z.string(),
+    feeAccountId: z.string().nullable(),
+    allianceLeadId: z.string(),
+    partnerManagerIds: z.array(z.string()),
+    atRisk: z.boolean(),
+    lifecycleStage: z.string(),
+    nextEbrWindow: z.string().nullable(),
+    evidenceVersion: z.number().int(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Partner' });
+
+const booleanQuery = z
+  .enum(['true', 'false'], { error: () => "expected 'true' or 'false'" })
+  .transform((v) => v === 'true');
+
+export const ListPartnersQuery = z
+  .object({
+    tier: TierInputSchema.optional(),
+    track: TrackSchema.optional(),
+    atRisk: booleanQuery.optional(),
+    renewalMonth: z
+      .string()
+      .regex(/^(0[1-9]|1[0-2])$/, 'renewalMonth is a two-digit month, 01–12')
+      .optional(),
+    ebrWindow: z
+      .string()
+      .regex(/^\d{4}-Q[1-4]$/, 'ebrWindow looks like 2019-Q3')
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const PartnerPageSchema = z
+  .object({
+    items: z.array(PartnerSchema),
+    nextCursor: z.string().optional().meta({ description: 'Pass back as `cursor` for the next page' }),
+  })
+  .meta({ id: 'PartnerPage' });
+
+/** The lifecycle state the partner workflow reports (its `partnerStatus` query). */
+export const LifecycleStatusSchema = z
+  .object({
+    partnerId: z.string(),
+    today: IsoDateSchema,
+    tier: TierSchema,
+    track: TrackSchema,
+    stage: z.string(),
+    cancelled: z.boolean(),
+    atRisk: z.boolean(),
+    atRiskReason: z.string().optional(),
+    nextRenewalReview: IsoDateSchema,
+    invoice: z.record(z.string(), z.unknown()).optional(),
+    openCases: z.array(z.record(z.string(), z.unknown())),
+    application: z.record(z.string(), z.unknown()).optional(),
+    monthly: z.array(z.object({ on: IsoDateSchema, highestTierMet: TierSchema, premierMet: z.boolean() })),
+    waitingFor: z.string(),
+  })
+  .meta({ id: 'LifecycleStatus' });
+
+export const PartnerViewSchema = z
+  .object({
+    partner: PartnerSchema,
+    lifecycle: LifecycleStatusSchema.nullable().meta({
+      description: 'null when the lifecycle workflow does not exist (any more)',
+    }),
+    scorecard: ScorecardSchema.nullable().meta({
+      description: 'Latest evidence evaluated today; null without evidence',
+    }),
+  })
+  .meta({ id: 'PartnerView' });
+
+export const AuditRecordSchema = z
+  .object({
+    seq: z.number().int(),
+    from: TierSchema,
+    to: TierSchema,
+    on: IsoDateSchema,
+    reason: z.string(),
+    by: z.string(),
+    caseId: z.string().nullable(),
+  })
+  .meta({ id: 'TierChange' });
+
+export const CaseSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['downgrade', 'cancellation']),
+    reason: z.enum(['fee-unpaid', 'non-compliant', 'cancellation-requested']),
+    openedOn: IsoDateSchema,
+    targetTier: TierSchema,
+    status: z.enum(['open', 'closed']),
+    outcome: z.string().nullable(),
+    closedOn: IsoDateSchema.nullable(),
+  })
+  .meta({ id: 'Case' });
+
+export const InvoiceSchema = z
+  .object({
+    id: z.string(),
+    membershipYear: z.number().int(),
+    reason: z.enum(['renewal', 'upgrade']),
+    amount: z.number(),
+    vatAmount: z.number(),
+    currency: z.literal('USD'),
+    payerAccountId: z.string(),
+    issuedOn: IsoDateSchema,
+    dueOn: IsoDateSchema,
+    status: z.enum(['open', 'paid', 'voided']),
+    paidOn: IsoDateSchema.nullable(),
+    paidVia: z.enum(['payment', 'advance-pay']).nullable(),
+    voidedOn: IsoDateSchema.nullable(),
+  })
+  .meta({ id: 'Invoice' });
+
+export const ScorecardQuery = z.object({ asOf: IsoDateSchema.optional() }).strict();
+
+export const EvaluateBody = z
+  .object({ asOf: IsoDateSchema, evidence: PartnerEvidenceSchema })
+  .strict()
+  .meta({ id: 'EvaluationRequest' });
+
+export const ApplyBody = z
+  .object({
+    targetTier: TierInputSchema,
+    feeAccountId: AccountIdSchema.meta({ description: '12-digit AWS account the fee is billed to (R-FEE)' }),
+  })
+  .strict()
+  .meta({ id: 'UpgradeApplicationRequest' });
+
+export const ApplicationAcceptedSchema = z
+  .object({ number: z.number().int(), workflowId: z.string(), location: z.string() })
+  .meta({ id: 'ApplicationAccepted' });
+
+export const ApplicationStatusSchema = z
+  .object({
+    number: z.number().int(),
+    workflowId: z.string(),
+    targetTier: TierSchema,
+    submittedOn: IsoDateSchema,
+    stage: z.enum(['evaluating', 'sustaining', 'awaiting-readiness', 'scheduled-for-ebr', 'approved', 'rejected']),
+    sustainedSince: IsoDateSchema.optional(),
+    sustainedMonths: z.number().int(),
+    readiness: z
+      .object({
+        outcome: z.enum(['passed', 'failed']),
+        on: IsoDateSchema,
+        by: z.string(),
+        notes: z.string().optional(),
+      })
+      .optional(),
+    ebrWindow: z.object({ id: z.string(), opensOn: IsoDateSchema, closesOn: IsoDateSchema }).optional(),
+    decision: z
+      .object({
+        outcome: z.enum(['approved', 'rejected']),
+        decidedOn: IsoDateSchema,
+        reasons: z.array(z.string()),
+        by: z.string(),
+      })
+      .optional(),
+    gaps: z.array(z.string()),
+  })
+  .meta({ id: 'UpgradeApplication' });
+
+export const ReadinessBody = z
+  .object({ outcome: z.enum(['passed', 'failed']), notes: Notes.optional() })
+  .strict()
+  .meta({ id: 'ReadinessAssessment' });
+
+export const EbrOutcomeBody = z
+  .object({ outcome: z.enum(['approved', 'rejected', 'deferred']), notes: Notes.optional() })
+  .strict()
+  .meta({ id: 'EbrOutcome' });
+
+export const EbrQuery = z.object({ window: z.string().regex(/^\d{4}-Q[1-4]$/, 'window looks like 2019-Q3') }).strict();
+
+export const EbrEntrySchema = z
+  .object({
+    partnerId: z.string(),
+    partnerName: z.string(),
+    application: z.number().int(),
+    applicationId: z.string(),
+    targetTier: TierSchema,
+    status: z.string(),
+    window: z.string(),
+  })
+  .meta({ id: 'EbrEntry' });
+
+export const PaymentBody = z
+  .object({
+    amount: z
+      .number()
+      .positive()
+      .refine((n) => Math.round(n * 100) === n * 100, 'amount has at most 2 decimals (USD)'),
+  })
+  .strict()
+  .meta({ id: 'FeePayment' });
+
+export const ExtensionBody = z
+  .object({ days: z.number().int().min(1).max(30) })
+  .strict()
+  .meta({ id: 'FeeExtension' });
+
+export const CancellationBody = z.object({ reason: Notes.optional() }).strict().meta({ id: 'CancellationRequest' });
+
+export const EvidenceDocumentSchema = z
+  .object({
+    partnerId: z.string(),
+    version: z.number().int(),
+    recordedOn: IsoDateSchema.nullable(),
+    document: PartnerEvidenceSchema,
+  })
+  .meta({ id: 'EvidenceRecord' });
+
+export { PartnerIdSchema, UserId };
