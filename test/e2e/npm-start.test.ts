@@ -75,6 +75,18 @@ test('given embedded defaults, npm start serves the API and the Web UI, and SIGT
     expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
     expect(output).toContain(`Temporal Web UI   http://localhost:${uiPort}`);
     expect(await portOpen(temporalPort)).toBe(true);
+    // The printed dev tokens work against the running API: the admin may list partners, an alliance user may not.
+    const tokenOf = (name: string) => new RegExp(`export ${name}=(\\S+)`).exec(output)?.[1];
+    const admin = await until(async () => Promise.resolve(tokenOf('APN_TOKEN_PROGRAM_ADMIN')), 10_000, why);
+    const lead = tokenOf('APN_TOKEN_ALLIANCE_LEAD');
+    const list = await fetch(`http://127.0.0.1:${port}/v1/partners`, { headers: { Authorization: `Bearer ${admin}` } });
+    expect(list.status).toBe(200);
+    expect(await list.json()).toEqual({ items: [] });
+    const refused = await fetch(`http://127.0.0.1:${port}/v1/partners`, {
+      headers: { Authorization: `Bearer ${lead}` },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   } finally {
     child.kill('SIGTERM');
   }
