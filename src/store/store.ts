@@ -612,8 +612,10 @@ class DrizzleStore implements Store {
                 .from(evidenceVersions)
                 .where(and(eq(evidenceVersions.partnerId, partnerId), eq(evidenceVersions.version, partner.version)))
             : [];
+        // Snapshot first: `change` may edit the document it is handed in place and return it.
+        const before = current ? JSON.stringify(canonical(current.document)) : undefined;
         const document = change(current?.document as T | undefined);
-        if (current && sameJson(current.document, document)) {
+        if (before !== undefined && before === JSON.stringify(canonical(document))) {
           return { version: partner.version, created: false, document };
         }
         const version = partner.version + 1;

@@ -3,46 +3,23 @@
  * Errors and safety without a Temporal server: every error is application/problem+json with the right status,
  * never a stack trace, and a dependency that is down answers 503 — with nothing half-done left behind.
  */
-import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
+import type { Connection } from '@temporalio/client';
 import request from 'supertest';
-import { createApp } from '../../src/api/app';
-import { createVerifier, mintToken, type Role } from '../../src/api/auth';
-import { Lifecycle } from '../../src/api/lifecycle';
 import type { Store } from '../../src/store';
-import { freePort } from '../../src/dev/processes';
 import { openTestStore } from '../support/store';
-import { SECRET } from './harness';
-
-const ISSUER = 'apn-tier-engine';
-const AUDIENCE = 'apn-api';
+import { createOfflineApp, type ApiHarness } from './harness';
 
 let store: Store;
 let connection: Connection;
-let app: ReturnType<typeof createApp>;
+let app: Awaited<ReturnType<typeof createOfflineApp>>['app'];
+let auth: ApiHarness['auth'];
+const extraConnections: Connection[] = [];
 
-async function auth(role: Role, sub = `t-${role}`, partnerId?: string): Promise<string> {
-  const token = await mintToken({
-    secret: SECRET,
-    role,
-    sub,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    ...(partnerId ? { partnerId } : {}),
-  });
-  return `Bearer ${token}`;
-}
-
-function build(options: { store: Store; rateLimitPerMinute?: number; jsonLimit?: string }) {
-  return createApp({
-    store: options.store,
-    // Nothing listens on this port: every Temporal call fails (UNAVAILABLE) or hits the deadline.
-    lifecycle: new Lifecycle(new Client({ connection }), { taskQueue: 'none', callTimeoutMs: 1_500 }),
-    verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
-    log: pino({ level: 'silent' }),
-    rateLimitPerMinute: options.rateLimitPerMinute ?? 10_000,
-    ...(options.jsonLimit ? { jsonLimit: options.jsonLimit } : {}),
-  });
+/** Another offline app (its own Temporal connection, closed at the end). */
+async function build(options: { store: Store; rateLimitPerMinute?: number }) {
+  const built = await createOfflineApp(options.store, options);
+  extraConnections.push(built.connection);
+  return built.app;
 }
 
 const registration = {
@@ -58,14 +35,13 @@ const registration = {
 
 beforeAll(async () => {
   store = await openTestStore();
-  connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-  app = build({ store });
+  ({ app, connection, auth } = await createOfflineApp(store));
   await store.registerPartner({ ...registration, partnerManagerIds: ['pm-7'], id: 'known', feeAccountId: null });
 });
 afterAll(async () => {
   // Let the last readiness probes (3 s deadline) settle before the channel goes away.
   await new Promise((r) => setTimeout(r, 3_500));
-  await connection?.close().catch(() => undefined);
+  for (const c of [connection, ...extraConnections]) await c?.close().catch(() => undefined);
   await store?.close();
 });
 
@@ -171,7 +147,7 @@ test('/readyz says which dependency is down; /healthz stays up', async () => {
 
 test('503 when the store is down', async () => {
   const closed = await openTestStore();
-  const down = build({ store: closed });
+  const down = await build({ store: closed });
   await closed.close();
   const res = await request(down)
     .get('/v1/partners')
@@ -180,7 +156,7 @@ test('503 when the store is down', async () => {
 });
 
 test('429 per caller over the rate limit, other callers unaffected', async () => {
-  const limited = build({ store, rateLimitPerMinute: 3 });
+  const limited = await build({ store, rateLimitPerMinute: 3 });
   const a = await auth('program-admin', 'admin-a');
   for (let i = 0; i < 3; i++)
     expect((await request(limited).get('/v1/partners').set('Authorization', a)).status).toBe(200);

@@ -3,6 +3,7 @@
  * activities, a PGlite store, and the app from its factory (driven with supertest, never listening). Tokens are
  * minted with the test's own secret. Run suites using it under test/store/pglite-environment.ts.
  */
+import { Client, Connection } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import request from 'supertest';
@@ -12,6 +13,7 @@ import { createApp } from '../../src/api/app';
 import { createVerifier, mintToken, type Role } from '../../src/api/auth';
 import { Lifecycle } from '../../src/api/lifecycle';
 import type { Store } from '../../src/store';
+import { freePort } from '../../src/dev/processes';
 import { openTestStore } from '../support/store';
 import { createDevServerEnv, type DevServerHandle } from '../support/temporal';
 
@@ -62,17 +64,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     server,
     lifecycle,
     taskQueue,
-    async auth(role, sub = `test-${role}`, partnerId) {
-      const token = await mintToken({
-        secret: SECRET,
-        role,
-        sub,
-        ...(partnerId ? { partnerId } : {}),
-        issuer: ISSUER,
-        audience: AUDIENCE,
-      });
-      return `Bearer ${token}`;
-    },
+    auth: mintAuth,
     async teardown() {
       worker.shutdown();
       await running;
@@ -100,3 +92,35 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
 }
 
 export { request };
+
+/**
+ * The app over a store with Temporal unreachable (nothing listens on the port): for what needs no workflow, and for
+ * proving 503s. Close `connection` after the last request has settled.
+ */
+export async function createOfflineApp(
+  store: Store,
+  options: { rateLimitPerMinute?: number; jsonLimit?: string } = {},
+): Promise<{ app: Express; connection: Connection; auth: ApiHarness['auth'] }> {
+  const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+  const app = createApp({
+    store,
+    lifecycle: new Lifecycle(new Client({ connection }), { taskQueue: 'none', callTimeoutMs: 1_500 }),
+    verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
+    log: pino({ level: 'silent' }),
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    ...(options.jsonLimit ? { jsonLimit: options.jsonLimit } : {}),
+  });
+  return { app, connection, auth: mintAuth };
+}
+
+async function mintAuth(role: Role, sub = `test-${role}`, partnerId?: string): Promise<string> {
+  const token = await mintToken({
+    secret: SECRET,
+    role,
+    sub,
+    ...(partnerId ? { partnerId } : {}),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+  });
+  return `Bearer ${token}`;
+}
