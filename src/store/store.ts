@@ -555,40 +555,9 @@ class DrizzleStore implements Store {
     document: T,
     options: { on?: IsoDate } = {},
   ): Promise<{ version: number; created: boolean }> {
-    if (options.on !== undefined) assertIsoDate('on', options.on);
-    return this.run(() =>
-      this.db.transaction(async (tx) => {
-        const [partner] = await tx
-          .select({ version: partners.evidenceVersion })
-          .from(partners)
-          .where(eq(partners.id, partnerId))
-          .for('update');
-        if (!partner) throw new NotFoundError('partner', partnerId);
-        if (partner.version > 0) {
-          // jsonb equality ignores key order and whitespace: a re-sent document is not a new version.
-          const [same] = await tx
-            .select({ version: evidenceVersions.version })
-            .from(evidenceVersions)
-            .where(
-              and(
-                eq(evidenceVersions.partnerId, partnerId),
-                eq(evidenceVersions.version, partner.version),
-                sql`${evidenceVersions.document} = ${jsonb(document)}`,
-              ),
-            );
-          if (same) return { version: same.version, created: false };
-        }
-        const version = partner.version + 1;
-        await tx.insert(evidenceVersions).values({
-          partnerId,
-          version,
-          document: sql`${jsonb(document)}`,
-          recordedOn: options.on ?? null,
-        });
-        await tx.update(partners).set({ evidenceVersion: version }).where(eq(partners.id, partnerId));
-        return { version, created: true };
-      }),
-    );
+    // A re-sent document (same content, any key order) is not a new version.
+    const { version, created } = await this.changeEvidence<T>(partnerId, () => document, options);
+    return { version, created };
   }
 
   async changeEvidence<T>(
