@@ -56,6 +56,8 @@ const SECRET = 'bench-api-secret-that-is-at-least-32-characters';
 const ISSUER = 'apn-tier-engine';
 const AUDIENCE = 'apn-api';
 const SETTLE_TIMEOUT_MS = 90_000;
+/** Fewest requests of the bare run beside the upgrade applications: a few hundred finish too fast to be steady. */
+const BARE_MIN_REQUESTS = 5_000;
 
 /** A failure this script explains itself: printed without a stack trace. */
 class BenchError extends Error {}
@@ -797,8 +799,10 @@ async function main(stack: Stack): Promise<void> {
   console.log(`[${since()}] scorecard measured`);
 
   // ---- phase 2: one real upgrade application per partner ----
+  // The same kind of run (a fixed number of requests), with enough of them to be a steady baseline.
+  const bareRequests = Math.max(config.partners, BARE_MIN_REQUESTS);
   const bareAmount = await guard(
-    cannon({ ...bareRun, endpoint: `GET /bare (${config.partners} requests)`, amount: config.partners }),
+    cannon({ ...bareRun, endpoint: `GET /bare (${bareRequests} requests)`, amount: bareRequests }),
   );
   let next = 0;
   const refusals: string[] = [];
