@@ -146,9 +146,11 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(
     V1,
-    express.json({ limit: deps.jsonLimit ?? '1mb' }),
-    express.text({ type: 'text/csv', limit: '10mb' }),
+    // Who is calling first: a caller without a valid token hears 401 whatever its body.
     authenticate(deps.verifier),
+    // Not strict: a JSON scalar body is valid JSON, and zod then says at `body` what was expected.
+    express.json({ limit: deps.jsonLimit ?? '1mb', strict: false }),
+    express.text({ type: 'text/csv', limit: '10mb' }),
     rateLimit({
       windowMs: 60_000,
       limit: deps.rateLimitPerMinute ?? 600,
@@ -190,12 +192,16 @@ export function createApp(deps: AppDependencies): Express {
   return app;
 }
 
-/** Verifies the bearer token when one is sent; routes decide whether one is required (401) and who may pass (403). */
+/** Every /v1 request carries a verified bearer token (else 401); routes decide who may pass (403). */
 function authenticate(verifier: TokenVerifier): RequestHandler {
   return (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined) {
-      next();
+      next(
+        new ProblemError('unauthenticated', 'Send a bearer token: Authorization: Bearer <jwt>', undefined, {
+          'WWW-Authenticate': 'Bearer realm="apn"',
+        }),
+      );
       return;
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);

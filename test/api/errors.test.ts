@@ -99,6 +99,11 @@ test('400 for malformed JSON, 415 for a wrong content type, 413 over the body li
 });
 
 test('401 without or with a bad token, 403 for a role that may not, 404 for an unknown partner or endpoint', async () => {
+  const anonymousGarbage = await request(app)
+    .post('/v1/partners')
+    .set('Content-Type', 'application/json')
+    .send('{"id":');
+  expectProblem(anonymousGarbage, 401);
   const none = await request(app).get('/v1/partners');
   expectProblem(none, 401);
   expect(none.headers['www-authenticate']).toMatch(/^Bearer/);

@@ -59,6 +59,12 @@ describe('evidence feed', () => {
       .send({ track: 'technology' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.errors).toEqual([expect.objectContaining({ path: 'body.track' })]);
+    const misspelt = await request(h.app)
+      .put(`/v1/partners/${id}/evidence`)
+      .set('Authorization', feed)
+      .send({ track: 'consulting', individual: [] });
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.body.errors).toEqual([expect.objectContaining({ path: 'body.individual' })]);
     const read = await request(h.app)
       .get(`/v1/partners/${id}/evidence`)
       .set('Authorization', await h.auth('program-admin'));

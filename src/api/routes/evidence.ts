@@ -26,6 +26,24 @@ const EvidenceChangeSchema = z
   })
   .meta({ id: 'EvidenceChange' });
 
+/**
+ * The evidence schemas drop unknown keys; over the API a misspelt field (`individual` for `individuals`) would then
+ * vanish silently, so unknown top-level keys are refused by name.
+ */
+function refuseUnknownKeys(schema: z.ZodType, value: unknown, where: string): void {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  if (!shape || value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const unknown = Object.keys(value).filter((key) => !(key in shape));
+  if (unknown.length === 0) return;
+  throw ProblemError.invalid(
+    `unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+    unknown.map((key) => ({
+      path: `${where}.${key}`,
+      message: `unknown field; expected one of ${Object.keys(shape).join(', ')}`,
+    })),
+  );
+}
+
 function refusalProblem(refusal: Refusal): ProblemError {
   switch (refusal.reason) {
     case 'invalid':
@@ -109,6 +127,7 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
     body: PartnerEvidenceSchema,
     responses: { 200: { description: 'Stored (or unchanged)', schema: EvidenceChangeSchema } },
     handler: (ctx) => {
+      refuseUnknownKeys(PartnerEvidenceSchema, ctx.req.body, 'body');
       if (ctx.body.track !== ctx.partner!.track) {
         throw ProblemError.invalid('the evidence is for another track', [
           { path: 'body.track', message: `must be '${ctx.partner!.track}', the partner's track` },
@@ -132,8 +151,9 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
       body: spec.schema,
       idempotent: true,
       responses: { 201: { description: 'Added', schema: EvidenceChangeSchema } },
-      handler: (ctx) =>
-        change(
+      handler: (ctx) => {
+        refuseUnknownKeys(spec.schema, ctx.req.body, 'body');
+        return change(
           ctx,
           (current) => {
             const result = addItem(current, kind, ctx.req.body);
@@ -141,7 +161,8 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
             return result.document;
           },
           201,
-        ),
+        );
+      },
     });
     defineRoute(router, deps, {
       method: 'delete',
