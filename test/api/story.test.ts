@@ -107,7 +107,8 @@ test('R-PREMIER, R-EBR: register → evidence → apply for Premier → readines
       partner: { tier: string };
       scorecard: { highestTierMet: string };
     };
-    return body.lifecycle?.tier === 'premier' ? body : undefined;
+    // The workflow decides first; the store's row follows once its tier-change activity has run.
+    return body.lifecycle?.tier === 'premier' && body.partner.tier === 'premier' ? body : undefined;
   }, 'the partner to be Premier');
   expect(view.partner.tier).toBe('premier');
   expect(view.scorecard.highestTierMet).toBe('premier');
