@@ -5,26 +5,7 @@
  * `releaseIdempotencyKey`), on PGlite and on a real PostgreSQL.
  */
 import { NotFoundError, type RegisterPartnerInput, type Store } from '../../src/store';
-import { openTestStore, type TestDriver } from './pg';
-
-const drivers: TestDriver[] = ['pglite', 'postgres'];
-
-let counter = 0;
-/** An id no other test uses, so tests share one database without seeing each other. */
-const uniqueId = (prefix = 'p') => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-
-const partnerInput = (overrides: Partial<RegisterPartnerInput> = {}): RegisterPartnerInput => ({
-  id: uniqueId(),
-  name: 'Acme Cloud',
-  track: 'consulting',
-  tier: 'advanced',
-  renewalDate: '12-15',
-  country: 'US',
-  feeAccountId: '123456789012',
-  allianceLeadId: 'lead-1',
-  partnerManagerIds: ['pm-7'],
-  ...overrides,
-});
+import { drivers, openTestStore, partnerInput, uniqueId } from './pg';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

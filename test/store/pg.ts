@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { Client } from 'pg';
-import { createStore, type Store } from '../../src/store';
+import { createStore, type RegisterPartnerInput, type Store } from '../../src/store';
 
 const repoRoot = path.resolve(__dirname, '../..');
 
@@ -69,6 +69,27 @@ export function newPglite(dataDir = 'memory://'): PGlite {
 }
 
 export type TestDriver = 'pglite' | 'postgres';
+
+/** Every store suite runs on both drivers. */
+export const drivers: TestDriver[] = ['pglite', 'postgres'];
+
+let counter = 0;
+/** An id no other test uses, so tests share one database without seeing each other. */
+export const uniqueId = (prefix = 'p') => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+/** A valid registration with a fresh id. */
+export const partnerInput = (overrides: Partial<RegisterPartnerInput> = {}): RegisterPartnerInput => ({
+  id: uniqueId(),
+  name: 'Acme Cloud',
+  track: 'consulting',
+  tier: 'advanced',
+  renewalDate: '12-15',
+  country: 'US',
+  feeAccountId: '123456789012',
+  allianceLeadId: 'lead-1',
+  partnerManagerIds: ['pm-7'],
+  ...overrides,
+});
 
 /** A migrated, empty store on `driver`, and how to dispose of it. */
 export async function openTestStore(driver: TestDriver): Promise<{ store: Store; dispose: () => Promise<void> }> {

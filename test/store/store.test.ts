@@ -10,26 +10,15 @@ import {
   type RegisterPartnerInput,
   type Store,
 } from '../../src/store';
-import { createTestDatabase, ensureTestPostgres, newPglite, openTestStore, type TestDriver } from './pg';
-
-const drivers: TestDriver[] = ['pglite', 'postgres'];
-
-let counter = 0;
-/** A partner id no other test uses, so tests share one database without seeing each other. */
-const uniqueId = (prefix = 'p') => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-
-const partnerInput = (overrides: Partial<RegisterPartnerInput> = {}): RegisterPartnerInput => ({
-  id: uniqueId(),
-  name: 'Acme Cloud',
-  track: 'consulting',
-  tier: 'advanced',
-  renewalDate: '12-15',
-  country: 'US',
-  feeAccountId: '123456789012',
-  allianceLeadId: 'lead-1',
-  partnerManagerIds: ['pm-7'],
-  ...overrides,
-});
+import {
+  createTestDatabase,
+  drivers,
+  ensureTestPostgres,
+  newPglite,
+  openTestStore,
+  partnerInput,
+  uniqueId,
+} from './pg';
 
 describe.each(drivers)('store on %s', (driver) => {
   let store: Store;
