@@ -15,16 +15,22 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
+/**
+ * Runs `apn` with `argv` (node, script, args…) and sets `process.exitCode`: 0, 2 for refused input (CONTRACT §2/§3),
+ * commander's own code for usage errors. bin/apn.js calls this — the module never runs itself on import, so how the
+ * executable was reached (`npx apn`, a `.bin` symlink, `node bin/apn.js`) does not matter.
+ */
+export async function run(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {
     const code = (err as { exitCode?: number }).exitCode;
     process.exitCode = typeof code === 'number' ? code : 1;
+    // Commander has printed its own errors (usage, --help); anything else is a crash worth its stack.
+    if (typeof code !== 'number') console.error(err);
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('apn.js')) {
-  void main(process.argv);
-}
+// `tsx src/cli/main.ts …` during development.
+if (require.main === module) void run(process.argv);
