@@ -1,6 +1,8 @@
 /**
  * Child server processes for the embedded default and the tests: the Temporal dev server (with Web UI) and the
- * Java time-skipping test server. Each is started in its own process group so stopping it leaves no orphans.
+ * Java time-skipping test server. Each is started in its own process group so stopping it leaves no orphans, under
+ * a small shell guard that stops the server when the Node process that started it is gone — even killed with
+ * SIGKILL, which no handler in Node can see.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -85,8 +87,41 @@ export class ManagedProcess {
   }
 }
 
+/**
+ * The guard, run as `sh -c GUARD sh <server> <args…>`: it starts the server and waits for it. Its stdin is a pipe
+ * from the Node process that launched it, which never writes to it, so end-of-file there means that process is gone
+ * (whatever killed it): the guard then stops the server — SIGTERM, SIGKILL after 10 s. SIGTERM/SIGINT/SIGHUP to the
+ * guard (ManagedProcess.stop signals the whole group) reach the server too; the guard exits with the server's status.
+ */
+const GUARD = `
+exec 3<&0 </dev/null
+"$@" 3<&- &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null' TERM INT HUP
+{
+  while read -r _; do :; done
+  kill -TERM "$server" 2>/dev/null || exit 0
+  sleep 10
+  kill -KILL "$server" 2>/dev/null
+} <&3 >/dev/null 2>&1 &
+watchdog=$!
+exec 3<&-
+while :; do
+  wait "$server"
+  status=$?
+  kill -0 "$server" 2>/dev/null || break
+done
+kill "$watchdog" 2>/dev/null
+exit "$status"
+`;
+
 function launch(name: string, command: string, args: string[], logFile?: string): ManagedProcess {
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/bin/sh', ['-c', GUARD, 'sh', command, ...args], {
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // Only this process holds the pipe's other end (Node opens it close-on-exec): never written, never closed by us.
+  child.stdin?.on('error', () => undefined);
   if (logFile) {
     mkdirSync(dirname(logFile), { recursive: true });
     const log = createWriteStream(logFile, { flags: 'a' });
