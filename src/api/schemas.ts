@@ -100,7 +100,19 @@ export const LifecycleStatusSchema = z
     invoice: z.record(z.string(), z.unknown()).optional(),
     openCases: z.array(z.record(z.string(), z.unknown())),
     application: z.record(z.string(), z.unknown()).optional(),
-    monthly: z.array(z.object({ on: IsoDateSchema, highestTierMet: TierSchema, premierMet: z.boolean() })),
+    monthly: z.array(
+      z.object({
+        on: IsoDateSchema,
+        highestTierMet: TierSchema,
+        premierMet: z.boolean(),
+        evidenceVersion: z
+          .number()
+          .int()
+          .nullable()
+          .optional()
+          .meta({ description: 'the evidence version the check read' }),
+      }),
+    ),
     waitingFor: z.string(),
   })
   .meta({ id: 'LifecycleStatus' });

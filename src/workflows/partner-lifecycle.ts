@@ -61,8 +61,8 @@ const lifecycle = currentEdition.lifecycle;
 /** Monthly summaries kept in state: enough for sustained attainment and a readable recent history. */
 const MONTHLY_KEPT = 24;
 /**
- * How far before registration a look-back may reach: twice the six months R-PREMIER needs, and no check rests on
- * evidence older than one R-WINDOW before the registration day.
+ * How far before registration a look-back may reach (a project decision, docs/rules.md): twice the six months
+ * R-PREMIER needs, so a migrated partner's whole streak fits with room for one failed month.
  */
 const LOOK_BACK_MONTHS = 12;
 
@@ -78,7 +78,7 @@ type CommandBody =
   | { kind: 'cancel'; cmd: CancellationCommand }
   | { kind: 'reinstate'; cmd: ReinstateCommand }
   | { kind: 'decided'; decision: ApplicationDecision }
-  | { kind: 'evidence' };
+  | { kind: 'evidence'; version?: number };
 type Command = CommandBody & { id: number };
 
 function refuse(type: LifecycleErrorType, message: string): never {
@@ -329,39 +329,74 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   }
 
   // ---- scheduled work ----
-  /** The monthly scorecard check as of `on`; `lookBack` when it is evaluated retroactively at registration. */
-  async function monthlyCheck(on: IsoDate, lookBack = false): Promise<void> {
+  /**
+   * The monthly scorecard check as of `on`; `lookBack` when it is evaluated retroactively (a month before
+   * registration, or the registration day re-evaluated with the look-back). A check of a date already checked
+   * replaces that month's summary. Returns the evidence version it read.
+   */
+  async function monthlyCheck(on: IsoDate, lookBack?: { revision: number }): Promise<number | null> {
     const result = await activities.evaluatePartner({ partnerId, asOf: on });
-    state.lastMonthlyCheck = on;
-    state.monthly = [
-      ...state.monthly,
-      { on, highestTierMet: result.highestTierMet, premierMet: result.premierMet },
-    ].slice(-MONTHLY_KEPT);
+    if (!state.lastMonthlyCheck || state.lastMonthlyCheck < on) state.lastMonthlyCheck = on;
+    const summary = {
+      on,
+      highestTierMet: result.highestTierMet,
+      premierMet: result.premierMet,
+      evidenceVersion: result.evidenceVersion,
+    };
+    state.monthly = [...state.monthly.filter((m) => m.on !== on), summary]
+      .sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0))
+      .slice(-MONTHLY_KEPT);
     record(on, 'monthly-check', {
       highestTierMet: result.highestTierMet,
       premierMet: result.premierMet,
-      ...(lookBack ? { lookBack: true, evaluatedOn: startedOn } : {}),
+      evidenceVersion: result.evidenceVersion,
+      ...(lookBack ? { lookBack: true, evaluatedOn: clock.today(), revision: lookBack.revision } : {}),
     });
+    return result.evidenceVersion;
+  }
+
+  /** The look-back stays open for re-evaluation until the first regular monthly check after registration. */
+  function lookBackOpen(): boolean {
+    return !!state.lookBack && (!state.lastMonthlyCheck || state.lastMonthlyCheck <= state.registeredOn);
   }
 
   /**
    * A partner migrated mid-way (R-PREMIER): the months before registration are checked from the dated evidence, as
-   * of each 1st (R-WINDOW ignores later items), then the registration day itself, as for any new partner.
+   * of each 1st (R-WINDOW ignores later items), then the registration day itself, as for any new partner. Revision 0
+   * runs at registration; each evidence change before the first regular monthly check runs the next revision
+   * against the evidence as it then stands, so the order in which registration and evidence arrive does not matter.
    */
-  async function checkMonthsBeforeRegistration(from: IsoDate): Promise<void> {
+  async function checkMonthsBeforeRegistration(from: IsoDate, revision = 0): Promise<void> {
     if (!isIsoDate(from)) refuse(LifecycleErrorType.InvalidCommand, `lookBackFrom must be a date YYYY-MM-DD: ${from}`);
-    const dates = lookBackCheckDates(from, startedOn);
-    const clipped = from < addMonths(startedOn, -LOOK_BACK_MONTHS);
-    log.info('monthly look-back', { partnerId, from, checks: dates.length, clipped });
-    record(startedOn, 'monthly-look-back', {
+    const dates = lookBackCheckDates(from, state.registeredOn);
+    const clipped = from < addMonths(state.registeredOn, -LOOK_BACK_MONTHS);
+    log.info('monthly look-back', { partnerId, from, checks: dates.length, clipped, revision });
+    record(clock.today(), 'monthly-look-back', {
       requestedFrom: from,
       checks: dates.length,
+      revision,
       ...(dates.length > 0 ? { firstCheck: dates[0], lastCheck: dates[dates.length - 1] } : {}),
       ...(clipped ? { clippedToMonths: LOOK_BACK_MONTHS } : {}),
     });
     if (dates.length === 0) return;
-    for (const on of dates) await monthlyCheck(on, true);
-    await monthlyCheck(startedOn);
+    const versions: (number | null)[] = [];
+    for (const on of dates) versions.push(await monthlyCheck(on, { revision }));
+    versions.push(await monthlyCheck(state.registeredOn, revision > 0 ? { revision } : undefined));
+    // The oldest version read: a later change (a higher version) re-opens the evaluation; an older one does not.
+    const oldest = versions.includes(null) ? null : Math.min(...(versions as number[]));
+    state.lookBack = { requestedFrom: from, evidenceVersion: oldest, revisions: revision + 1 };
+  }
+
+  /** An evidence change while the look-back is open: re-evaluate it unless every month already read that version. */
+  async function evidenceChanged(version: number | undefined): Promise<void> {
+    const lookBack = state.lookBack;
+    if (!lookBack) return;
+    if (!lookBackOpen()) {
+      state.lookBack = undefined;
+      return;
+    }
+    if (typeof version === 'number' && lookBack.evidenceVersion !== null && version <= lookBack.evidenceVersion) return;
+    await checkMonthsBeforeRegistration(lookBack.requestedFrom, lookBack.revisions);
   }
 
   async function renewalReview(renewalOn: IsoDate): Promise<void> {
@@ -484,7 +519,12 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
         .sort()[0];
       // Same-day order: monthly check, compliance review, fee, grace, case ends.
       const steps: [IsoDate | undefined, () => Promise<void>][] = [
-        [monthly, () => monthlyCheck(monthly)],
+        [
+          monthly,
+          async () => {
+            await monthlyCheck(monthly);
+          },
+        ],
         [review, () => renewalReview(reviewRenewal)],
         [fee, () => renewalFee(fee)],
         [grace, () => graceStep(grace!)],
@@ -637,7 +677,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       case 'decided':
         return await decided(on, command.decision);
       case 'evidence':
-        return undefined;
+        return await evidenceChanged(command.version);
     }
   }
 
@@ -657,8 +697,8 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
 
   // ---- handlers (registered before the first await) ----
   setHandler(partnerStatusQuery, status);
-  setHandler(evidenceChangedSignal, () => {
-    enqueue({ kind: 'evidence' });
+  setHandler(evidenceChangedSignal, (change) => {
+    enqueue({ kind: 'evidence', version: typeof change?.version === 'number' ? change.version : undefined });
   });
   setHandler(applicationDecidedSignal, (decision) => {
     enqueue({ kind: 'decided', decision });

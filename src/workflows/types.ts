@@ -58,6 +58,20 @@ export interface MonthlySummary {
   on: IsoDate;
   highestTierMet: Tier;
   premierMet: boolean;
+  /** The evidence version the check read (null: none stored yet); absent in checks recorded before it was kept. */
+  evidenceVersion?: number | null;
+}
+
+/**
+ * A migrated partner's look-back (R-PREMIER): the months before registration, evaluated from the dated evidence. It
+ * stays open until the first regular monthly check, and every evidence change before then re-evaluates it.
+ */
+export interface LookBackState {
+  requestedFrom: IsoDate;
+  /** The oldest evidence version any look-back month was evaluated with (null: no evidence stored then). */
+  evidenceVersion: number | null;
+  /** How many times the look-back was evaluated (revision numbers in the journal count from 0). */
+  revisions: number;
 }
 
 export interface ApplicationRef {
@@ -88,6 +102,7 @@ export interface LifecycleState {
   applicationCount: number;
   monthly: MonthlySummary[];
   lastMonthlyCheck?: IsoDate;
+  lookBack?: LookBackState;
   /** Renewal reviews already run, by review date. */
   lastRenewalReview?: IsoDate;
   lastRenewalInvoice?: IsoDate;
@@ -106,7 +121,7 @@ export interface PartnerLifecycleInput {
   clock?: ClockOptions;
   /**
    * For partners migrated mid-way through sustained attainment (R-PREMIER): the monthly checks from this date up to
-   * registration are evaluated from the dated evidence, as of each check's date; at most 12 months back (R-WINDOW).
+   * registration are evaluated from the dated evidence, as of each check's date; at most 12 months back (a project decision).
    */
   lookBackFrom?: IsoDate;
   /** Set when continuing as new. */

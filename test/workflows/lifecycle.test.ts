@@ -441,7 +441,7 @@ describe('R-PREMIER, R-WINDOW: partners migrated mid-way, with monthly checks lo
     expect(ofType(timeline, 'at-risk')).toEqual([]);
   });
 
-  test('R-WINDOW: a look-back further than 12 months is clipped to the 12 monthly checks before registration', async () => {
+  test('R-PREMIER (decision): a look-back further than 12 months is clipped to the 12 monthly checks before registration', async () => {
     // Given a partner registered mid-month on 2019-07-15 with a look-back from 2017-01-01:
     const { timeline, finalStatus } = await run({
       partner: partner('advanced'),
