@@ -1,12 +1,17 @@
 /**
  * Composable start-up pieces shared by `npm start` (everything), the worker process and the API process: each
- * piece registers how to stop itself on a stack, and `runUntilSignal` tears the stack down on SIGINT/SIGTERM.
+ * piece registers how to stop itself on a stack, and `runUntilSignal` tears the stack down on SIGINT/SIGTERM/SIGHUP
+ * or when the process that started this one is gone.
+ *
+ * Logging: one pino logger for the engine and the Temporal SDK. At the default `info` the terminal shows only what
+ * needs a person — warnings, errors, the first-run tool build — while the start-up steps, the worker's state
+ * changes and the workflow bundler's webpack listing are at `debug`.
  */
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { Runtime as SdkRuntime } from '@temporalio/worker';
+import { Runtime as SdkRuntime, type Logger as SdkLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
@@ -27,8 +32,13 @@ export class Runtime {
 
   constructor(readonly config: Config) {
     this.log = pino({ level: config.LOG_LEVEL, base: { service: 'apn-engine' } });
-    // Signals are handled here, in one order (API, worker, store, Temporal); the SDK must not race us on them.
-    SdkRuntime.install({ shutdownSignals: [] });
+    SdkRuntime.install({
+      // Signals are handled here, in one order (API, worker, store, Temporal); the SDK must not race us on them.
+      shutdownSignals: [],
+      // The SDK's messages (and the native core's warnings) through pino; see PinoSdkLogger for the worker's INFO.
+      logger: new PinoSdkLogger(this.log.child({ component: 'temporal-sdk' })),
+      telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+    });
   }
 
   onStop(name: string, stop: () => Promise<void>): void {
@@ -43,7 +53,7 @@ export class Runtime {
     for (const item of this.stack.reverse()) {
       try {
         await item.stop();
-        this.log.info(`${item.name} stopped`);
+        this.log.debug(`${item.name} stopped`);
       } catch (err) {
         this.log.error({ err }, `${item.name} did not stop cleanly`);
       }
@@ -52,17 +62,33 @@ export class Runtime {
     process.exit(code);
   }
 
-  /** Stops everything on SIGINT/SIGTERM, and on a start-up failure of `body`. */
+  /**
+   * Stops everything on SIGINT/SIGTERM/SIGHUP, when the parent process is gone, and on a start-up failure of `body`.
+   */
   async runUntilSignal(body: () => Promise<void>): Promise<void> {
     // `on`, not `once`: a second Ctrl-C while stopping must not kill the process before its children are stopped.
-    process.on('SIGINT', () => void this.stop('SIGINT'));
-    process.on('SIGTERM', () => void this.stop('SIGTERM'));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void this.stop(signal));
+    this.stopWithParent();
     try {
       await body();
     } catch (err) {
       this.log.error({ err }, 'start-up failed');
       await this.stop('startup-failure', 1);
     }
+  }
+
+  /**
+   * `npm start` runs this process as npm's child (the script `exec`s node, so no shell sits between them). If npm is
+   * killed outright (SIGKILL, a crashed terminal), no signal reaches us; the kernel hands us to another parent, which
+   * is what we watch for. Not when our parent is the init process (a container's PID 1 setup): it never goes away.
+   */
+  private stopWithParent(): void {
+    const parent = process.ppid;
+    if (parent <= 1) return;
+    const timer = setInterval(() => {
+      if (process.ppid !== parent) void this.stop('parent-exited');
+    }, 500);
+    timer.unref();
   }
 
   get dataDir(): string {
@@ -97,7 +123,7 @@ export class Runtime {
     const connection = await connectWithRetry(address);
     this.onStop('Temporal client', () => connection.close());
     const added = await ensureSearchAttributes(connection, this.config.TEMPORAL_NAMESPACE);
-    if (added.length > 0) this.log.info({ added }, 'registered search attributes');
+    if (added.length > 0) this.log.debug({ added }, 'registered search attributes');
     return createClient(connection, this.config.TEMPORAL_NAMESPACE);
   }
 
@@ -154,5 +180,48 @@ export class Runtime {
     });
     this.onStop('HTTP API', () => new Promise<void>((done) => server.close(() => done())));
     return `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`;
+  }
+}
+
+const PINO_LEVEL = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/**
+ * The Temporal SDK's Logger on top of pino, each message at its own level — except the worker's INFO chatter
+ * (`sdkComponent: 'worker'`), which is debug: the workflow bundler's webpack listing of every bundled module (useful
+ * when the bundle breaks, noise on every start), "Workflow bundle created", state changes, "no Nexus services".
+ * Webpack's warnings, which the bundler reports inside that INFO listing, stay visible as warnings. Workflow and
+ * activity logs keep their level.
+ */
+class PinoSdkLogger implements SdkLogger {
+  constructor(private readonly pino: Logger) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    let pinoLevel: (typeof PINO_LEVEL)[LogLevel] = PINO_LEVEL[level];
+    if (level === 'INFO' && meta?.sdkComponent === 'worker') {
+      pinoLevel = /\bWARNING\b/.test(message) ? 'warn' : 'debug';
+    }
+    if (!this.pino.isLevelEnabled(pinoLevel)) return;
+    // Only string keys: the SDK adds symbol-keyed timestamps that pino would not print anyway.
+    this.pino[pinoLevel](Object.fromEntries(Object.entries(meta ?? {})), message);
+  }
+
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
   }
 }
