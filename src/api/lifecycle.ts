@@ -20,6 +20,7 @@ import {
   recordReadinessUpdate,
   reinstateTierUpdate,
   requestCancellationUpdate,
+  resolveIncidentUpdate,
 } from '../workflows/definitions';
 import type { partnerLifecycle } from '../workflows/partner-lifecycle';
 import type {
@@ -30,6 +31,8 @@ import type {
   ClockOptions,
   EbrOutcomeCommand,
   ExtensionCommand,
+  Incident,
+  IncidentCommand,
   IsoDate,
   PartnerProfile,
   PartnerStatus,
@@ -125,6 +128,10 @@ export class Lifecycle {
 
   cancel(partnerId: string, cmd: CancellationCommand): Promise<{ caseId: string }> {
     return this.call(() => this.partner(partnerId).executeUpdate(requestCancellationUpdate, { args: [cmd] }));
+  }
+
+  resolveIncident(partnerId: string, cmd: IncidentCommand): Promise<{ incidents: Incident[] }> {
+    return this.call(() => this.partner(partnerId).executeUpdate(resolveIncidentUpdate, { args: [cmd] }));
   }
 
   reinstate(partnerId: string, cmd: ReinstateCommand): Promise<{ tier: string }> {

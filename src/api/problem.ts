@@ -125,6 +125,8 @@ export function problemFromFailure(failure: ApplicationFailure): ProblemError {
       return new ProblemError('not-found', detail);
     case LifecycleErrorType.InvalidCommand:
       return new ProblemError('unprocessable', detail);
+    case LifecycleErrorType.Incident:
+      return new ProblemError('conflict', detail);
     default:
       return new ProblemError('conflict', detail);
   }

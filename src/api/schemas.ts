@@ -86,6 +86,21 @@ export const PartnerPageSchema = z
   .meta({ id: 'PartnerPage' });
 
 /** The lifecycle state the partner workflow reports (its `partnerStatus` query). */
+export const IncidentSchema = z
+  .object({
+    id: z.string(),
+    step: z.string(),
+    on: IsoDateSchema,
+    arg: IsoDateSchema.optional(),
+    openedOn: IsoDateSchema,
+    command: z.string().optional(),
+    activity: z.string().optional(),
+    errorType: z.string().optional(),
+    reason: z.string(),
+    attempt: z.number().int().optional(),
+  })
+  .meta({ id: 'Incident' });
+
 export const LifecycleStatusSchema = z
   .object({
     partnerId: z.string(),
@@ -113,6 +128,10 @@ export const LifecycleStatusSchema = z
           .meta({ description: 'the evidence version the check read' }),
       }),
     ),
+    incidents: z
+      .array(IncidentSchema)
+      .optional()
+      .meta({ description: 'Open incidents: work that failed for a business reason and waits for an operator' }),
     waitingFor: z.string(),
   })
   .meta({ id: 'LifecycleStatus' });
@@ -261,6 +280,24 @@ export const ExtensionBody = z
   .meta({ id: 'FeeExtension' });
 
 export const CancellationBody = z.object({ reason: Notes.optional() }).strict().meta({ id: 'CancellationRequest' });
+
+export const IncidentParams = z.object({
+  id: PartnerIdSchema,
+  incidentId: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .meta({ description: 'The incident number, as listed under lifecycle.incidents' }),
+});
+
+export const IncidentResolutionBody = z
+  .object({
+    action: z.enum(['retry', 'dismiss']).meta({
+      description: 'retry runs the failed step again (a new incident if it fails again); dismiss closes it as is',
+    }),
+    note: Notes.optional(),
+  })
+  .strict()
+  .meta({ id: 'IncidentResolution' });
 
 export const EvidenceDocumentSchema = z
   .object({

@@ -20,6 +20,7 @@ import {
   recordReadinessUpdate,
   reinstateTierUpdate,
   requestCancellationUpdate,
+  resolveIncidentUpdate,
 } from '../workflows/definitions';
 import type { partnerLifecycle } from '../workflows/partner-lifecycle';
 import type { ApplicationStatus, PartnerStatus } from '../workflows/types';
@@ -45,7 +46,11 @@ export interface SimulationOptions {
   promoCode?: () => string;
   /** Leave the workflows running at the end (tests that inspect them); terminated by default. */
   keepRunning?: boolean;
+  /** Test hook: wraps the real activities, e.g. to inject faults. */
+  wrapActivities?: (activities: Activities) => Activities;
 }
+
+type Activities = ReturnType<typeof createActivities>;
 
 export interface SimulationResult {
   timeline: TimelineEntry[];
@@ -77,7 +82,9 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ store, ...(options.promoCode ? { promoCode: options.promoCode } : {}) }),
+    activities: (options.wrapActivities ?? ((a: Activities) => a))(
+      createActivities({ store, ...(options.promoCode ? { promoCode: options.promoCode } : {}) }),
+    ),
   });
 
   // Business time = server time + offset, chosen so that the server's "now" is the scenario's start at 00:00.
@@ -208,6 +215,16 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
         case 'reinstate-tier':
           await h.executeUpdate(reinstateTierUpdate, { args: [{ by: event.by }] });
           return;
+        case 'resolve-incidents': {
+          const { incidents } = await h.query(partnerStatusQuery);
+          if (incidents.length === 0) throw new Refusal('no incident is open');
+          for (const incident of incidents) {
+            await h.executeUpdate(resolveIncidentUpdate, {
+              args: [{ incidentId: incident.id, action: event.action, by: event.by }],
+            });
+          }
+          return;
+        }
       }
     } catch (err) {
       const reason =

@@ -36,6 +36,13 @@ export const ScenarioEventSchema = z.discriminatedUnion('type', [
   z.object({ on: IsoDateSchema, type: z.literal('grant-extension'), days: z.number().int(), by: By }),
   z.object({ on: IsoDateSchema, type: z.literal('request-cancellation'), by: By.default('alliance-lead') }),
   z.object({ on: IsoDateSchema, type: z.literal('reinstate-tier'), by: By }),
+  /** An operator retries or dismisses every incident open that day (work that failed for a business reason). */
+  z.object({
+    on: IsoDateSchema,
+    type: z.literal('resolve-incidents'),
+    action: z.enum(['retry', 'dismiss']),
+    by: By.default('operator'),
+  }),
 ]);
 
 export const ScenarioSchema = z

@@ -11,6 +11,8 @@ import type {
   CancellationCommand,
   EbrOutcomeCommand,
   ExtensionCommand,
+  Incident,
+  IncidentCommand,
   PartnerStatus,
   PaymentCommand,
   ReinstateCommand,
@@ -40,6 +42,9 @@ export const requestCancellationUpdate = defineUpdate<{ caseId: string }, [Cance
 
 /** Partner workflow: a Partner Manager reinstates a tier lost at renewal, within the case window (R-RENEWAL). */
 export const reinstateTierUpdate = defineUpdate<{ tier: string }, [ReinstateCommand]>('reinstateTier');
+
+/** Partner workflow: an operator retries or dismisses an open incident; answers with the incidents still open. */
+export const resolveIncidentUpdate = defineUpdate<{ incidents: Incident[] }, [IncidentCommand]>('resolveIncident');
 
 /** Partner workflow (from its child): an application reached its decision. */
 export const applicationDecidedSignal = defineSignal<[ApplicationDecision]>('applicationDecided');

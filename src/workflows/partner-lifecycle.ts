@@ -7,6 +7,7 @@
  * applied by the main loop one at a time, so every state change happens in one place, in order.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
@@ -36,8 +37,17 @@ import {
   recordPaymentUpdate,
   reinstateTierUpdate,
   requestCancellationUpdate,
+  resolveIncidentUpdate,
 } from './definitions';
-import { ApnAtRisk, ApnLifecycleStage, ApnPartnerId, ApnRenewalDate, ApnTier, ApnTrack } from './search-attributes';
+import {
+  ApnAtRisk,
+  ApnLifecycleStage,
+  ApnNeedsAttention,
+  ApnPartnerId,
+  ApnRenewalDate,
+  ApnTier,
+  ApnTrack,
+} from './search-attributes';
 import {
   LifecycleErrorType,
   type ApplicationDecision,
@@ -46,6 +56,9 @@ import {
   type CaseReason,
   type CaseState,
   type ExtensionCommand,
+  type Incident,
+  type IncidentCommand,
+  type IncidentStep,
   type IsoDate,
   type LifecycleStage,
   type LifecycleState,
@@ -78,7 +91,8 @@ type CommandBody =
   | { kind: 'cancel'; cmd: CancellationCommand }
   | { kind: 'reinstate'; cmd: ReinstateCommand }
   | { kind: 'decided'; decision: ApplicationDecision }
-  | { kind: 'evidence'; version?: number };
+  | { kind: 'evidence'; version?: number }
+  | { kind: 'incident'; cmd: IncidentCommand };
 type Command = CommandBody & { id: number };
 
 function refuse(type: LifecycleErrorType, message: string): never {
@@ -124,6 +138,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   const startedOn = clock.today();
   const state: LifecycleState = input.state ?? initialState(input, startedOn);
   const partnerId = state.partner.id;
+  const incidents: Incident[] = (state.incidents ??= []);
   const queue: Command[] = [];
   const results = new Map<number, { ok: true; value: unknown } | { ok: false; error: unknown }>();
   let commandSeq = 0;
@@ -136,9 +151,55 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     pending.push({ key: `${partnerId}#${state.journalSeq}`, on, type, data });
   }
   async function flushJournal(): Promise<void> {
-    if (pending.length === 0) return;
+    if (pending.length === 0 || blocked('journal')) return;
     const entries = pending.splice(0, pending.length);
-    await activities.appendJournal({ partnerId, entries });
+    const written = await guarded('journal', clock.today(), async () => {
+      await activities.appendJournal({ partnerId, entries });
+    });
+    // Kept for the retry: the journal is idempotent on each entry's key.
+    if (!written) pending.unshift(...entries);
+  }
+
+  // ---- incidents: work that failed for a business reason waits for an operator; the calendar goes on ----
+  function blocked(step: IncidentStep, on?: IsoDate): boolean {
+    return incidents.some((i) => i.step === step && (on === undefined || i.on === on));
+  }
+  function openIncident(step: IncidentStep, on: IsoDate, failure: ActivityFailure, extra: Partial<Incident> = {}) {
+    state.incidentSeq = (state.incidentSeq ?? 0) + 1;
+    const cause = failure.cause instanceof ApplicationFailure ? failure.cause : undefined;
+    const incident: Incident = {
+      id: String(state.incidentSeq),
+      step,
+      on,
+      openedOn: clock.today(),
+      activity: failure.activityType,
+      ...(cause?.type ? { errorType: cause.type } : {}),
+      reason: cause?.message ?? failure.message,
+      ...extra,
+    };
+    incidents.push(incident);
+    log.warn('incident opened', { partnerId, ...incident });
+    record(incident.openedOn, 'incident-opened', { ...incident });
+    return incident;
+  }
+  /**
+   * Runs one step; an activity that failed for good (a business refusal, or retries exhausted) opens an incident
+   * instead of failing the partner's workflow. Resolves whether the step completed.
+   */
+  async function guarded(
+    step: IncidentStep,
+    on: IsoDate,
+    work: () => Promise<void>,
+    extra: Partial<Incident> = {},
+  ): Promise<boolean> {
+    try {
+      await work();
+      return true;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      openIncident(step, on, error, extra);
+      return false;
+    }
   }
 
   // ---- derived views ----
@@ -147,6 +208,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   }
   function stage(): LifecycleStage {
     if (state.cancelled) return 'cancelled';
+    if (incidents.length > 0) return 'needs-attention';
     if (state.application?.ebrWindow) return 'awaiting-ebr';
     if (state.application) return 'applying';
     if (state.cases.length > 0) return 'downgrade-case-open';
@@ -189,6 +251,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       openCases: openCases(),
       application: state.application,
       monthly: state.monthly,
+      incidents: [...incidents],
       waitingFor,
     };
   }
@@ -198,7 +261,15 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   async function publish(): Promise<void> {
     const today = clock.today();
     const renewalReview = renewalReviewDate(nextReviewRenewal(), lifecycle);
-    const snapshot = JSON.stringify([state.tier, state.atRisk, stage(), renewalReview, state.application?.ebrWindow]);
+    const needsAttention = incidents.length > 0;
+    const snapshot = JSON.stringify([
+      state.tier,
+      state.atRisk,
+      stage(),
+      renewalReview,
+      state.application?.ebrWindow,
+      needsAttention,
+    ]);
     setCurrentDetails(details(today));
     if (snapshot === lastPublished) return;
     lastPublished = snapshot;
@@ -209,16 +280,22 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       { key: ApnTier, value: state.tier },
       { key: ApnLifecycleStage, value: stage() },
       { key: ApnAtRisk, value: state.atRisk },
+      { key: ApnNeedsAttention, value: needsAttention },
       { key: ApnRenewalDate, value: new Date(`${renewalReview}T00:00:00Z`) },
     ]);
-    await activities.syncPartnerStatus({
-      partnerId,
-      tier: state.tier,
-      atRisk: state.atRisk,
-      lifecycleStage: stage(),
-      nextEbrWindow: state.application?.ebrWindow ?? null,
-      nextRenewalReview: renewalReview,
+    if (blocked('status-sync')) return;
+    const synced = await guarded('status-sync', today, async () => {
+      await activities.syncPartnerStatus({
+        partnerId,
+        tier: state.tier,
+        atRisk: state.atRisk,
+        lifecycleStage: stage(),
+        nextEbrWindow: state.application?.ebrWindow ?? null,
+        nextRenewalReview: renewalReview,
+      });
     });
+    // The incident changes what a search sees: publish again (the blocked sync is skipped).
+    if (!synced) await publish();
   }
 
   function details(today: IsoDate): string {
@@ -232,6 +309,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       state.application
         ? `Application #${state.application.number} → ${state.application.targetTier} (${state.application.workflowId})`
         : 'No application in progress',
+      ...incidents.map((i) => `NEEDS ATTENTION — incident ${i.id}: ${i.step} of ${i.on} failed: ${i.reason}`),
     ].join('\n');
   }
 
@@ -440,8 +518,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     if (!invoice) return;
     for (const day of lifecycle.programFee.reminderDays) {
       const due = addDays(invoice.issuedOn, day);
-      if (due <= on && due < invoice.deadline && !invoice.remindersSent.includes(day)) {
-        invoice.remindersSent.push(day);
+      if (due <= on && due < invoice.deadline && !invoice.remindersSent.includes(day) && !blocked('grace-step', due)) {
         await activities.notify({
           key: `${invoice.id}#reminder#${day}`,
           partnerId,
@@ -450,6 +527,8 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
           on: due,
           payload: { invoiceId: invoice.id, day, deadline: invoice.deadline, total: invoice.total },
         });
+        // Marked sent once it went out: a failed reminder stays due, blocked by its incident until retried.
+        invoice.remindersSent.push(day);
         record(due, 'fee-reminder', { invoiceId: invoice.id, day, deadline: invoice.deadline });
       }
     }
@@ -481,63 +560,104 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     }
   }
 
-  function nextGraceDate(): IsoDate | undefined {
+  /** The grace steps still to come (reminders not yet sent, then the deadline), oldest first. */
+  function graceDates(): IsoDate[] {
     const invoice = state.invoice;
-    if (!invoice) return undefined;
+    if (!invoice) return [];
     const reminders = lifecycle.programFee.reminderDays
       .filter((d) => !invoice.remindersSent.includes(d))
       .map((d) => addDays(invoice.issuedOn, d))
       .filter((d) => d < invoice.deadline);
-    return [...reminders, invoice.deadline].sort()[0];
+    return [...reminders, invoice.deadline].sort();
   }
 
-  function nextDue(): { on: IsoDate; what: string } {
-    const candidates: { on: IsoDate; what: string }[] = [
-      { on: nextMonthlyCheck(), what: 'monthly scorecard check' },
-      { on: nextRenewalToHandle(), what: 'renewal fee' },
-      { on: renewalReviewDate(nextReviewRenewal(), lifecycle), what: 'renewal compliance review' },
+  interface ScheduledStep {
+    step: IncidentStep;
+    on: IsoDate;
+    what: string;
+    /** The step's own argument when it is not `on` (the renewal date of a review or fee). */
+    arg?: IsoDate;
+    run: () => Promise<void>;
+  }
+
+  /**
+   * What falls due next, in same-day order: monthly check, compliance review, fee, grace, case ends. A step blocked
+   * by an open incident is left out, so the rest of the calendar goes on.
+   */
+  function schedule(): ScheduledStep[] {
+    const monthly = nextMonthlyCheck();
+    const fee = nextRenewalToHandle();
+    const reviewRenewal = nextReviewRenewal();
+    const caseEnd = state.cases
+      .map((c) => c.reinstatableUntil)
+      .filter((d): d is string => !!d)
+      .sort()[0];
+    const steps: (ScheduledStep | undefined)[] = [
+      { step: 'monthly-check', on: monthly, what: 'monthly scorecard check', run: () => runMonthlyCheck(monthly) },
+      {
+        step: 'renewal-review',
+        on: renewalReviewDate(reviewRenewal, lifecycle),
+        arg: reviewRenewal,
+        what: 'renewal compliance review',
+        run: () => renewalReview(reviewRenewal),
+      },
+      { step: 'renewal-fee', on: fee, arg: fee, what: 'renewal fee', run: () => renewalFee(fee) },
+      ...graceDates().map((on): ScheduledStep => ({
+        step: 'grace-step',
+        on,
+        what: 'fee grace step',
+        run: () => graceStep(on),
+      })),
+      caseEnd ? { step: 'case-end', on: caseEnd, what: 'case end', run: () => expireCases(caseEnd) } : undefined,
     ];
-    const grace = nextGraceDate();
-    if (grace) candidates.push({ on: grace, what: 'fee grace step' });
-    for (const c of state.cases)
-      if (c.reinstatableUntil) candidates.push({ on: c.reinstatableUntil, what: 'case end' });
-    return candidates.sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0))[0]!;
+    return steps
+      .filter((s): s is ScheduledStep => s !== undefined && !blocked(s.step, s.on))
+      .sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0));
+  }
+
+  async function runMonthlyCheck(on: IsoDate): Promise<void> {
+    await monthlyCheck(on);
+  }
+
+  function nextDue(): { on: IsoDate; what: string } | undefined {
+    return schedule()[0];
   }
 
   /** Runs every scheduled item whose date has come, oldest first, each as of its own date. */
   async function runDue(): Promise<void> {
     const today = clock.today();
     for (;;) {
-      const monthly = nextMonthlyCheck();
-      const fee = nextRenewalToHandle();
-      const reviewRenewal = nextReviewRenewal();
-      const review = renewalReviewDate(reviewRenewal, lifecycle);
-      const grace = nextGraceDate();
-      const caseEnd = state.cases
-        .map((c) => c.reinstatableUntil)
-        .filter((d): d is string => !!d)
-        .sort()[0];
-      // Same-day order: monthly check, compliance review, fee, grace, case ends.
-      const steps: [IsoDate | undefined, () => Promise<void>][] = [
-        [
-          monthly,
-          async () => {
-            await monthlyCheck(monthly);
-          },
-        ],
-        [review, () => renewalReview(reviewRenewal)],
-        [fee, () => renewalFee(fee)],
-        [grace, () => graceStep(grace!)],
-        [caseEnd, () => expireCases(caseEnd!)],
-      ];
-      const due = steps
-        .filter(([d]) => d !== undefined && d <= today)
-        .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
-      const first = due[0];
-      if (!first) break;
-      await first[1]();
+      const first = schedule()[0];
+      if (!first || first.on > today) break;
+      const done = await guarded(first.step, first.on, first.run, first.arg ? { arg: first.arg } : {});
+      // A failed monthly check is a missed month (its incident can re-run it); the next month still comes.
+      if (!done && first.step === 'monthly-check') state.lastMonthlyCheck = first.on;
     }
     refreshAtRisk(today);
+  }
+
+  /** An operator's answer to an incident: dismiss it, or run its step again (a new incident if it fails again). */
+  async function resolveIncident(on: IsoDate, cmd: IncidentCommand): Promise<{ incidents: Incident[] }> {
+    const incident = incidents.find((i) => i.id === cmd.incidentId)!;
+    incidents.splice(incidents.indexOf(incident), 1);
+    record(on, 'incident-resolved', {
+      incidentId: incident.id,
+      step: incident.step,
+      action: cmd.action,
+      by: cmd.by,
+      ...(cmd.note ? { note: cmd.note } : {}),
+    });
+    if (cmd.action === 'retry') {
+      const again = { ...(incident.arg ? { arg: incident.arg } : {}) };
+      // Steps whose calendar marker already moved on are run here; the others are due again and run by runDue.
+      if (incident.step === 'monthly-check')
+        await guarded('monthly-check', incident.on, () => runMonthlyCheck(incident.on));
+      if (incident.step === 'renewal-review' && incident.arg)
+        await guarded('renewal-review', incident.on, () => renewalReview(incident.arg!), again);
+      if (incident.step === 'renewal-fee' && incident.arg)
+        await guarded('renewal-fee', incident.on, () => renewalFee(incident.arg!), again);
+    }
+    return { incidents: [...incidents] };
   }
 
   /** At risk (search attribute ApnAtRisk): the latest monthly check no longer meets the current tier. */
@@ -678,6 +798,8 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
         return await decided(on, command.decision);
       case 'evidence':
         return await evidenceChanged(command.version);
+      case 'incident':
+        return await resolveIncident(on, command.cmd);
     }
   }
 
@@ -757,6 +879,22 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       if (state.cancelled) refuse(LifecycleErrorType.WrongState, 'the membership is already cancelled');
     },
   });
+  setHandler(resolveIncidentUpdate, (cmd) => submit({ kind: 'incident', cmd }), {
+    validator: (cmd: IncidentCommand) => {
+      if (!cmd || typeof cmd !== 'object') refuse(LifecycleErrorType.InvalidCommand, 'an incident command is required');
+      if (cmd.action !== 'retry' && cmd.action !== 'dismiss') {
+        refuse(LifecycleErrorType.InvalidCommand, "action must be 'retry' or 'dismiss'");
+      }
+      const incident = incidents.find((i) => i.id === cmd.incidentId);
+      if (!incident) refuse(LifecycleErrorType.WrongState, `no open incident ${String(cmd.incidentId)}`);
+      if (cmd.action === 'retry' && incident.step === 'command') {
+        refuse(
+          LifecycleErrorType.WrongState,
+          `incident ${incident.id} is a failed ${incident.command ?? 'command'}: send the command again, then dismiss it`,
+        );
+      }
+    },
+  });
   setHandler(reinstateTierUpdate, (cmd) => submit({ kind: 'reinstate', cmd }), {
     validator: (_cmd) => {
       const today = clock.today();
@@ -780,8 +918,19 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       try {
         results.set(command.id, { ok: true, value: await runCommand(command) });
       } catch (error) {
-        if (!(error instanceof ApplicationFailure)) throw error;
-        results.set(command.id, { ok: false, error });
+        if (error instanceof ActivityFailure) {
+          // The command's work failed part-way for good: the caller is told, an operator sees the incident.
+          const on = clock.today();
+          const incident = openIncident('command', on, error, { command: command.kind });
+          const refusal = ApplicationFailure.create({
+            type: LifecycleErrorType.Incident,
+            nonRetryable: true,
+            message: `${command.kind} could not be completed: ${incident.reason} (incident ${incident.id})`,
+          });
+          results.set(command.id, { ok: false, error: refusal });
+        } else if (error instanceof ApplicationFailure) {
+          results.set(command.id, { ok: false, error });
+        } else throw error;
       }
       await runDue();
     }
@@ -790,12 +939,12 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   for (;;) {
     await drain();
     const next = nextDue();
-    waitingFor = `${next.what} on ${next.on}, or a command`;
+    waitingFor = next ? `${next.what} on ${next.on}, or a command` : 'a command';
     await publish();
     const threshold = input.continueAsNewAfterEvents;
     const info = workflowInfo();
     if (info.continueAsNewSuggested || (threshold !== undefined && info.historyLength >= threshold)) break;
-    await clock.waitUntil(next.on, () => queue.length > 0);
+    await clock.waitUntil(next?.on, () => queue.length > 0);
   }
 
   // Continue as new between commands: update handlers wait on the queue, so keep serving it until all are done.

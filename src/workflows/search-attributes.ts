@@ -9,6 +9,8 @@ export const ApnTrack = defineSearchAttributeKey('ApnTrack', SearchAttributeType
 export const ApnTier = defineSearchAttributeKey('ApnTier', SearchAttributeType.KEYWORD);
 export const ApnLifecycleStage = defineSearchAttributeKey('ApnLifecycleStage', SearchAttributeType.KEYWORD);
 export const ApnAtRisk = defineSearchAttributeKey('ApnAtRisk', SearchAttributeType.BOOL);
+/** An incident is open: work failed for a business reason and waits for an operator (retry or dismiss). */
+export const ApnNeedsAttention = defineSearchAttributeKey('ApnNeedsAttention', SearchAttributeType.BOOL);
 /** The next membership renewal review date. */
 export const ApnRenewalDate = defineSearchAttributeKey('ApnRenewalDate', SearchAttributeType.DATETIME);
 /** The EBR window an application is scheduled into, e.g. `2019-Q3`. */
@@ -20,6 +22,7 @@ export const APN_SEARCH_ATTRIBUTES = [
   ApnTier,
   ApnLifecycleStage,
   ApnAtRisk,
+  ApnNeedsAttention,
   ApnRenewalDate,
   ApnNextEbrWindow,
 ] as const;

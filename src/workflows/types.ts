@@ -26,6 +26,46 @@ export enum LifecycleErrorType {
   InvalidCommand = 'InvalidCommand',
   WrongState = 'WrongState',
   NotFound = 'NotFound',
+  /** A command whose work failed part-way for a business reason: an incident is open for an operator. */
+  Incident = 'Incident',
+}
+
+/** The scheduled steps of the partner calendar, and the other kinds of work an incident can stop. */
+export type IncidentStep =
+  | 'monthly-check'
+  | 'renewal-review'
+  | 'renewal-fee'
+  | 'grace-step'
+  | 'case-end'
+  | 'status-sync'
+  | 'journal'
+  | 'command';
+
+/**
+ * Work that failed for a business reason (a non-retryable activity failure): the partner workflow keeps running its
+ * calendar, the step stays blocked, and an operator retries or dismisses it (never the workflow's end).
+ */
+export interface Incident {
+  id: string;
+  step: IncidentStep;
+  /** The business date the step was due on (the day the command ran, for commands). */
+  on: IsoDate;
+  /** The step's own argument when it differs from `on` (the renewal date of a review or fee). */
+  arg?: IsoDate;
+  openedOn: IsoDate;
+  /** The command that failed, for `command` incidents. */
+  command?: string;
+  activity?: string;
+  errorType?: string;
+  reason: string;
+  attempt?: number;
+}
+
+export interface IncidentCommand {
+  incidentId: string;
+  action: 'retry' | 'dismiss';
+  by: string;
+  note?: string;
 }
 
 export type CaseReason = 'fee-unpaid' | 'non-compliant' | 'cancellation-requested';
@@ -83,7 +123,8 @@ export interface ApplicationRef {
   ebrWindow?: string;
 }
 
-export type LifecycleStage = 'active' | 'applying' | 'awaiting-ebr' | 'fee-grace' | 'downgrade-case-open' | 'cancelled';
+export type LifecycleStage =
+  'active' | 'applying' | 'awaiting-ebr' | 'fee-grace' | 'downgrade-case-open' | 'cancelled' | 'needs-attention';
 
 /** Everything the partner workflow carries from run to run (continue-as-new). */
 export interface LifecycleState {
@@ -103,6 +144,9 @@ export interface LifecycleState {
   monthly: MonthlySummary[];
   lastMonthlyCheck?: IsoDate;
   lookBack?: LookBackState;
+  /** Open incidents (absent in state carried over from before incidents existed). */
+  incidents?: Incident[];
+  incidentSeq?: number;
   /** Renewal reviews already run, by review date. */
   lastRenewalReview?: IsoDate;
   lastRenewalInvoice?: IsoDate;
@@ -185,6 +229,7 @@ export interface PartnerStatus {
   openCases: CaseState[];
   application?: ApplicationRef;
   monthly: MonthlySummary[];
+  incidents: Incident[];
   waitingFor: string;
 }
 

@@ -536,6 +536,22 @@ const ROWS: Row[] = [
       return { method: 'post', url: `/v1/partners/${id}/tier-reinstatements`, partnerId: id, body: {} };
     }),
   },
+  {
+    op: 'POST /v1/partners/{id}/incidents/{incidentId}/resolution',
+    allowed: ['program-admin'],
+    scoped: true,
+    status: 409,
+    refusedByState: { why: 'no incident is open', detail: /no open incident 1/ },
+    make: reading(async () => {
+      const id = await freshPartner('incident', { tier: 'select' });
+      return {
+        method: 'post',
+        url: `/v1/partners/${id}/incidents/1/resolution`,
+        partnerId: id,
+        body: { action: 'retry', note: 'store fixed' },
+      };
+    }),
+  },
 ];
 
 // ---------- the suite ----------

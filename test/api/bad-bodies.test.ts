@@ -20,6 +20,7 @@ import {
   EbrOutcomeBody,
   EvaluateBody,
   ExtensionBody,
+  IncidentResolutionBody,
   PaymentBody,
   ReadinessBody,
   RegisterPartnerBody,
@@ -313,6 +314,14 @@ const ENDPOINTS: BodyEndpoint[] = [
     partner: () => invoiced,
     schema: ReinstatementBody,
     valid: {},
+  },
+  {
+    op: 'POST /v1/partners/{id}/incidents/{incidentId}/resolution',
+    role: 'program-admin',
+    url: onInvoiced('/incidents/1/resolution'),
+    partner: () => invoiced,
+    schema: IncidentResolutionBody,
+    valid: { action: 'dismiss', note: 'handled by hand' },
   },
   {
     op: 'POST /v1/scorecards/evaluate',

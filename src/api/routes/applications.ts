@@ -17,6 +17,9 @@ import {
   EbrOutcomeBody,
   EbrQuery,
   ExtensionBody,
+  IncidentParams,
+  IncidentResolutionBody,
+  IncidentSchema,
   PartnerParams,
   PaymentBody,
   ReadinessBody,
@@ -264,6 +267,37 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
     handler: async ({ partner, principal }) => ({
       status: 200,
       body: await lifecycle.reinstate(partner!.id, { by: principal.sub }),
+    }),
+  });
+
+  defineRoute(router, deps, {
+    method: 'post',
+    path: '/partners/{id}/incidents/{incidentId}/resolution',
+    operationId: 'resolveIncident',
+    summary: 'Retry or dismiss an incident',
+    description:
+      'Work that failed for a business reason (an activity refused for good) opens an incident instead of ending the ' +
+      "partner's workflow; the stage shows needs-attention (search attribute ApnNeedsAttention) until an operator " +
+      'retries the step or dismisses the incident.',
+    tag: 'Operations',
+    access: { roles: ['program-admin'], scope: 'partner' },
+    params: IncidentParams,
+    body: IncidentResolutionBody,
+    idempotent: true,
+    responses: {
+      200: {
+        description: 'Resolved; the incidents still open',
+        schema: z.object({ incidents: z.array(IncidentSchema) }),
+      },
+    },
+    handler: async ({ partner, params, body, principal }) => ({
+      status: 200,
+      body: await lifecycle.resolveIncident(partner!.id, {
+        incidentId: params.incidentId,
+        action: body.action,
+        by: principal.sub,
+        ...(body.note ? { note: body.note } : {}),
+      }),
     }),
   });
 }

@@ -1,0 +1,172 @@
+/** @jest-environment ./test/store/pglite-environment.ts */
+/**
+ * Nothing kills a partner workflow: for every activity the lifecycle calls, a worker whose activity refuses for good
+ * (a non-retryable failure) at its first call leaves the partner's workflow running, with the failure visible as an
+ * incident (stage needs-attention, search attribute ApnNeedsAttention); once an operator retries it (or re-sends the
+ * command and dismisses it) the partner ends where a run without the fault ends. On the time-skipping server.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { simulate, type SimulationResult } from '../../src/simulation/run';
+import { ScenarioSchema, type ScenarioInput } from '../../src/simulation/scenario';
+import type { Store } from '../../src/store';
+import { ApnNeedsAttention } from '../../src/workflows/search-attributes';
+import type { PartnerStatus } from '../../src/workflows/types';
+import { consultingEvidence } from '../support/evidence';
+import { openTestStore } from '../support/store';
+import { createTimeSkippingEnv } from '../support/temporal';
+
+let env: TestWorkflowEnvironment;
+let store: Store;
+let seq = 0;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  store = await openTestStore();
+});
+afterAll(async () => {
+  await store?.close();
+  await env?.teardown();
+});
+
+type Event = ScenarioInput['events'] extends (infer E)[] | undefined ? E : never;
+
+/**
+ * A Select partner's December renewal: the registration-day check, the renewal review and fee on 12-15, the day-30
+ * reminder on 2020-01-14 and the payment on 2020-01-20 — every activity of the partner workflow is called.
+ */
+function scenario(extra: Event[] = []): ScenarioInput {
+  seq += 1;
+  return {
+    partner: {
+      id: `inc${seq}-${Date.now().toString(36)}`,
+      name: `Incident ${seq}`,
+      track: 'consulting',
+      tier: 'select',
+      renewalDate: '12-15',
+      country: 'US',
+      feeAccountId: '123456789012',
+    },
+    start: '2019-12-01',
+    until: '2020-01-25',
+    evidence: [{ on: '2019-12-01', set: consultingEvidence('select', '2019-06-01') }],
+    events: [{ on: '2020-01-20', type: 'pay-fee', amount: 2500 }, ...extra],
+  };
+}
+
+type Activities = Record<string, (...args: unknown[]) => Promise<unknown>>;
+
+/** The real activities, with `name` refusing for good the first time it is called. */
+function failingOnce(name: string) {
+  return <T>(activities: T): T => {
+    let failed = false;
+    const wrapped = { ...(activities as Activities) };
+    const real = wrapped[name]!;
+    wrapped[name] = async (...args: unknown[]) => {
+      if (!failed) {
+        failed = true;
+        throw ApplicationFailure.create({
+          type: 'InjectedFault',
+          message: `injected fault in ${name}`,
+          nonRetryable: true,
+        });
+      }
+      return await real(...args);
+    };
+    return wrapped as T;
+  };
+}
+
+async function run(input: ScenarioInput, wrap?: ReturnType<typeof failingOnce>): Promise<SimulationResult> {
+  let codes = 0;
+  return await simulate(ScenarioSchema.parse(input), {
+    env,
+    store,
+    promoCode: () => `PROMO-${++codes}`,
+    keepRunning: true,
+    ...(wrap ? { wrapActivities: wrap } : {}),
+  });
+}
+
+/** What must end the same with and without the fault. */
+function outcome(status: PartnerStatus) {
+  return {
+    tier: status.tier,
+    stage: status.stage,
+    atRisk: status.atRisk,
+    invoice: status.invoice ?? null,
+    openCases: status.openCases.length,
+    incidents: status.incidents,
+    monthly: status.monthly.map((m) => `${m.on} ${m.highestTierMet}`),
+  };
+}
+
+async function expectRunning(result: SimulationResult): Promise<void> {
+  const description = await env.client.workflow.getHandle(result.workflowId).describe();
+  expect(description.status.name).toBe('RUNNING');
+  await env.client.workflow.getHandle(result.workflowId).terminate('test finished');
+}
+
+let baseline: ReturnType<typeof outcome>;
+beforeAll(async () => {
+  const result = await run(scenario());
+  await expectRunning(result);
+  baseline = outcome(result.finalStatus);
+});
+
+test('the fault-free run: the fee is invoiced on 12-15 and paid on 2020-01-20, no incident', () => {
+  expect(baseline).toMatchObject({ tier: 'select', stage: 'active', invoice: null, incidents: [] });
+});
+
+// The day each activity is first called, and what clears it: a retry the next day, or (a command) the command sent
+// again and its incident dismissed.
+const SITES: [activity: string, step: string, fixes: Event[]][] = [
+  ['evaluatePartner', 'monthly-check', [{ on: '2019-12-02', type: 'resolve-incidents', action: 'retry', by: 'ops' }]],
+  ['appendJournal', 'journal', [{ on: '2019-12-02', type: 'resolve-incidents', action: 'retry', by: 'ops' }]],
+  ['syncPartnerStatus', 'status-sync', [{ on: '2019-12-02', type: 'resolve-incidents', action: 'retry', by: 'ops' }]],
+  ['issueFeeInvoice', 'renewal-fee', [{ on: '2019-12-16', type: 'resolve-incidents', action: 'retry', by: 'ops' }]],
+  ['notify', 'grace-step', [{ on: '2020-01-15', type: 'resolve-incidents', action: 'retry', by: 'ops' }]],
+  [
+    'recordPayment',
+    'command',
+    [
+      { on: '2020-01-21', type: 'pay-fee', amount: 2500 },
+      { on: '2020-01-22', type: 'resolve-incidents', action: 'dismiss', by: 'ops' },
+    ],
+  ],
+  [
+    'markInvoicePaid',
+    'command',
+    [
+      { on: '2020-01-21', type: 'pay-fee', amount: 2500 },
+      { on: '2020-01-22', type: 'resolve-incidents', action: 'dismiss', by: 'ops' },
+    ],
+  ],
+];
+
+describe.each(SITES)('a non-retryable failure of %s', (activity, step, fixes) => {
+  test(`keeps the partner workflow running with a ${step} incident visible`, async () => {
+    const result = await run(scenario(), failingOnce(activity));
+    await expectRunning(result);
+    expect(result.finalStatus.stage).toBe('needs-attention');
+    expect(result.finalStatus.incidents).toEqual([
+      expect.objectContaining({ step, activity, errorType: 'InjectedFault', reason: `injected fault in ${activity}` }),
+    ]);
+    // The calendar went on: the January monthly check ran after the incident opened.
+    expect(result.finalStatus.monthly.map((m) => m.on)).toContain('2020-01-01');
+  });
+
+  test('once cleared, the partner ends where the fault-free run ends', async () => {
+    const result = await run(scenario(fixes), failingOnce(activity));
+    await expectRunning(result);
+    expect(outcome(result.finalStatus)).toEqual(baseline);
+    expect(result.timeline.filter((e) => e.type === 'incident-resolved')).toHaveLength(1);
+  });
+});
+
+test('the incident is findable by operators: ApnNeedsAttention=true on the partner workflow', async () => {
+  const result = await run(scenario(), failingOnce('issueFeeInvoice'));
+  const description = await env.client.workflow.getHandle(result.workflowId).describe();
+  expect(description.typedSearchAttributes.get(ApnNeedsAttention)).toBe(true);
+  await expectRunning(result);
+});
