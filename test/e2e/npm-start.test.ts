@@ -80,7 +80,7 @@ test('npm start serves the API and the Web UI with only its banner on the termin
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       return res.ok ? await res.json() : undefined;
     },
-    30_000,
+    60_000,
     npm.describe,
   );
   expect(health).toEqual({ status: 'ready', temporal: true, store: true });
@@ -131,6 +131,7 @@ test('SIGINT to npm stops it all the same, and the next npm start carries on wit
   const kept = await fetch(`http://127.0.0.1:${port}/v1/partners/kept-partner`, {
     headers: { Authorization: `Bearer ${admin}` },
   });
+  // (404 here after a failure of the test above means it never registered the partner.)
   expect(kept.status).toBe(200);
 
   const { ms } = await npm.signalAndWaitForNothingLeft(npm.pid, 'SIGINT', ports);
