@@ -12,7 +12,7 @@
  * Also `npx apn …` itself (issue 9): through the npx executable from the project folder, with CONTRACT's exit codes.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BANNER, cleanEnv, NpmStart, portOpen } from '../support/npm-start';
@@ -286,6 +286,16 @@ describe('npx apn from the project folder, through the npx executable (CONTRACT 
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toContain('partner.id:');
   });
+});
+
+test('every file or folder the README names is in the repository, and it points nowhere outside it', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  expect(readme).not.toMatch(/\.\.\//);
+  const named = [
+    ...readme.matchAll(/(?:`|\]\()((?:docs|src|test|examples|scripts|tools|bench|drizzle)\/[\w./-]*[\w/])/g),
+  ].map((m) => m[1]!);
+  expect(named.length).toBeGreaterThan(5);
+  expect(named.filter((path) => !existsSync(join(root, path)))).toEqual([]);
 });
 
 describe('README.md, run as written', () => {
