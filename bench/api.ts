@@ -746,6 +746,7 @@ async function main(stack: Stack): Promise<void> {
           tier: p.tier,
           renewalDate: '12-15',
           country: 'US',
+          feeAccountId: '123456789012',
           allianceLeadId: `lead@${p.id}`,
           partnerManagerIds: ['pm-bench'],
         }),

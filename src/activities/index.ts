@@ -11,13 +11,12 @@ import { parseEvidence } from '../domain/evidence';
 import { evaluateScorecard } from '../domain/scorecard';
 import { feeAmounts } from '../domain/membership';
 import type { Tier } from '../domain/tier-ladder';
-import { NotFoundError, StoreConflictError, type Store } from '../store';
+import { NotFoundError, StoreConflictError, type ApplicationStatus, type Store } from '../store';
 
 export enum ActivityErrorType {
   PartnerNotFound = 'PartnerNotFound',
   InvalidEvidence = 'InvalidEvidence',
   NoFeeAccount = 'NoFeeAccount',
-  UnknownCountry = 'UnknownCountry',
   InvoiceNotOpen = 'InvoiceNotOpen',
   Conflict = 'Conflict',
 }
@@ -121,12 +120,7 @@ export function createActivities(deps: ActivityDependencies) {
       if (!partner.feeAccountId) {
         throw nonRetryable(ActivityErrorType.NoFeeAccount, `partner '${partner.id}' has no fee account ID to bill`);
       }
-      let amounts;
-      try {
-        amounts = feeAmounts(partner.country, currentEdition.lifecycle);
-      } catch (err) {
-        throw nonRetryable(ActivityErrorType.UnknownCountry, (err as Error).message);
-      }
+      const amounts = feeAmounts(partner.country, currentEdition.lifecycle, input.on);
       const payerAccountId = await store.resolvePayer(partner.feeAccountId);
       const { invoice, created } = await guard(() =>
         store.createInvoice({
@@ -161,6 +155,7 @@ export function createActivities(deps: ActivityDependencies) {
         fee: amounts.fee,
         tax: amounts.tax,
         total: amounts.total,
+        ...(amounts.taxNote ? { taxNote: amounts.taxNote } : {}),
         payerAccountId,
         paidViaAdvancePay,
       };
@@ -288,7 +283,7 @@ export function createActivities(deps: ActivityDependencies) {
       feeAccountId: string;
       submittedOn: string;
       submittedBy: string;
-      status: 'in-progress' | 'approved' | 'rejected';
+      status: Exclude<ApplicationStatus, 'submitted'>;
       decidedOn?: string;
       gaps?: string[];
       ebrWindow?: string;

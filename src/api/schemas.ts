@@ -216,7 +216,17 @@ export const ApplicationStatusSchema = z
     workflowId: z.string(),
     targetTier: TierSchema,
     submittedOn: IsoDateSchema,
-    stage: z.enum(['evaluating', 'sustaining', 'awaiting-readiness', 'scheduled-for-ebr', 'approved', 'rejected']),
+    stage: z.enum([
+      'evaluating',
+      'sustaining',
+      'awaiting-readiness',
+      'scheduled-for-ebr',
+      'approved',
+      'rejected',
+      'lapsed',
+      'ineligible',
+      'withdrawn',
+    ]),
     sustainedSince: IsoDateSchema.optional(),
     sustainedMonths: z.number().int(),
     readiness: z

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
 
 /** A free TCP port on the loopback interface, chosen by the kernel. */
 export async function freePort(): Promise<number> {
@@ -161,9 +162,41 @@ export async function startDevServer(options: DevServerOptions): Promise<Managed
     args.push('--search-attribute', `${name}=${type}`);
   }
   const proc = launch('Temporal dev server', options.temporalCli, args, options.logFile);
-  await proc.waitForPort(options.port, options.readyTimeoutMs ?? 60_000);
-  if (options.uiPort) await proc.waitForPort(options.uiPort, options.readyTimeoutMs ?? 60_000);
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  try {
+    await proc.waitForPort(options.port, timeoutMs);
+    await waitForFrontend(`127.0.0.1:${options.port}`, options.namespace ?? 'default', timeoutMs);
+    if (options.uiPort) await proc.waitForPort(options.uiPort, timeoutMs);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
   return proc;
+}
+
+/**
+ * Waits until the frontend answers for the namespace: the gRPC port opens before the server is healthy ("Frontend
+ * is not healthy yet"), and on a loaded machine the first callers would fail in that gap.
+ */
+async function waitForFrontend(address: string, namespace: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let connection: Connection | undefined;
+    try {
+      connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      await connection.workflowService.describeNamespace({ namespace });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the Temporal dev server on ${address} did not become healthy in ${timeoutMs} ms: ${String(err)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    } finally {
+      await connection?.close();
+    }
+  }
 }
 
 /** The Java time-skipping test server on `port`. */

@@ -54,58 +54,52 @@ export function renewalReviewDate(renewalOn: IsoDate, lifecycle: LifecycleParame
   return renewalOn;
 }
 
+/** Why a renewal date gets no compliance review under this edition (R-RENEWAL), or undefined when it gets one. */
+export function renewalWithoutReview(renewalOn: IsoDate, lifecycle: LifecycleParameters): string | undefined {
+  return (lifecycle.renewal.withoutReview ?? []).find((w) => renewalOn >= w.renewalFrom && renewalOn <= w.renewalTo)
+    ?.why;
+}
+
 /** Day `graceDays` after issue: unpaid then → at risk and downgraded (R-GRACE). */
 export function feeDeadline(issuedOn: IsoDate, lifecycle: LifecycleParameters): IsoDate {
   return addDays(issuedOn, lifecycle.programFee.graceDays);
 }
 
-/**
- * VAT/GST rates on the APN fee by country (ISO 3166-1 alpha-2), as fractions. R-FEE: partners outside the United
- * States owe the tax of their country on top of the fee; nothing is deducted from it. Data, not logic: a country
- * missing here is refused at registration rather than billed a guessed rate.
- */
-export const FEE_TAX_RATES: Readonly<Record<string, number>> = {
-  US: 0,
-  AU: 0.1,
-  AT: 0.2,
-  BE: 0.21,
-  BR: 0,
-  CA: 0.05,
-  CH: 0.081,
-  DE: 0.19,
-  DK: 0.25,
-  ES: 0.21,
-  FI: 0.255,
-  FR: 0.2,
-  GB: 0.2,
-  IE: 0.23,
-  IN: 0.18,
-  IT: 0.22,
-  JP: 0.1,
-  KR: 0.1,
-  MX: 0.16,
-  NL: 0.21,
-  NO: 0.25,
-  NZ: 0.15,
-  PL: 0.23,
-  PT: 0.23,
-  SE: 0.25,
-  SG: 0.09,
-  ZA: 0.15,
-};
-
 export interface FeeAmounts {
+  /** Net: the fee itself, never reduced by tax. */
   fee: number;
   tax: number;
-  taxRate: number;
+  /** null when no rate is configured for the country on that date: billed without tax, and `taxNote` says so. */
+  taxRate: number | null;
+  /** Gross. */
   total: number;
+  taxNote?: string;
 }
 
-/** The program fee with the partner's country tax on top, in USD cents-exact arithmetic. */
-export function feeAmounts(country: string, lifecycle: LifecycleParameters): FeeAmounts {
-  const rate = FEE_TAX_RATES[country.toUpperCase()];
-  if (rate === undefined) throw new RangeError(`no VAT/GST rate is known for country '${country}'`);
+/** The VAT/GST rate configured for `country` on `on` (the latest entry in effect), or undefined (R-FEE). */
+export function feeTaxRate(country: string, on: IsoDate, lifecycle: LifecycleParameters): number | undefined {
+  const code = country.toUpperCase();
+  return lifecycle.programFee.taxRates
+    .filter((r) => r.country === code && r.effectiveFrom <= on)
+    .sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : 1))
+    .pop()?.rate;
+}
+
+/**
+ * The program fee with the partner's country tax on top (R-FEE), in USD cents-exact arithmetic. A country without a
+ * configured rate is billed the fee alone, and the amounts say so: a valid country is never refused for it.
+ */
+export function feeAmounts(country: string, lifecycle: LifecycleParameters, on: IsoDate): FeeAmounts {
+  const rate = feeTaxRate(country, on, lifecycle);
   const feeCents = Math.round(lifecycle.programFee.amountUsd * 100);
-  const taxCents = Math.round(feeCents * rate);
-  return { fee: feeCents / 100, tax: taxCents / 100, taxRate: rate, total: (feeCents + taxCents) / 100 };
+  const taxCents = Math.round(feeCents * (rate ?? 0));
+  return {
+    fee: feeCents / 100,
+    tax: taxCents / 100,
+    taxRate: rate ?? null,
+    total: (feeCents + taxCents) / 100,
+    ...(rate === undefined
+      ? { taxNote: `no VAT/GST rate is configured for ${country.toUpperCase()} on ${on}: billed without tax` }
+      : {}),
+  };
 }

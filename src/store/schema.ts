@@ -184,7 +184,7 @@ export const applications = pgTable(
   (t) => [
     check(
       'applications_status_ck',
-      sql`${t.status} in ('submitted', 'in-progress', 'approved', 'rejected', 'withdrawn')`,
+      sql`${t.status} in ('submitted', 'in-progress', 'approved', 'rejected', 'withdrawn', 'lapsed', 'ineligible')`,
     ),
     check('applications_target_tier_ck', sql`${t.targetTier} in ('select', 'advanced', 'premier')`),
     check('applications_fee_account_ck', sql`${t.feeAccountId} ~ '^[0-9]{12}$'`),

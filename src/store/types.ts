@@ -161,7 +161,9 @@ export interface OpenCaseInput {
   targetTier: Tier;
 }
 
-export type ApplicationStatus = 'submitted' | 'in-progress' | 'approved' | 'rejected' | 'withdrawn';
+/** R-PREMIER: lapsed (a failed check while waiting), ineligible (approved but no longer eligible), withdrawn. */
+export type ApplicationStatus =
+  'submitted' | 'in-progress' | 'approved' | 'rejected' | 'withdrawn' | 'lapsed' | 'ineligible';
 
 export interface Application {
   /** `<partnerId>/application/<n>`. */

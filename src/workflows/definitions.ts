@@ -16,6 +16,7 @@ import type {
   PartnerStatus,
   PaymentCommand,
   ReinstateCommand,
+  WithdrawCommand,
 } from './types';
 
 /** Partner workflow: current lifecycle state. */
@@ -48,6 +49,9 @@ export const resolveIncidentUpdate = defineUpdate<{ incidents: Incident[] }, [In
 
 /** Partner workflow (from its child): an application reached its decision. */
 export const applicationDecidedSignal = defineSignal<[ApplicationDecision]>('applicationDecided');
+
+/** Application workflow (from its partner workflow): a cancellation or downgrade withdraws it (R-PREMIER). */
+export const withdrawApplicationSignal = defineSignal<[WithdrawCommand]>('withdrawApplication');
 
 /** Application workflow: its progress. */
 export const applicationStatusQuery = defineQuery<ApplicationStatus>('applicationStatus');

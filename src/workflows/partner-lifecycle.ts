@@ -14,7 +14,9 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -25,7 +27,13 @@ import {
 import type { createActivities } from '../activities';
 import { currentEdition } from '../domain/catalog';
 import { addDays, addMonths, addMonthsToMonth, firstDayOf, isIsoDate, maxDate, monthOf } from '../domain/dates';
-import { feeDeadline, membershipYearOf, nextRenewalOnOrAfter, renewalReviewDate } from '../domain/membership';
+import {
+  feeDeadline,
+  membershipYearOf,
+  nextRenewalOnOrAfter,
+  renewalReviewDate,
+  renewalWithoutReview,
+} from '../domain/membership';
 import { nextTierUp, tierRank } from '../domain/tier-ladder';
 import { BusinessClock } from './clock';
 import {
@@ -38,6 +46,7 @@ import {
   reinstateTierUpdate,
   requestCancellationUpdate,
   resolveIncidentUpdate,
+  withdrawApplicationSignal,
 } from './definitions';
 import {
   ApnAtRisk,
@@ -51,6 +60,7 @@ import {
 import {
   LifecycleErrorType,
   type ApplicationDecision,
+  type ApplicationRef,
   type ApplyCommand,
   type CancellationCommand,
   type CaseReason,
@@ -329,6 +339,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       caseId,
     });
     record(on, 'tier-changed', { from, to, reason, by, ...(caseId ? { caseId } : {}) });
+    if (tierRank(to) < tierRank(from)) await withdrawApplication(on, reason, by);
   }
 
   async function openCase(on: IsoDate, reason: CaseReason, targetTier: Tier, extra: Partial<CaseState> = {}) {
@@ -381,6 +392,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       amount: issued.fee,
       tax: issued.tax,
       total: issued.total,
+      ...(issued.taxNote ? { taxNote: issued.taxNote } : {}),
       payerAccountId: issued.payerAccountId,
       membershipYear,
       reason,
@@ -481,6 +493,12 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     const on = renewalReviewDate(renewalOn, lifecycle);
     state.lastRenewalReview = renewalOn;
     if (state.cancelled || state.tier === 'registered') return;
+    const notReviewed = renewalWithoutReview(renewalOn, lifecycle);
+    // Workflows that already reviewed such a renewal before this rule keep their history (patched).
+    if (notReviewed && patched('renewal-without-review')) {
+      record(on, 'compliance-review-skipped', { tier: state.tier, renewalDate: renewalOn, why: notReviewed });
+      return;
+    }
     const result = await activities.evaluatePartner({ partnerId, asOf: on, targetTier: state.tier });
     const compliant = result.tierMet[state.tier] === true;
     record(on, 'compliance-review', {
@@ -713,15 +731,82 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
         },
       ],
     });
-    state.application = { number, workflowId, targetTier: cmd.targetTier, submittedOn: on, status: 'in-progress' };
+    state.application = {
+      number,
+      workflowId,
+      targetTier: cmd.targetTier,
+      submittedOn: on,
+      status: 'in-progress',
+      fromTier: state.tier,
+      submittedBy: cmd.by,
+      feeAccountId: cmd.feeAccountId,
+    };
     record(on, 'application-submitted', { number, targetTier: cmd.targetTier, by: cmd.by, workflowId });
     return { number, workflowId };
   }
 
+  /**
+   * R-PREMIER: why an approval cannot take effect on its decision day — the partner is no longer on the tier it
+   * applied from, it cancelled after applying, or (Premier) its latest monthly check no longer meets Premier.
+   */
+  function ineligibility(application: ApplicationRef, decision: ApplicationDecision): string | undefined {
+    if (nextTierUp(state.tier, state.partner.track) !== decision.targetTier) {
+      return `the partner is ${state.tier} on ${decision.decidedOn}, not ${application.fromTier ?? 'the tier it applied from'}`;
+    }
+    if (state.cancelled && state.cancelledOn && state.cancelledOn >= application.submittedOn) {
+      return `the membership was cancelled on ${state.cancelledOn}`;
+    }
+    const latest = state.monthly[state.monthly.length - 1];
+    if (decision.targetTier === 'premier' && latest && !latest.premierMet) {
+      return `the latest monthly check (${latest.on}) does not meet Premier`;
+    }
+    return undefined;
+  }
+
+  /** Closes the open application from the partner's side (ineligible): its store row and the timeline say why. */
+  async function closeApplication(on: IsoDate, application: ApplicationRef, outcome: 'ineligible', reason: string) {
+    await activities.recordApplication({
+      id: application.workflowId,
+      partnerId,
+      number: application.number,
+      targetTier: application.targetTier,
+      feeAccountId: application.feeAccountId ?? state.partner.feeAccountId ?? '000000000000',
+      submittedOn: application.submittedOn,
+      submittedBy: application.submittedBy ?? 'unknown',
+      status: outcome,
+      decidedOn: on,
+      gaps: [reason],
+    });
+    record(on, 'application-closed', {
+      application: application.number,
+      targetTier: application.targetTier,
+      outcome,
+      reasons: [reason],
+    });
+  }
+
+  /** R-PREMIER: a cancellation or a downgrade withdraws the open application (its workflow records why). */
+  async function withdrawApplication(on: IsoDate, reason: string, by: string): Promise<void> {
+    const application = state.application;
+    if (!application || !patched('withdraw-open-application')) return;
+    state.application = undefined;
+    try {
+      await getExternalWorkflowHandle(application.workflowId).signal(withdrawApplicationSignal, { reason, by });
+    } catch (err) {
+      // Already closed: its own decision is on its way back and is ignored (the application is no longer open).
+      log.warn('open application could not be withdrawn', { partnerId, application: application.number, err });
+    }
+  }
+
   async function decided(on: IsoDate, decision: ApplicationDecision): Promise<void> {
-    if (!state.application || state.application.number !== decision.number) return;
+    const application = state.application;
+    if (!application || application.number !== decision.number) return;
     state.application = undefined;
     if (decision.outcome !== 'approved') return;
+    if (patched('approval-eligibility')) {
+      const why = ineligibility(application, decision);
+      if (why) return await closeApplication(decision.decidedOn, application, 'ineligible', why);
+    }
     state.cancelled = false;
     await changeTier(decision.decidedOn, decision.targetTier, 'upgrade-approved', decision.by);
     // R-FEE: an upgrade to Select or above is invoiced when the current membership year is not paid yet.
@@ -761,6 +846,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     if (state.invoice) record(on, 'invoice-voided', { invoiceId: state.invoice.id, count: voided });
     state.invoice = undefined;
     state.cancelled = true;
+    state.cancelledOn = on;
     setAtRisk(on, false);
     await closeCase(c, on, 'cancelled');
     return { caseId: c.id };

@@ -119,8 +119,12 @@ export interface ApplicationRef {
   workflowId: string;
   targetTier: Tier;
   submittedOn: IsoDate;
-  status: 'in-progress' | 'approved' | 'rejected';
+  status: 'in-progress' | ApplicationOutcome;
   ebrWindow?: string;
+  /** Kept for closing it from the partner workflow (absent on applications submitted before). */
+  fromTier?: Tier;
+  submittedBy?: string;
+  feeAccountId?: string;
 }
 
 export type LifecycleStage =
@@ -133,6 +137,8 @@ export interface LifecycleState {
   partner: PartnerProfile;
   tier: Tier;
   cancelled: boolean;
+  /** When the membership was last cancelled (R-CANCEL), for judging applications submitted before it. */
+  cancelledOn?: IsoDate;
   atRisk: boolean;
   atRiskReason?: string;
   /** Membership years (keyed by their start date) whose fee is paid. */
@@ -192,9 +198,29 @@ export interface UpgradeApplicationInput {
 export interface ApplicationDecision {
   number: number;
   targetTier: Tier;
-  outcome: 'approved' | 'rejected';
+  outcome: ApplicationOutcome;
   decidedOn: IsoDate;
   reasons: string[];
+  by: string;
+}
+
+/**
+ * How an application closes (R-UPGRADE, R-PREMIER): approved, rejected, lapsed (a failed monthly check while waiting
+ * for readiness or the EBR), ineligible (approved, but on the decision day no longer Advanced, cancelled, or its latest
+ * check short of the target), withdrawn (a cancellation or downgrade while it was open).
+ */
+export type ApplicationOutcome = 'approved' | 'rejected' | 'lapsed' | 'ineligible' | 'withdrawn';
+export const APPLICATION_OUTCOMES: readonly ApplicationOutcome[] = [
+  'approved',
+  'rejected',
+  'lapsed',
+  'ineligible',
+  'withdrawn',
+];
+
+/** Application workflow: why it is withdrawn (sent by the partner workflow). */
+export interface WithdrawCommand {
+  reason: string;
   by: string;
 }
 
@@ -206,7 +232,7 @@ export interface ApplicationStatus {
   workflowId: string;
   targetTier: Tier;
   submittedOn: IsoDate;
-  stage: 'evaluating' | 'sustaining' | 'awaiting-readiness' | 'scheduled-for-ebr' | 'approved' | 'rejected';
+  stage: 'evaluating' | 'sustaining' | 'awaiting-readiness' | 'scheduled-for-ebr' | ApplicationOutcome;
   sustainedSince?: IsoDate;
   sustainedMonths: number;
   readiness?: { outcome: ReadinessOutcome; on: IsoDate; by: string; notes?: string };

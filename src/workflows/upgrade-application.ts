@@ -9,6 +9,7 @@
 import {
   ApplicationFailure,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -24,17 +25,20 @@ import {
   applicationStatusQuery,
   recordEbrOutcomeUpdate,
   recordReadinessUpdate,
+  withdrawApplicationSignal,
 } from './definitions';
 import { ApnLifecycleStage, ApnNextEbrWindow } from './search-attributes';
 import {
   LifecycleErrorType,
   type ApplicationDecision,
+  type ApplicationOutcome,
   type ApplicationStatus,
   type AssessmentCommand,
   type EbrOutcomeCommand,
   type IsoDate,
   type MonthlySummary,
   type UpgradeApplicationInput,
+  type WithdrawCommand,
 } from './types';
 
 const lifecycle = currentEdition.lifecycle;
@@ -75,6 +79,12 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
   let seq = 0;
   let ebrOutcome: EbrOutcomeCommand | undefined;
   let readinessChanged = false;
+  let withdrawal: WithdrawCommand | undefined;
+  /**
+   * R-PREMIER "meet and maintain": monthly checks go on until the decision and a failed one closes the application
+   * `lapsed`. Applications started before this rule stopped checking at six months; their histories keep doing so.
+   */
+  const maintain = premier && patched('premier-meet-and-maintain');
 
   async function journal(on: IsoDate, type: string, data: Record<string, unknown>): Promise<void> {
     seq += 1;
@@ -100,6 +110,9 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
   }
 
   setHandler(applicationStatusQuery, () => status);
+  setHandler(withdrawApplicationSignal, (cmd) => {
+    withdrawal ??= cmd;
+  });
   setHandler(
     recordReadinessUpdate,
     async (cmd: AssessmentCommand) => {
@@ -149,7 +162,7 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
     },
   );
 
-  async function decide(outcome: 'approved' | 'rejected', reasons: string[], by: string): Promise<ApplicationDecision> {
+  async function decide(outcome: ApplicationOutcome, reasons: string[], by: string): Promise<ApplicationDecision> {
     const decidedOn = clock.today();
     const decision: ApplicationDecision = {
       number: input.number,
@@ -174,10 +187,12 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
       gaps: reasons,
       ebrWindow: status.ebrWindow?.id,
     });
-    await journal(decidedOn, outcome === 'approved' ? 'application-approved' : 'application-rejected', {
+    const closed = outcome === 'approved' || outcome === 'rejected' ? `application-${outcome}` : 'application-closed';
+    await journal(decidedOn, closed, {
       targetTier: input.targetTier,
       reasons,
       by,
+      ...(closed === 'application-closed' ? { outcome } : {}),
     });
     await activities.notify({
       key: `${status.workflowId}#decision`,
@@ -235,19 +250,29 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
   }
   const sustained = () => status.sustainedMonths >= months;
   const ready = () => status.readiness?.outcome === 'passed';
+  const withdrawn = () => withdrawal !== undefined;
+  const closeWithdrawn = () => decide('withdrawn', [withdrawal!.reason], withdrawal!.by);
+  const closeLapsed = () =>
+    decide('lapsed', status.gaps.length > 0 ? status.gaps : ['a monthly check no longer met Premier'], 'rules-engine');
 
   await check(input.submittedOn);
   let nextCheck = firstDayOf(addMonthsToMonth(monthOf(input.submittedOn), 1));
+  /** The monthly check that fell due (meet and maintain): false when it failed after six months were reached. */
+  async function maintained(): Promise<boolean> {
+    const wasSustained = sustained();
+    await check(nextCheck);
+    nextCheck = firstDayOf(addMonthsToMonth(monthOf(nextCheck), 1));
+    return !(maintain && wasSustained && status.sustainedMonths === 0);
+  }
   while (!(sustained() && ready())) {
     if (!sustained()) status.stage = 'sustaining';
     else status.stage = 'awaiting-readiness';
     show();
     readinessChanged = false;
-    const woken = await clock.waitUntil(sustained() ? undefined : nextCheck, () => readinessChanged);
-    if (!woken && !sustained()) {
-      await check(nextCheck);
-      nextCheck = firstDayOf(addMonthsToMonth(monthOf(nextCheck), 1));
-    }
+    const checking = !sustained() || maintain;
+    const woken = await clock.waitUntil(checking ? nextCheck : undefined, () => readinessChanged || withdrawn());
+    if (withdrawn()) return await closeWithdrawn();
+    if (!woken && checking && !(await maintained())) return await closeLapsed();
   }
 
   // R-PREMIER (3) / R-EBR: the earliest window not yet ended on the day (1) and (2) both hold.
@@ -289,7 +314,13 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
     show();
     // The window's last day is closesOn; with no outcome by the end of it, the EBR moves to the next window.
     const ended = addDays(window.closesOn, 1);
-    await clock.waitUntil(ended, () => ebrOutcome !== undefined);
+    for (;;) {
+      const until = maintain && nextCheck < ended ? nextCheck : ended;
+      const woken = await clock.waitUntil(until, () => ebrOutcome !== undefined || withdrawn());
+      if (withdrawn()) return await closeWithdrawn();
+      if (woken || until === ended) break;
+      if (!(await maintained())) return await closeLapsed();
+    }
     const outcome = ebrOutcome as EbrOutcomeCommand | undefined;
     const on = clock.today();
     await journal(on, 'ebr-outcome', {

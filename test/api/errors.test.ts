@@ -29,6 +29,7 @@ const registration = {
   tier: 'advanced',
   renewalDate: '12-15',
   country: 'US',
+  feeAccountId: '123456789012',
   allianceLeadId: 'lead@acme',
   partnerManagerIds: ['pm-7'],
 } as const;

@@ -29,6 +29,7 @@ async function registerPartner(tier: 'registered' | 'select' | 'advanced' = 'reg
       tier,
       renewalDate: '03-01',
       country: 'US',
+      ...(tier === 'registered' ? {} : { feeAccountId: '123456789012' }),
       allianceLeadId: 'lead',
       partnerManagerIds: ['pm-1'],
     });
@@ -219,6 +220,7 @@ describe('Idempotency-Key', () => {
       tier: 'select',
       renewalDate: '07-01',
       country: 'DE',
+      feeAccountId: '123456789012',
       allianceLeadId: 'lead-b',
     };
     const created = await request(h.app)

@@ -49,11 +49,27 @@ test('an invalid scenario exits 2 and lists every problem with its path', async 
 
   // Cross-field rules run once every field is valid on its own.
   const partner = { id: 'ok', name: 'X', track: 'consulting', tier: 'select', renewalDate: '12-15', country: 'US' };
-  writeFileSync(file, JSON.stringify({ partner, start: '2019-01-01', until: '2018-01-01' }));
+  writeFileSync(
+    file,
+    JSON.stringify({ partner: { ...partner, feeAccountId: '123456789012' }, start: '2019-01-01', until: '2018-01-01' }),
+  );
   const second = await apn('simulate', file).then(
     () => undefined,
     (err: { code: number; stderr: string }) => err,
   );
   expect(second?.code).toBe(2);
   expect(second?.stderr).toContain('until: until must be after start');
+});
+
+test('R-FEE: a scenario with a partner at Select or above and no fee account is refused as a whole (exit 2)', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'apn-sim-')), 'no-fee-account.json');
+  const partner = { id: 'ok', name: 'X', track: 'consulting', tier: 'select', renewalDate: '12-15', country: 'LU' };
+  writeFileSync(file, JSON.stringify({ partner, start: '2019-12-01', until: '2019-12-20' }));
+  const failure = await apn('simulate', file).then(
+    () => undefined,
+    (err: { code: number; stderr: string }) => err,
+  );
+  expect(failure?.code).toBe(2);
+  expect(failure?.stderr).toMatch(/partner\.feeAccountId: a partner at select or above needs feeAccountId/);
+  expect(failure?.stderr).not.toContain('partner.country');
 });

@@ -108,10 +108,12 @@ describe('R-CAT apn-2019', () => {
         reminderDays: [30, 60, 80],
         maxExtensions: 1,
         maxExtensionDays: 30,
+        taxRates: expect.arrayContaining([{ country: 'DE', rate: 0.19, effectiveFrom: '2000-01-01' }]),
       },
       sustainedAttainment: { months: 6, checkEvery: 'month', appliesTo: 'new-applicants' },
       renewal: {
         transitions: [{ renewalFrom: '2019-04-01', renewalTo: '2019-12-13', reviewOn: '2019-12-13' }],
+        withoutReview: [expect.objectContaining({ renewalFrom: '2019-01-01', renewalTo: '2019-03-31' })],
         reinstatementWindowDays: 30,
       },
       ebrCalendar: {

@@ -1,4 +1,5 @@
 /** Membership calendar helpers the lifecycle workflows use (R-FEE, R-GRACE, R-RENEWAL). */
+import { isCountryCode } from '../../src/domain/partner';
 import {
   apn2019,
   feeAmounts,
@@ -37,8 +38,33 @@ describe('membership calendar', () => {
   });
 
   it('R-FEE: tax is added on top outside the United States, never deducted', () => {
-    expect(feeAmounts('US', apn2019.lifecycle)).toEqual({ fee: 2500, tax: 0, taxRate: 0, total: 2500 });
-    expect(feeAmounts('de', apn2019.lifecycle)).toEqual({ fee: 2500, tax: 475, taxRate: 0.19, total: 2975 });
-    expect(() => feeAmounts('XX', apn2019.lifecycle)).toThrow(RangeError);
+    const on = '2019-12-15';
+    expect(feeAmounts('US', apn2019.lifecycle, on)).toEqual({ fee: 2500, tax: 0, taxRate: 0, total: 2500 });
+    expect(feeAmounts('de', apn2019.lifecycle, on)).toEqual({ fee: 2500, tax: 475, taxRate: 0.19, total: 2975 });
+  });
+
+  it('R-FEE: a country without a configured rate is billed the fee alone, and the amounts say so', () => {
+    expect(feeAmounts('LU', apn2019.lifecycle, '2019-12-15')).toEqual({
+      fee: 2500,
+      tax: 0,
+      taxRate: null,
+      total: 2500,
+      taxNote: 'no VAT/GST rate is configured for LU on 2019-12-15: billed without tax',
+    });
+  });
+
+  it('R-FEE: the rate in force on the invoice date applies (Finland 24 % until 2024-08-31, then 25.5 %)', () => {
+    expect(feeAmounts('FI', apn2019.lifecycle, '2019-12-15')).toMatchObject({ taxRate: 0.24, tax: 600, total: 3100 });
+    expect(feeAmounts('FI', apn2019.lifecycle, '2024-08-31')).toMatchObject({ taxRate: 0.24 });
+    expect(feeAmounts('FI', apn2019.lifecycle, '2024-09-01')).toMatchObject({ taxRate: 0.255, tax: 637.5 });
+  });
+});
+
+describe('R-FEE: any assigned country is a valid partner country', () => {
+  it('accepts assigned ISO 3166-1 alpha-2 codes, configured for tax or not', () => {
+    for (const code of ['US', 'DE', 'LU', 'XK', 'AQ']) expect(isCountryCode(code)).toBe(true);
+  });
+  it('refuses unassigned codes and groupings', () => {
+    for (const code of ['XX', 'ZZ', 'QQ', 'AA', 'EU', 'UN', 'us', 'USA']) expect(isCountryCode(code)).toBe(false);
   });
 });

@@ -192,6 +192,61 @@ describe('R-PREMIER and R-EBR: Consulting Advanced → Premier', () => {
     ]);
   });
 
+  test('R-PREMIER: meet and maintain — a failed check while awaiting the EBR closes the application lapsed', async () => {
+    const evidence = premierFrom('2018-12-20');
+    const { timeline, finalStatus } = await run({
+      partner: partner('advanced'),
+      start: '2019-01-01',
+      until: '2019-11-01',
+      evidence: [
+        { on: '2019-01-01', set: evidence },
+        // After the six months and the readiness, CSAT responses drop below Premier's 30 before the Q3 window.
+        { on: '2019-09-15', set: { csatResponses: evidence.csatResponses!.slice(0, 10) } },
+      ],
+      events: [
+        { on: '2019-02-01', type: 'apply-upgrade', targetTier: 'premier', by: 'alliance-lead' },
+        { on: '2019-08-20', type: 'readiness-assessment', outcome: 'passed', by: 'pm-7' },
+        { on: '2019-10-20', type: 'ebr-outcome', outcome: 'approved', by: 'pm-7' },
+      ],
+    });
+    expect(ofType(timeline, 'ebr-scheduled')).toEqual([expect.objectContaining({ window: '2019-Q3' })]);
+    expect(ofType(timeline, 'application-closed')).toEqual([
+      expect.objectContaining({
+        on: '2019-10-01',
+        outcome: 'lapsed',
+        reasons: [expect.stringMatching(/^csat-responses: /)],
+      }),
+    ]);
+    expect(ofType(timeline, 'command-refused')).toEqual([
+      expect.objectContaining({ on: '2019-10-20', command: 'ebr-outcome' }),
+    ]);
+    expect(tierChanges(timeline)).toEqual([]);
+    expect(finalStatus.application).toBeUndefined();
+  });
+
+  test('R-PREMIER, R-CANCEL: a cancellation withdraws the open Premier application; a later EBR approval changes nothing', async () => {
+    const { timeline, finalStatus } = await run({
+      partner: partner('advanced'),
+      start: '2019-01-01',
+      until: '2019-11-01',
+      evidence: [{ on: '2019-01-01', set: premierFrom('2018-12-20') }],
+      events: [
+        { on: '2019-02-01', type: 'apply-upgrade', targetTier: 'premier', by: 'alliance-lead' },
+        { on: '2019-08-20', type: 'readiness-assessment', outcome: 'passed', by: 'pm-7' },
+        { on: '2019-09-10', type: 'request-cancellation', by: 'alliance-lead' },
+        { on: '2019-10-20', type: 'ebr-outcome', outcome: 'approved', by: 'pm-7' },
+      ],
+    });
+    expect(ofType(timeline, 'application-closed')).toEqual([
+      expect.objectContaining({ on: '2019-09-10', outcome: 'withdrawn', reasons: ['cancellation-requested'] }),
+    ]);
+    expect(ofType(timeline, 'command-refused')).toEqual([
+      expect.objectContaining({ on: '2019-10-20', command: 'ebr-outcome', reason: 'no application is in progress' }),
+    ]);
+    expect(tierChanges(timeline)).toEqual(['2019-09-10 advanced→registered (cancellation-requested)']);
+    expect(finalStatus).toMatchObject({ tier: 'registered', cancelled: true });
+  });
+
   test('R-PREMIER: an EBR deferred moves the application to the next window', async () => {
     const { timeline } = await run({
       partner: partner('advanced'),
@@ -290,6 +345,25 @@ describe('R-FEE, R-GRACE, R-PAID: the annual fee', () => {
       expect.objectContaining({ amount: 2500, tax: 475, total: 2975 }),
     ]);
   });
+
+  test('R-FEE: a country with no configured tax rate (LU) is never refused: invoiced the fee alone, and the invoice says so', async () => {
+    const { timeline, finalStatus } = await run({
+      partner: partner('select', { country: 'LU' }),
+      start: '2019-12-01',
+      until: '2019-12-20',
+      evidence: [{ on: '2019-12-01', set: consultingEvidence('select', '2019-11-01') }],
+    });
+    expect(ofType(timeline, 'fee-invoiced')).toEqual([
+      expect.objectContaining({
+        on: '2019-12-15',
+        amount: 2500,
+        tax: 0,
+        total: 2500,
+        taxNote: 'no VAT/GST rate is configured for LU on 2019-12-15: billed without tax',
+      }),
+    ]);
+    expect(finalStatus.incidents).toEqual([]);
+  });
 });
 
 describe('R-RENEWAL and R-CANCEL', () => {
@@ -311,6 +385,24 @@ describe('R-RENEWAL and R-CANCEL', () => {
     expect(ofType(timeline, 'case-closed')).toEqual([
       expect.objectContaining({ on: '2020-07-15', outcome: 'downgraded' }),
     ]);
+  });
+
+  test('R-RENEWAL: a renewal date before April 2019 gets no review under the 2019 requirements — its fee is invoiced, its first review is in 2020', async () => {
+    const { timeline } = await run({
+      partner: partner('select', { renewalDate: '02-15' }),
+      start: '2019-02-01',
+      until: '2020-02-20',
+      events: [{ on: '2019-03-01', type: 'pay-fee', amount: 2500 }],
+    });
+    expect(ofType(timeline, 'compliance-review-skipped')).toEqual([
+      expect.objectContaining({ on: '2019-02-15', tier: 'select', why: expect.stringMatching(/FAQ 4/) }),
+    ]);
+    // 2020: the review comes first and downgrades to registered that day, which owes no fee.
+    expect(ofType(timeline, 'fee-invoiced').map((e) => e.on)).toEqual(['2019-02-15']);
+    expect(ofType(timeline, 'compliance-review')).toEqual([
+      expect.objectContaining({ on: '2020-02-15', compliant: false }),
+    ]);
+    expect(tierChanges(timeline)).toEqual(['2020-02-15 select→registered (non-compliant)']);
   });
 
   test('R-RENEWAL: a renewal date in the 2019 transition is reviewed on 2019-12-13, its fee still on the renewal date', async () => {

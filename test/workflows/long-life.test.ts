@@ -58,7 +58,12 @@ test('given five years with a Premier application left open, when the workflow c
     },
     start: '2019-01-01',
     until: '2024-01-31',
-    evidence: years.map((y) => ({ on: `${y}-01-01`, set: consultingEvidence('premier', `${y - 1}-12-20`) })),
+    // Refreshed each November before the year-old items leave the window, so every monthly check meets Premier and
+    // the open application maintains it (R-PREMIER meet and maintain).
+    evidence: [
+      { on: '2019-01-01', set: consultingEvidence('premier', '2018-12-20') },
+      ...years.map((y) => ({ on: `${y}-11-15`, set: consultingEvidence('premier', `${y}-11-10`) })),
+    ],
     events: [
       { on: '2019-02-01', type: 'apply-upgrade', targetTier: 'premier' },
       ...years.map((y) => ({ on: `${y}-12-20`, type: 'pay-fee', amount: 2500 })),
@@ -73,6 +78,8 @@ test('given five years with a Premier application left open, when the workflow c
   expect(status.application).toEqual(expect.objectContaining({ number: 1, targetTier: 'premier' }));
   expect(result.openApplication?.stage).toBe('awaiting-readiness');
   expect(result.openApplication?.sustainedMonths).toBeGreaterThanOrEqual(6);
+  // Meet and maintain: the open application went on checking every month of the five years.
+  expect(result.timeline.filter((e) => e.type === 'sustained-check').length).toBeGreaterThanOrEqual(59);
 
   const reviews = result.timeline.filter((e) => e.type === 'compliance-review');
   expect(reviews.map((r) => `${r.on}:${String(r.compliant)}`)).toEqual(years.map((y) => `${y}-12-15:true`));
@@ -110,4 +117,6 @@ test('given five years with a Premier application left open, when the workflow c
   for (const id of [status.application!.workflowId, result.workflowId]) {
     await env.client.workflow.getHandle(id).terminate('test finished');
   }
-});
+  // Five years of monthly checks in both workflows (the application meets and maintains Premier, R-PREMIER), each an
+  // activity round trip on the test server: minutes on a loaded two-core machine.
+}, 420_000);

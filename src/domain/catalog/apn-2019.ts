@@ -2,7 +2,7 @@
  * R-CAT: the 2019 edition, transcribed from the AWS Partner Network Program 2019 Tier Requirements
  * Guide (v1.2, July 2019) and DOMAIN.md §2–4. Thresholds and interpretations live here as data.
  */
-import type { Edition, EditionDecision, RequirementEntry } from './types';
+import type { Edition, EditionDecision, FeeTaxRate, RequirementEntry } from './types';
 
 const FEE = { amountUsd: 2500, per: 'membership-year' };
 const PRODUCT_LISTING_DECISION =
@@ -315,6 +315,38 @@ const decisions: EditionDecision[] = [
   },
 ];
 
+/** R-FEE: VAT/GST rates on the fee (see `taxRates`). */
+const FEE_TAX_RATES: FeeTaxRate[] = [
+  { country: 'US', rate: 0, effectiveFrom: '2000-01-01' },
+  { country: 'AU', rate: 0.1, effectiveFrom: '2000-01-01' },
+  { country: 'AT', rate: 0.2, effectiveFrom: '2000-01-01' },
+  { country: 'BE', rate: 0.21, effectiveFrom: '2000-01-01' },
+  { country: 'BR', rate: 0, effectiveFrom: '2000-01-01' },
+  { country: 'CA', rate: 0.05, effectiveFrom: '2000-01-01' },
+  { country: 'CH', rate: 0.081, effectiveFrom: '2000-01-01' },
+  { country: 'DE', rate: 0.19, effectiveFrom: '2000-01-01' },
+  { country: 'DK', rate: 0.25, effectiveFrom: '2000-01-01' },
+  { country: 'ES', rate: 0.21, effectiveFrom: '2000-01-01' },
+  { country: 'FI', rate: 0.24, effectiveFrom: '2013-01-01' },
+  { country: 'FI', rate: 0.255, effectiveFrom: '2024-09-01' },
+  { country: 'FR', rate: 0.2, effectiveFrom: '2000-01-01' },
+  { country: 'GB', rate: 0.2, effectiveFrom: '2000-01-01' },
+  { country: 'IE', rate: 0.23, effectiveFrom: '2000-01-01' },
+  { country: 'IN', rate: 0.18, effectiveFrom: '2000-01-01' },
+  { country: 'IT', rate: 0.22, effectiveFrom: '2000-01-01' },
+  { country: 'JP', rate: 0.1, effectiveFrom: '2000-01-01' },
+  { country: 'KR', rate: 0.1, effectiveFrom: '2000-01-01' },
+  { country: 'MX', rate: 0.16, effectiveFrom: '2000-01-01' },
+  { country: 'NL', rate: 0.21, effectiveFrom: '2000-01-01' },
+  { country: 'NO', rate: 0.25, effectiveFrom: '2000-01-01' },
+  { country: 'NZ', rate: 0.15, effectiveFrom: '2000-01-01' },
+  { country: 'PL', rate: 0.23, effectiveFrom: '2000-01-01' },
+  { country: 'PT', rate: 0.23, effectiveFrom: '2000-01-01' },
+  { country: 'SE', rate: 0.25, effectiveFrom: '2000-01-01' },
+  { country: 'SG', rate: 0.09, effectiveFrom: '2000-01-01' },
+  { country: 'ZA', rate: 0.15, effectiveFrom: '2000-01-01' },
+];
+
 /** The 2019 edition (apn-2019). */
 export const apn2019: Edition = {
   id: 'apn-2019',
@@ -350,10 +382,20 @@ export const apn2019: Edition = {
       reminderDays: [30, 60, 80],
       maxExtensions: 1,
       maxExtensionDays: 30,
+      // Configuration, not law: the rates the program bills on top of the fee (R-FEE). A country missing here is
+      // billed without tax and its invoice says so; add a row (with its effective date) to start charging it.
+      taxRates: FEE_TAX_RATES,
     },
     sustainedAttainment: { months: 6, checkEvery: 'month', appliesTo: 'new-applicants' },
     renewal: {
       transitions: [{ renewalFrom: '2019-04-01', renewalTo: '2019-12-13', reviewOn: '2019-12-13' }],
+      withoutReview: [
+        {
+          renewalFrom: '2019-01-01',
+          renewalTo: '2019-03-31',
+          why: 'the 2019 requirements take effect with April 2019 renewals; the first review under them is the 2020 renewal (FAQ 4)',
+        },
+      ],
       reinstatementWindowDays: 30,
     },
     ebrCalendar: {

@@ -111,6 +111,20 @@ export interface RenewalTransition {
   reviewOn: string;
 }
 
+/** Renewal dates in [renewalFrom, renewalTo] get no compliance review under this edition (the fee is still billed). */
+export interface RenewalWithoutReview {
+  renewalFrom: string;
+  renewalTo: string;
+  why: string;
+}
+
+export interface FeeTaxRate {
+  country: string;
+  /** A fraction: 0.19 is 19 %. */
+  rate: number;
+  effectiveFrom: string;
+}
+
 /** Parameters the lifecycle workflows read (R-FEE, R-GRACE, R-RENEWAL, R-PREMIER, R-EBR). */
 export interface LifecycleParameters {
   programFee: {
@@ -121,9 +135,16 @@ export interface LifecycleParameters {
     reminderDays: number[];
     maxExtensions: number;
     maxExtensionDays: number;
+    /** R-FEE: VAT/GST on top of the fee, by ISO 3166-1 alpha-2 country, each rate from its effective date. */
+    taxRates: FeeTaxRate[];
   };
   sustainedAttainment: { months: number; checkEvery: 'month'; appliesTo: 'new-applicants' };
-  renewal: { transitions: RenewalTransition[]; reinstatementWindowDays: number };
+  renewal: {
+    transitions: RenewalTransition[];
+    /** Optional so that test editions need not name any. */
+    withoutReview?: RenewalWithoutReview[];
+    reinstatementWindowDays: number;
+  };
   ebrCalendar: EbrCalendar;
 }
 

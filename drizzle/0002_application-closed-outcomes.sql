@@ -1,0 +1,2 @@
+ALTER TABLE "applications" DROP CONSTRAINT "applications_status_ck";--> statement-breakpoint
+ALTER TABLE "applications" ADD CONSTRAINT "applications_status_ck" CHECK ("applications"."status" in ('submitted', 'in-progress', 'approved', 'rejected', 'withdrawn', 'lapsed', 'ineligible'));
