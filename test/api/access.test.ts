@@ -389,6 +389,7 @@ const ROWS: Row[] = [
   },
   readRow(''),
   readRow('/audit'),
+  readRow('/timeline'),
   readRow('/cases'),
   readRow('/invoices'),
   readRow('/scorecard'),
