@@ -151,14 +151,18 @@ export function ScorecardView({ scorecard, tier }: { scorecard: Scorecard; tier:
 export type TimelineEntry = Schemas['TimelineEntry'];
 
 const LANES: { name: string; test: (type: string) => boolean }[] = [
-  { name: 'Tier', test: (t) => t === 'tier-changed' || t === 'compliance-review' },
+  { name: 'Tier', test: (t) => t === 'tier-changed' || t === 'compliance-review' || t === 'partner-registered' },
+  { name: 'Monthly checks', test: (t) => t.startsWith('monthly-') || t === 'sustained-check' },
   {
     name: 'Applications',
-    test: (t) =>
-      t.startsWith('application-') || t.startsWith('ebr-') || t === 'sustained-check' || t.includes('readiness'),
+    test: (t) => t.startsWith('application-') || t.startsWith('ebr-') || t.includes('readiness'),
   },
-  { name: 'Fees', test: (t) => t.startsWith('fee-') || t.includes('advance-pay') || t === 'promo-credit-sent' },
-  { name: 'Risks and cases', test: (t) => t === 'at-risk' || t.startsWith('case-') },
+  {
+    name: 'Fees',
+    test: (t) =>
+      t.startsWith('fee-') || t.startsWith('invoice-') || t.includes('advance-pay') || t === 'promo-credit-sent',
+  },
+  { name: 'Risks and cases', test: (t) => t.startsWith('at-risk') || t.startsWith('case-') || t.includes('expired') },
 ];
 const laneOf = (type: string): number => {
   const i = LANES.findIndex((l) => l.test(type));
@@ -206,7 +210,12 @@ export function TimelineChart({ entries }: { entries: TimelineEntry[] }) {
         .map((t) => (
           <g key={t}>
             <line className="tick" x1={x(t)} x2={x(t)} y1="0" y2={height - 22} />
-            <text className="tick-label" x={x(t)} y={height - 6} textAnchor="middle">
+            <text
+              className="tick-label"
+              x={x(t)}
+              y={height - 6}
+              textAnchor={x(t) > width - 40 ? 'end' : x(t) < left + 30 ? 'start' : 'middle'}
+            >
               {t.slice(0, 7)}
             </text>
           </g>

@@ -2,7 +2,7 @@
  * Every command the console sends, one form each. Each submission carries an Idempotency-Key (see useSubmission),
  * keeps its input when refused, and shows what the API answered.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, call, type Outcome, type Schemas } from '../api/client';
 import { useSubmission } from '../hooks';
 import { SubmissionResult, SubmitButton, ProblemView } from './feedback';
@@ -14,7 +14,37 @@ const idem = (key: string) => ({ 'Idempotency-Key': key });
 function describeApplication(a: Application): string {
   const decided = a.decision ? `: ${a.decision.outcome} on ${a.decision.decidedOn}` : '';
   const window = a.ebrWindow ? `, EBR window ${a.ebrWindow.id}` : '';
-  return `Application #${a.number} is now ${a.stage}${window}${decided}.`;
+  return `Application #${a.number} is ${a.stage}${window}${decided}.`;
+}
+
+/**
+ * The workflow applies a recorded step right after answering: follow the application until its stage moves on from
+ * the one the answer showed (or give up after `tries` seconds), so the form ends on what the step led to.
+ */
+function useFollow(answered: Application | undefined, read: () => Promise<Outcome<Application>>, tries = 30) {
+  const [latest, setLatest] = useState<Application | undefined>(undefined);
+  useEffect(() => {
+    setLatest(undefined);
+    if (!answered) return;
+    let stopped = false;
+    let left = tries;
+    const poll = async () => {
+      if (stopped || left-- <= 0) return;
+      const outcome = await read();
+      if (stopped) return;
+      if (outcome.ok && (outcome.data.stage !== answered.stage || outcome.data.decision)) {
+        setLatest(outcome.data);
+        return;
+      }
+      setTimeout(() => void poll(), 1_000);
+    };
+    setTimeout(() => void poll(), 500);
+    return () => {
+      stopped = true;
+    };
+    // `read` is a new function each render; the answer alone decides when to follow.
+  }, [answered, tries]);
+  return latest;
 }
 
 export function ApplyForm({
@@ -214,16 +244,24 @@ function OutcomeForm<O extends string>({
   label,
   outcomes,
   onSend,
+  read,
   onDone,
 }: {
   label: string;
   outcomes: readonly O[];
   onSend: (body: { outcome: O; notes?: string }, key: string) => Promise<Outcome<Application>>;
+  read: () => Promise<Outcome<Application>>;
   onDone: () => void;
 }) {
   const [outcome, setOutcome] = useState<O>(outcomes[0]!);
   const [notes, setNotes] = useState('');
   const { submission, submit } = useSubmission<Application>();
+  const answered = submission.state === 'done' ? submission.data : undefined;
+  const latest = useFollow(answered, read);
+  useEffect(() => {
+    if (latest) onDone();
+    // onDone is the parent's refresh; call it once per new state.
+  }, [latest]);
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
     const body = { outcome, ...(notes.trim() ? { notes: notes.trim() } : {}) };
@@ -245,10 +283,18 @@ function OutcomeForm<O extends string>({
         <textarea value={notes} onChange={(e) => setNotes(e.target.value)} rows={2} />
       </label>
       <SubmitButton submission={submission}>Record {label.toLowerCase()}</SubmitButton>
-      <SubmissionResult submission={submission} describe={describeApplication} />
+      <SubmissionResult submission={submission} describe={(a) => `Recorded. ${describeApplication(a)}`} />
+      {latest && (
+        <p className="result" role="status">
+          Now: {describeApplication(latest)}
+        </p>
+      )}
     </form>
   );
 }
+
+const readApplication = (id: string, appId: number) =>
+  call(api.GET('/v1/partners/{id}/upgrade-applications/{appId}', { params: { path: { id, appId } } }));
 
 export function ReadinessForm({
   partnerId,
@@ -264,6 +310,7 @@ export function ReadinessForm({
       label="Readiness assessment"
       outcomes={['passed', 'failed'] as const}
       onDone={onDone}
+      read={() => readApplication(partnerId, number)}
       onSend={(body, key) =>
         call(
           api.POST('/v1/partners/{id}/upgrade-applications/{appId}/readiness-assessment', {
@@ -290,6 +337,7 @@ export function EbrOutcomeForm({
       label="EBR outcome"
       outcomes={['approved', 'rejected', 'deferred'] as const}
       onDone={onDone}
+      read={() => readApplication(partnerId, number)}
       onSend={(body, key) =>
         call(
           api.POST('/v1/partners/{id}/upgrade-applications/{appId}/ebr-outcome', {

@@ -30,6 +30,9 @@ export function EbrsPage({ role }: { role: string }) {
           <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="2019-Q3" size={8} />
         </label>
         <button type="submit">Show window</button>
+        <button type="button" onClick={() => setRound((r) => r + 1)}>
+          Refresh
+        </button>
       </form>
       <Load loaded={queue} what={`the ${window} EBR queue`}>
         {({ items }) =>
@@ -45,16 +48,9 @@ export function EbrsPage({ role }: { role: string }) {
                   </h2>
                   {role === 'partner-manager' && (
                     <div className="forms">
-                      <ReadinessForm
-                        partnerId={entry.partnerId}
-                        number={entry.application}
-                        onDone={() => setRound((r) => r + 1)}
-                      />
-                      <EbrOutcomeForm
-                        partnerId={entry.partnerId}
-                        number={entry.application}
-                        onDone={() => setRound((r) => r + 1)}
-                      />
+                      {/* The queue is not reloaded after a form: an approved entry leaves it, and its result must stay. */}
+                      <ReadinessForm partnerId={entry.partnerId} number={entry.application} onDone={() => undefined} />
+                      <EbrOutcomeForm partnerId={entry.partnerId} number={entry.application} onDone={() => undefined} />
                     </div>
                   )}
                 </li>

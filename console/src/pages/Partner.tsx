@@ -21,7 +21,6 @@ import type { Identity } from '../session';
 
 type Application = Schemas['UpgradeApplication'];
 const STAGES: Application['stage'][] = ['evaluating', 'sustaining', 'awaiting-readiness', 'scheduled-for-ebr'];
-const OPEN = new Set(['submitted', 'in-progress']);
 
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
   return (
@@ -210,7 +209,6 @@ export function PartnerPage({ id, identity, config }: { id: string; identity: Id
         <Load loaded={applications} what="applications">
           {({ items }) => {
             const latest = items[items.length - 1];
-            const open = items.some((a) => OPEN.has(a.status));
             return (
               <>
                 {items.length === 0 ? (
@@ -253,7 +251,8 @@ export function PartnerPage({ id, identity, config }: { id: string; identity: Id
                     onChange={refresh}
                   />
                 )}
-                {alliance && !open && view.state === 'ok' && (
+                {/* Shown even with an application open: the API says why it refuses a second one. */}
+                {alliance && view.state === 'ok' && (
                   <ApplyForm
                     partnerId={id}
                     tier={view.data.lifecycle?.tier ?? view.data.partner.tier}
