@@ -3,8 +3,8 @@
  * The web console in a real Chromium against the real app (Temporal dev server, worker, PGlite) on business date
  * 2019-10-02, inside the Q3 2019 EBR window (R-EBR). Each role signs in through its console link; a Partner Manager
  * walks a Premier application from readiness to an approved EBR and sees the tier change (R-PREMIER); an Alliance
- * Lead uploads evidence as CSV and sees the API's row errors against the rows; every role sees what the API lets it
- * see and 403s for the rest. Every page passes axe-core (no serious or critical violation) and is saved as a
+ * Lead uploads evidence as CSV and sees the API's row errors against the rows; a Partner Manager grants a fee
+ * extension and records a payment (R-FEE, R-GRACE); every role sees what the API lets it see and 403s for the rest. Every page passes axe-core (no serious or critical violation) and is saved as a
  * screenshot under test-artifacts/console/.
  */
 import type { Page } from 'playwright-core';
@@ -22,9 +22,19 @@ const PM = 'pm-7';
 const STAR = `star-${RUN}`;
 const OTHER = `other-${RUN}`;
 const UPLOADER = `uploader-${RUN}`;
+const PAYER = `payer-${RUN}`;
 
 let h: ApiHarness;
 let ui: ConsoleUnderTest;
+
+async function putEvidence(id: string, level: 'select' | 'premier'): Promise<void> {
+  const evidence = mergeEvidence(emptyEvidence('consulting'), consultingEvidence(level, '2019-03-15', id));
+  const put = await request(h.app)
+    .put(`/v1/partners/${id}/evidence`)
+    .set('Authorization', await h.auth('evidence-feed', 'feed'))
+    .send(evidence);
+  expect(put.status).toBe(200);
+}
 
 async function register(id: string, name: string, managers: string[], extra: object = {}): Promise<void> {
   const res = await request(h.app)
@@ -54,12 +64,9 @@ beforeAll(async () => {
   await register(STAR, 'Star Cloud', [PM], { lookBackFrom: '2019-04-01' });
   await register(OTHER, 'Other Systems', ['pm-other']);
   await register(UPLOADER, 'Uploader Labs', [PM]);
-  const evidence = mergeEvidence(emptyEvidence('consulting'), consultingEvidence('premier', '2019-03-15', 'star'));
-  const put = await request(h.app)
-    .put(`/v1/partners/${STAR}/evidence`)
-    .set('Authorization', await h.auth('evidence-feed', 'feed'))
-    .send(evidence);
-  expect(put.status).toBe(200);
+  await register(PAYER, 'Payer Works', [PM], { tier: 'registered' });
+  await putEvidence(STAR, 'premier');
+  await putEvidence(PAYER, 'select');
 });
 
 afterAll(async () => {
@@ -117,7 +124,7 @@ test('a role sees only what the API lets it see: the partner manager’s partner
   // Filters go to the API as its query parameters.
   await page.getByLabel('Per page').selectOption('10');
   await page.getByRole('button', { name: 'Apply filters' }).click();
-  await page.getByText(/Page 1: 2 partners/).waitFor();
+  await page.getByText(/Page 1: 3 partners/).waitFor();
   await checkPage(page, 'partners-partner-manager');
 
   await openPartner(page, OTHER);
@@ -230,5 +237,42 @@ test('the Alliance Lead uploads a CSV with one bad row and sees its error agains
   await form.getByLabel(/CSV text/).fill(bad.replace('not-a-date', '2019-06-15'));
   await form.getByRole('button', { name: 'Import opportunities' }).click();
   await form.getByText(/Imported: 3 added, 0 updated, 0 removed/).waitFor();
+  await context.close();
+});
+
+test('R-FEE, R-GRACE: after the Select upgrade is invoiced, the Partner Manager grants the extension and records the payment; a reinstatement with nothing to undo is refused in words', async () => {
+  const lead = await ui.signIn('alliance-lead', `lead@${PAYER}`, PAYER);
+  await lead.page.getByRole('button', { name: 'Apply for Select' }).click();
+  await lead.page.getByText(/Application #1 submitted/).waitFor();
+  await lead.context.close();
+
+  const { context, page } = await ui.signIn('partner-manager', PM);
+  await eventually(async () => {
+    await openPartner(page, PAYER);
+    const invoices = page.getByRole('table', { name: 'Invoices' });
+    await page
+      .locator('#fees')
+      .getByText(/Loading/)
+      .waitFor({ state: 'detached' });
+    return (await invoices.getByText(/^open/).count()) > 0 ? true : undefined;
+  }, 'the upgrade invoice');
+  await page.locator('.tier-now', { hasText: 'Select' }).waitFor();
+
+  const extension = page.getByRole('form', { name: 'Grant a fee extension' });
+  await extension.getByRole('button', { name: 'Grant extension' }).click();
+  await extension.getByText(/The fee deadline is now \d{4}-\d{2}-\d{2}\./).waitFor();
+
+  const reinstate = page.getByRole('form', { name: 'Reinstate the tier' });
+  await reinstate.getByRole('button', { name: 'Reinstate tier' }).click();
+  await reinstate.getByText('The current state forbids this (409)').waitFor();
+  await reinstate.getByText(/no non-compliance case is open/).waitFor();
+
+  const payment = page.getByRole('form', { name: 'Record a fee payment' });
+  await expect(payment.getByLabel(/Amount paid/).inputValue()).resolves.toMatch(/^\d+(\.\d+)?$/);
+  await payment.getByRole('button', { name: 'Record payment' }).dblclick();
+  await payment.getByText(/Invoice .+ paid on 2019-10-02\./).waitFor();
+  await expect(payment.getByText(/\(409\)/).count()).resolves.toBe(0);
+  await page.getByRole('table', { name: 'Invoices' }).getByText('paid on 2019-10-02').waitFor();
+  await checkPage(page, 'partner-fees');
   await context.close();
 });

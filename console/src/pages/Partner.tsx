@@ -39,11 +39,13 @@ export function workflowUrl(config: ConsoleConfig, partnerId: string): string | 
 
 function ApplicationProgress({ application }: { application: Application }) {
   const final = application.stage === 'approved' || application.stage === 'rejected';
-  const reached = STAGES.indexOf(application.stage);
+  // Only Premier sustains, is assessed and meets an EBR; Select and Advanced are decided on the application date.
+  const stages = application.targetTier === 'premier' ? STAGES : STAGES.slice(0, 1);
+  const reached = stages.indexOf(application.stage);
   return (
     <div className="progress">
       <ol className="stages" aria-label={`Application #${application.number} stages`}>
-        {[...STAGES, final ? application.stage : 'decision'].map((stage, i) => (
+        {[...stages, final ? application.stage : 'decision'].map((stage, i) => (
           <li
             key={stage}
             className={final || i < reached ? 'stage-done' : i === reached ? 'stage-current' : 'stage-todo'}
