@@ -25,9 +25,20 @@ export function chromiumPath(): string {
   }).trim();
 }
 
-/** Builds console/dist from the sources, as `npm install` does, so the tests never run a stale build. */
-export function buildConsole(): void {
-  execFileSync('npm', ['run', '--silent', 'console:build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+/**
+ * Builds the console from its sources into a fresh folder, as `npm install` builds console/dist, so the tests never
+ * run a stale build and never empty console/dist under a suite that serves it (npm start's). Resolves the folder.
+ */
+export function buildConsole(): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'apn-console-dist-'));
+  const quiet = { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] as ('ignore' | 'inherit')[] };
+  execFileSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/console-api.ts'], quiet);
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'console', '--outDir', outDir],
+    quiet,
+  );
+  return outDir;
 }
 
 export interface ConsoleUnderTest {
@@ -38,9 +49,9 @@ export interface ConsoleUnderTest {
   close(): Promise<void>;
 }
 
-export async function startConsole(h: ApiHarness): Promise<ConsoleUnderTest> {
+/** Serves `h.app` (built with `console.distDir` = `distDir`) on a free port and launches Chromium. */
+export async function startConsole(h: ApiHarness, distDir: string): Promise<ConsoleUnderTest> {
   const executablePath = chromiumPath();
-  buildConsole();
   const server: Server = await new Promise((ready, fail) => {
     const s = h.app.listen(0, '127.0.0.1', () => ready(s));
     s.once('error', fail);
@@ -77,6 +88,7 @@ export async function startConsole(h: ApiHarness): Promise<ConsoleUnderTest> {
       await browser.close();
       await new Promise<void>((done) => server.close(() => done()));
       rmSync(profile, { recursive: true, force: true });
+      rmSync(distDir, { recursive: true, force: true });
     },
   };
 }

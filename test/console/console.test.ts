@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { emptyEvidence, mergeEvidence } from '../../src/domain/evidence';
 import { eventually, request, startApiHarness, type ApiHarness } from '../api/harness';
 import { consultingEvidence } from '../support/evidence';
-import { checkPage, startConsole, type ConsoleUnderTest } from './browser';
+import { buildConsole, checkPage, startConsole, type ConsoleUnderTest } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -56,11 +56,12 @@ async function register(id: string, name: string, managers: string[], extra: obj
 }
 
 beforeAll(async () => {
+  const distDir = buildConsole();
   h = await startApiHarness({
     businessDate: '2019-10-02',
-    console: { temporalUiUrl: 'http://localhost:8233', temporalNamespace: 'default' },
+    console: { distDir, temporalUiUrl: 'http://localhost:8233', temporalNamespace: 'default' },
   });
-  ui = await startConsole(h);
+  ui = await startConsole(h, distDir);
   await register(STAR, 'Star Cloud', [PM], { lookBackFrom: '2019-04-01' });
   await register(OTHER, 'Other Systems', ['pm-other']);
   await register(UPLOADER, 'Uploader Labs', [PM]);

@@ -33,7 +33,7 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, 
 
 jest.setTimeout(240_000);
 
-test('given embedded defaults, npm start serves the API and the Web UI, and SIGTERM leaves no server behind', async () => {
+test('given embedded defaults, npm start serves the API, the console and the Web UI, and SIGTERM leaves no server behind', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'apn-start-'));
   const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/main.ts'], {
@@ -87,6 +87,18 @@ test('given embedded defaults, npm start serves the API and the Web UI, and SIGT
     });
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    // The web console is served by the same process; each role's printed link carries its token in the fragment.
+    expect(output).toContain(`program-admin    http://127.0.0.1:${port}/console/#token=${admin}`);
+    const consolePage = await fetch(`http://127.0.0.1:${port}/console/`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<div id="root"></div>');
+    expect(consolePage.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
+    const consoleConfig = await fetch(`http://127.0.0.1:${port}/console/config.json`);
+    expect(await consoleConfig.json()).toEqual({
+      temporalUiUrl: `http://localhost:${uiPort}`,
+      temporalNamespace: 'default',
+      signIn: 'dev-tokens',
+    });
   } finally {
     child.kill('SIGTERM');
   }
