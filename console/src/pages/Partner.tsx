@@ -6,7 +6,7 @@
 import { useState, type ReactNode } from 'react';
 import { api, call, type ConsoleConfig, type Schemas } from '../api/client';
 import { ScorecardView, TierLadder, TimelineChart, tierName } from '../components/charts';
-import { Load } from '../components/feedback';
+import { Load, ProblemView } from '../components/feedback';
 import {
   ApplyForm,
   CsvImportForm,
@@ -147,6 +147,24 @@ export function PartnerPage({ id, identity, config }: { id: string; identity: Id
   const role = identity.role;
   const link = workflowUrl(config, id);
   const alliance = role === 'alliance-lead' || role === 'alliance-team';
+  const importer = (alliance && identity.partnerId === id) || role === 'evidence-feed' || role === 'program-admin';
+
+  // Refused or unknown: say so once, not once per part; the evidence feed may still import for the partner.
+  if (view.state === 'error' && (view.problem.status === 403 || view.problem.status === 404)) {
+    return (
+      <>
+        <h1>
+          Partner <span className="muted">{id}</span>
+        </h1>
+        <ProblemView problem={view.problem} />
+        {importer && (
+          <Section id="evidence" title="Evidence import">
+            <CsvImportForm partnerId={id} onDone={refresh} />
+          </Section>
+        )}
+      </>
+    );
+  }
 
   return (
     <>
@@ -415,7 +433,7 @@ export function PartnerPage({ id, identity, config }: { id: string; identity: Id
         )}
       </Section>
 
-      {(alliance || role === 'evidence-feed' || role === 'program-admin') && (
+      {importer && (
         <Section id="evidence" title="Evidence import">
           <CsvImportForm partnerId={id} onDone={refresh} />
         </Section>
