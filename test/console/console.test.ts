@@ -242,7 +242,7 @@ test('the Alliance Lead uploads a CSV with one bad row and sees its error agains
   await context.close();
 });
 
-test('R-FEE, R-GRACE: after the Select upgrade is invoiced, the Partner Manager grants the extension and records the payment; a reinstatement with nothing to undo is refused in words', async () => {
+test('R-FEE, R-GRACE: after the Select upgrade is invoiced, the Partner Manager grants the extension (a retry after a lost answer replays it) and records the payment; a reinstatement with nothing to undo is refused in words', async () => {
   const lead = await ui.signIn('alliance-lead', `lead@${PAYER}`, PAYER);
   await lead.page.getByRole('button', { name: 'Apply for Select' }).click();
   await lead.page.getByText(/Application #1 submitted/).waitFor();
@@ -260,9 +260,28 @@ test('R-FEE, R-GRACE: after the Select upgrade is invoiced, the Partner Manager 
   }, 'the upgrade invoice');
   await page.locator('.tier-now', { hasText: 'Select' }).waitFor();
 
+  // The API grants the extension but its answer is lost on the way back: the retry of the same submission carries
+  // the same Idempotency-Key, so the API replays its answer instead of refusing a second extension (R-GRACE: once).
+  const keys: string[] = [];
+  await page.route('**/v1/partners/*/fee-extensions', async (route) => {
+    keys.push((await route.request().headerValue('idempotency-key')) ?? '');
+    if (keys.length === 1) {
+      await route.fetch();
+      await route.abort('connectionreset');
+    } else {
+      await route.continue();
+    }
+  });
   const extension = page.getByRole('form', { name: 'Grant a fee extension' });
   await extension.getByRole('button', { name: 'Grant extension' }).click();
-  await extension.getByText(/The fee deadline is now \d{4}-\d{2}-\d{2}\./).waitFor();
+  await extension.getByText(/The engine could not be reached/).waitFor();
+  await expect(extension.getByLabel(/Extra days/).inputValue()).resolves.toBe('30');
+  await extension.getByRole('button', { name: 'Grant extension' }).click();
+  await extension.getByText(/The fee deadline is now \d{4}-\d{2}-\d{2}\. \(already recorded/).waitFor();
+  expect(keys).toHaveLength(2);
+  expect(keys[0]).toMatch(/^console-/);
+  expect(keys[1]).toBe(keys[0]);
+  await page.unroute('**/v1/partners/*/fee-extensions');
 
   const reinstate = page.getByRole('form', { name: 'Reinstate the tier' });
   await reinstate.getByRole('button', { name: 'Reinstate tier' }).click();
