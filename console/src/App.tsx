@@ -55,7 +55,7 @@ export function App({ config }: { config: ConsoleConfig }) {
       page = <PartnerPage key={route.id} id={route.id} identity={identity} config={config} />;
       break;
     case 'ebrs':
-      page = <EbrsPage role={identity.role} />;
+      page = <EbrsPage role={identity.role} config={config} />;
       break;
     default:
       page = (

@@ -15,6 +15,7 @@ import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
+import { ebrWindowFor, type EbrWindow } from '../domain/ebr';
 import type { Store } from '../store';
 import type { Principal, TokenVerifier } from './auth';
 import { AuthError } from './auth';
@@ -53,6 +54,9 @@ export interface ConsoleConfig {
   temporalUiUrl: string | null;
   temporalNamespace: string;
   signIn: 'dev-tokens' | 'oidc';
+  /** The engine's business date, and the EBR window it falls in or before (R-EBR): the EBR queue opens on it. */
+  today: string;
+  ebrWindow: EbrWindow;
 }
 
 const DEFAULT_CONSOLE_DIST = resolve(__dirname, '..', '..', 'console', 'dist');
@@ -167,7 +171,7 @@ export function createApp(deps: AppDependencies): Express {
     res.json(document);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'APN tier engine API' }));
-  serveConsole(app, deps.console ?? {});
+  serveConsole(app, deps.console ?? {}, () => deps.lifecycle.today());
 
   app.use(
     V1,
@@ -265,18 +269,21 @@ export function openApiDocument(version?: string): OpenApiDocument {
  * The web console: static files of `console/dist` under /console with a strict CSP of their own, and its
  * unauthenticated config. It calls the public /v1 API with the user's token like any other client.
  */
-function serveConsole(app: Express, options: ConsoleOptions): void {
+function serveConsole(app: Express, options: ConsoleOptions, today: () => string): void {
   const distDir = options.distDir ?? DEFAULT_CONSOLE_DIST;
-  const config: ConsoleConfig = {
-    temporalUiUrl: options.temporalUiUrl ?? null,
-    temporalNamespace: options.temporalNamespace ?? 'default',
-    signIn: options.signIn ?? 'dev-tokens',
-  };
   app.use('/console', (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
     next();
   });
   app.get('/console/config.json', (_req, res) => {
+    const date = today();
+    const config: ConsoleConfig = {
+      temporalUiUrl: options.temporalUiUrl ?? null,
+      temporalNamespace: options.temporalNamespace ?? 'default',
+      signIn: options.signIn ?? 'dev-tokens',
+      today: date,
+      ebrWindow: ebrWindowFor(date),
+    };
     res.setHeader('Cache-Control', 'no-store');
     res.json(config);
   });

@@ -188,9 +188,10 @@ test('R-PREMIER, R-EBR: the Alliance Lead applies for Premier; the Partner Manag
     .waitFor();
 
   await eventually(async () => {
+    // The queue opens on the window of the business date (2019-10-02 falls in the 2019-Q3 window).
     await page.goto(`${ui.baseUrl}/console/#/ebrs`);
-    await page.getByRole('textbox', { name: 'EBR window' }).fill('2019-Q3');
-    await page.getByRole('button', { name: 'Show window' }).click();
+    await expect(page.getByRole('textbox', { name: 'EBR window' }).inputValue()).resolves.toBe('2019-Q3');
+    await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByText(/Loading/).waitFor({ state: 'detached' });
     return (await page.getByRole('link', { name: 'Star Cloud' }).count()) > 0 ? true : undefined;
   }, 'the EBR to be scheduled in 2019-Q3');

@@ -94,10 +94,11 @@ test('given embedded defaults, npm start serves the API, the console and the Web
     expect(await consolePage.text()).toContain('<div id="root"></div>');
     expect(consolePage.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
     const consoleConfig = await fetch(`http://127.0.0.1:${port}/console/config.json`);
-    expect(await consoleConfig.json()).toEqual({
+    expect(await consoleConfig.json()).toMatchObject({
       temporalUiUrl: `http://localhost:${uiPort}`,
       temporalNamespace: 'default',
       signIn: 'dev-tokens',
+      today: new Date().toISOString().slice(0, 10),
     });
   } finally {
     child.kill('SIGTERM');

@@ -78,6 +78,9 @@ export interface ConsoleConfig {
   temporalUiUrl: string | null;
   temporalNamespace: string;
   signIn: 'dev-tokens' | 'oidc';
+  /** The engine's business date and the EBR window it falls in or before. */
+  today: string;
+  ebrWindow: { id: string; opensOn: string; closesOn: string };
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {

@@ -2,7 +2,7 @@
  * Every command the console sends, one form each. Each submission carries an Idempotency-Key (see useSubmission),
  * keeps its input when refused, and shows what the API answered.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { api, call, type Outcome, type Schemas } from '../api/client';
 import { useSubmission } from '../hooks';
 import { SubmissionResult, SubmitButton, ProblemView } from './feedback';
@@ -255,6 +255,8 @@ function OutcomeForm<O extends string>({
 }) {
   const [outcome, setOutcome] = useState<O>(outcomes[0]!);
   const [notes, setNotes] = useState('');
+  // One radio group per form: the EBR queue shows a form per entry.
+  const group = useId();
   const { submission, submit } = useSubmission<Application>();
   const answered = submission.state === 'done' ? submission.data : undefined;
   const latest = useFollow(answered, read);
@@ -274,7 +276,7 @@ function OutcomeForm<O extends string>({
         <legend>{label}</legend>
         {outcomes.map((o) => (
           <label key={o} className="inline">
-            <input type="radio" name={label} value={o} checked={o === outcome} onChange={() => setOutcome(o)} /> {o}
+            <input type="radio" name={group} value={o} checked={o === outcome} onChange={() => setOutcome(o)} /> {o}
           </label>
         ))}
       </fieldset>

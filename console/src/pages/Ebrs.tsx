@@ -1,19 +1,15 @@
 /** The EBR queue of a window (partner managers: their partners) with the readiness and outcome forms per entry. */
 import { useState, type FormEvent } from 'react';
-import { api, call } from '../api/client';
+import { api, call, type ConsoleConfig } from '../api/client';
 import { tierName } from '../components/charts';
 import { Load } from '../components/feedback';
 import { EbrOutcomeForm, ReadinessForm } from '../components/forms';
 import { useLoad } from '../hooks';
 import { partnerHref } from '../router';
 
-function currentQuarter(): string {
-  const now = new Date();
-  return `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
-}
-
-export function EbrsPage({ role }: { role: string }) {
-  const [draft, setDraft] = useState(currentQuarter);
+export function EbrsPage({ role, config }: { role: string; config: ConsoleConfig }) {
+  // The window of the engine's business date first: the one being held or next to open.
+  const [draft, setDraft] = useState(config.ebrWindow.id);
   const [window, setWindow] = useState(draft);
   const [round, setRound] = useState(0);
   const queue = useLoad(() => call(api.GET('/v1/ebrs', { params: { query: { window } } })), `${window}/${round}`);
@@ -24,6 +20,10 @@ export function EbrsPage({ role }: { role: string }) {
   return (
     <>
       <h1>EBR queue</h1>
+      <p>
+        Business date {config.today}; EBR window {config.ebrWindow.id} runs {config.ebrWindow.opensOn} to{' '}
+        {config.ebrWindow.closesOn}.
+      </p>
       <form className="filters" onSubmit={show} aria-label="Choose the EBR window">
         <label>
           EBR window
