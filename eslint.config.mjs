@@ -7,7 +7,21 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'bin/**', 'coverage/**', '*.config.*', 'drizzle/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'console/dist/**',
+      'console/src/api/schema.d.ts',
+      'console/*.config.*',
+      'test-artifacts/**',
+      '.data/**',
+      'bin/**',
+      'coverage/**',
+      '*.config.*',
+      'drizzle/**',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

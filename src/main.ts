@@ -18,19 +18,23 @@ void runtime.runUntilSignal(async () => {
   const client = await runtime.temporalClient(address);
   const store = await runtime.store();
   const worker = await runtime.worker(address, store);
-  const apiUrl = await runtime.api(client, store);
+  const apiUrl = await runtime.api(client, store, uiUrl ? { temporalUiUrl: uiUrl } : {});
   process.stdout.write(
     [
       '',
       'APN tier lifecycle engine is running',
       `  HTTP API          ${apiUrl}   (try ${apiUrl}/healthz)`,
+      `  Console           ${apiUrl}/console/`,
       `  Temporal          ${address}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  Temporal Web UI   ${uiUrl ?? '(external server: use its own UI)'}`,
       `  Data              ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : resolve(runtime.dataDir, 'pglite')}`,
       '',
       ...(config.JWKS_URL
-        ? ['API tokens come from your identity provider (JWKS_URL).']
-        : await devTokenLines(config, runtime.dataDir)),
+        ? [
+            'API tokens come from your identity provider (JWKS_URL): sign in to the console by pasting one, or',
+            `send users to ${apiUrl}/console/#access_token=<token> (the redirect of your IdP, see README).`,
+          ]
+        : await devTokenLines(config, runtime.dataDir, apiUrl)),
       '',
       'Press Ctrl-C to stop.',
       '',
@@ -42,10 +46,15 @@ void runtime.runUntilSignal(async () => {
   });
 });
 
-/** One `export APN_TOKEN_<ROLE>=…` line per role, ready to paste into a shell, signed with the embedded secret. */
-async function devTokenLines(config: Config, dataDir: string): Promise<string[]> {
+/**
+ * One `export APN_TOKEN_<ROLE>=…` line per role, ready to paste into a shell, signed with the embedded secret, then
+ * one console link per role. The link carries the token in the URL fragment, which browsers never send to a server,
+ * so no token reaches the request logs.
+ */
+async function devTokenLines(config: Config, dataDir: string, apiUrl: string): Promise<string[]> {
   const secret = resolveJwtSecret(config, dataDir);
   const lines = ['Dev API tokens, valid 12 hours (send as `Authorization: Bearer $APN_TOKEN_…`):'];
+  const links = ['Console, signed in as each role (the token stays in the link’s #fragment):'];
   for (const role of ROLES) {
     const partnerId = roleTakesPartner(role) ? DEMO_PARTNER : undefined;
     const token = await mintToken({
@@ -58,9 +67,12 @@ async function devTokenLines(config: Config, dataDir: string): Promise<string[]>
     });
     const name = `APN_TOKEN_${role.toUpperCase().replaceAll('-', '_')}`;
     lines.push(`  export ${name}=${token}${partnerId ? `   # partner ${partnerId}` : ''}`);
+    links.push(`  ${role.padEnd(16)} ${apiUrl}/console/#token=${token}`);
   }
   lines.push(
     `Mint others with \`npx apn token --role <role> [--partner <partnerId>] [--sub <id>] [--expires-in 12h]\`.`,
+    '',
+    ...links,
   );
   return lines;
 }

@@ -4,7 +4,9 @@
  * authentication, per-caller rate limit, the /v1 routes, then problem+json for every error.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { join, resolve } from 'node:path';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
@@ -13,6 +15,7 @@ import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
+import { ebrWindowFor, type EbrWindow } from '../domain/ebr';
 import type { Store } from '../store';
 import type { Principal, TokenVerifier } from './auth';
 import { AuthError } from './auth';
@@ -32,7 +35,44 @@ export interface AppDependencies {
   rateLimitPerMinute?: number;
   /** Largest JSON body accepted. */
   jsonLimit?: string;
+  /** The web console served at /console (built into `console/dist`). */
+  console?: ConsoleOptions;
 }
+
+export interface ConsoleOptions {
+  /** The built console (default: `console/dist` of this checkout). */
+  distDir?: string;
+  /** Temporal Web UI base address, for the console's link to each partner's workflow. */
+  temporalUiUrl?: string;
+  temporalNamespace?: string;
+  /** `oidc` when tokens come from an identity provider (JWKS_URL): the console then offers only the paste box. */
+  signIn?: 'dev-tokens' | 'oidc';
+}
+
+/** What GET /console/config.json tells the console before anyone signs in: nothing secret. */
+export interface ConsoleConfig {
+  temporalUiUrl: string | null;
+  temporalNamespace: string;
+  signIn: 'dev-tokens' | 'oidc';
+  /** The engine's business date, and the EBR window it falls in or before (R-EBR): the EBR queue opens on it. */
+  today: string;
+  ebrWindow: EbrWindow;
+}
+
+const DEFAULT_CONSOLE_DIST = resolve(__dirname, '..', '..', 'console', 'dist');
+// The console runs its own bundled scripts and styles only: no inline script, no eval, nothing from elsewhere.
+const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 const V1 = '/v1';
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -90,7 +130,13 @@ export function createApp(deps: AppDependencies): Express {
       // Label by declared route only: raw paths would make one time series per partner id.
       const route =
         (res.locals.routePath as string | undefined) ??
-        (PUBLIC_PATHS.has(req.path) ? req.path : req.originalUrl.startsWith('/docs') ? '/docs' : 'other');
+        (PUBLIC_PATHS.has(req.path)
+          ? req.path
+          : req.originalUrl.startsWith('/docs')
+            ? '/docs'
+            : req.originalUrl.startsWith('/console')
+              ? '/console'
+              : 'other');
       end({ method: req.method, route, status: String(res.statusCode) });
     });
     next();
@@ -119,30 +165,13 @@ export function createApp(deps: AppDependencies): Express {
   });
 
   // ---- /v1 ----
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   const v1 = Router();
-  const routeDeps = { store: deps.store, lifecycle: deps.lifecycle, registry, prefix: V1 };
-  partnerRoutes(v1, routeDeps);
-  evidenceRoutes(v1, routeDeps);
-  applicationRoutes(v1, routeDeps);
-
-  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'APN tier lifecycle engine',
-      version: deps.version ?? '0.1.0',
-      description:
-        'Partners, partner managers and program admins run the AWS Partner Network tier program. Errors are ' +
-        '`application/problem+json` (RFC 9457). Dates are `YYYY-MM-DD` (UTC), money is USD.',
-    },
-    servers: [{ url: '/' }],
-    security: [{ bearer: [] }],
-  });
+  const document = describeApi(v1, { store: deps.store, lifecycle: deps.lifecycle }, deps.version);
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'APN tier engine API' }));
+  serveConsole(app, deps.console ?? {}, () => deps.lifecycle.today());
 
   app.use(
     V1,
@@ -190,6 +219,97 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   return app;
+}
+
+type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+/** Declares every /v1 route on `router` and returns the OpenAPI document generated from the same declarations. */
+function describeApi(
+  router: Router,
+  deps: { store: Store; lifecycle: Lifecycle },
+  version: string | undefined,
+): OpenApiDocument {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  const routeDeps = { ...deps, registry, prefix: V1 };
+  partnerRoutes(router, routeDeps);
+  evidenceRoutes(router, routeDeps);
+  applicationRoutes(router, routeDeps);
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'APN tier lifecycle engine',
+      version: version ?? '0.1.0',
+      description:
+        'Partners, partner managers and program admins run the AWS Partner Network tier program. Errors are ' +
+        '`application/problem+json` (RFC 9457). Dates are `YYYY-MM-DD` (UTC), money is USD.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+  });
+}
+
+/**
+ * The OpenAPI document without a store or Temporal: route handlers only use their dependencies when called, so the
+ * console's typed client is generated from it at build time with no server running.
+ */
+export function openApiDocument(version?: string): OpenApiDocument {
+  const unused = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error('openApiDocument() only describes the API; it serves no request');
+      },
+    },
+  );
+  return describeApi(Router(), { store: unused as Store, lifecycle: unused as Lifecycle }, version);
+}
+
+/**
+ * The web console: static files of `console/dist` under /console with a strict CSP of their own, and its
+ * unauthenticated config. It calls the public /v1 API with the user's token like any other client.
+ */
+function serveConsole(app: Express, options: ConsoleOptions, today: () => string): void {
+  const distDir = options.distDir ?? DEFAULT_CONSOLE_DIST;
+  app.use('/console', (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+    next();
+  });
+  app.get('/console/config.json', (_req, res) => {
+    const date = today();
+    const config: ConsoleConfig = {
+      temporalUiUrl: options.temporalUiUrl ?? null,
+      temporalNamespace: options.temporalNamespace ?? 'default',
+      signIn: options.signIn ?? 'dev-tokens',
+      today: date,
+      ebrWindow: ebrWindowFor(date),
+    };
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(config);
+  });
+  app.use(
+    '/console',
+    (req, res, next) => {
+      if (existsSync(join(distDir, 'index.html'))) {
+        next();
+        return;
+      }
+      sendProblem(
+        res,
+        problemBody('unavailable', 'The console is not built: run `npm run console:build`', req.originalUrl),
+      );
+    },
+    express.static(distDir, {
+      index: 'index.html',
+      // Hashed asset names change with their content; index.html must always be revalidated.
+      setHeaders: (res, path) => {
+        res.setHeader(
+          'Cache-Control',
+          path.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+        );
+      },
+    }),
+  );
 }
 
 /** Every /v1 request carries a verified bearer token (else 401); routes decide who may pass (403). */

@@ -160,6 +160,19 @@ export const AuditRecordSchema = z
   })
   .meta({ id: 'TierChange' });
 
+export const TimelineEntrySchema = z
+  .object({
+    seq: z.number().int(),
+    on: IsoDateSchema,
+    type: z.string().meta({
+      description:
+        'What happened (CONTRACT §3): application-submitted, sustained-check, ebr-scheduled, tier-changed, ' +
+        'fee-invoiced, at-risk, case-opened, …',
+    }),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'TimelineEntry' });
+
 export const CaseSchema = z
   .object({
     id: z.string(),

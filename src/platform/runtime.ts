@@ -165,7 +165,8 @@ export class Runtime {
     });
   }
 
-  async api(client: Client, store: Store): Promise<string> {
+  /** Listens on HOST:PORT; `temporalUiUrl` is where the console links each partner's workflow. */
+  async api(client: Client, store: Store, options: { temporalUiUrl?: string } = {}): Promise<string> {
     const { config } = this;
     const app = createApp({
       store,
@@ -173,6 +174,11 @@ export class Runtime {
       verifier: this.verifier(),
       log: this.log.child({ component: 'api' }),
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      console: {
+        ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
+        temporalNamespace: config.TEMPORAL_NAMESPACE,
+        signIn: config.JWKS_URL ? 'oidc' : 'dev-tokens',
+      },
     });
     const server: Server = await new Promise((ready, fail) => {
       const s = app.listen(config.PORT, config.HOST, () => ready(s));

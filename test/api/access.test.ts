@@ -389,6 +389,7 @@ const ROWS: Row[] = [
   },
   readRow(''),
   readRow('/audit'),
+  readRow('/timeline'),
   readRow('/cases'),
   readRow('/invoices'),
   readRow('/scorecard'),
@@ -418,7 +419,7 @@ const ROWS: Row[] = [
   ...itemRows,
   {
     op: 'POST /v1/partners/{id}/evidence/import',
-    allowed: FEED,
+    allowed: [...FEED, 'alliance-lead', 'alliance-team'],
     scoped: true,
     status: 200,
     make: consuming(async () => {

@@ -9,7 +9,7 @@ import pino from 'pino';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createActivities } from '../../src/activities';
-import { createApp } from '../../src/api/app';
+import { createApp, type ConsoleOptions } from '../../src/api/app';
 import { createVerifier, mintToken, type Role } from '../../src/api/auth';
 import { Lifecycle } from '../../src/api/lifecycle';
 import type { Store } from '../../src/store';
@@ -36,6 +36,8 @@ export interface HarnessOptions {
   /** Business date the API and the workflows it starts live on (default: today). */
   businessDate?: string;
   rateLimitPerMinute?: number;
+  /** What the web console at /console is told (Temporal Web UI link, sign-in mode). */
+  console?: ConsoleOptions;
 }
 
 export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
@@ -57,6 +59,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
     log: pino({ level: process.env.API_TEST_LOG ?? 'silent' }),
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    ...(options.console ? { console: options.console } : {}),
   });
   return {
     app,

@@ -66,7 +66,7 @@ function isWarningOrError(line: string): boolean {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'apn-start-'));
 
-test('npm start serves the API and the Web UI with only its banner on the terminal; SIGTERM to npm stops every process and frees every port within 15 s', async () => {
+test('npm start serves the API, the console and the Web UI with only its banner on the terminal; SIGTERM to npm stops every process and frees every port within 15 s', async () => {
   const { npm, port, temporalPort, uiPort, ports } = await npmStart(dataDir);
   const { output } = npm;
 
@@ -112,6 +112,20 @@ test('npm start serves the API and the Web UI with only its banner on the termin
   });
   expect(refused.status).toBe(403);
   expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+
+  // The web console is served by the same process; each role's printed link carries its token in the fragment.
+  expect(output).toContain(`program-admin    http://127.0.0.1:${port}/console/#token=${admin}`);
+  const consolePage = await fetch(`http://127.0.0.1:${port}/console/`);
+  expect(consolePage.status).toBe(200);
+  expect(await consolePage.text()).toContain('<div id="root"></div>');
+  expect(consolePage.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
+  const consoleConfig = await fetch(`http://127.0.0.1:${port}/console/config.json`);
+  expect(await consoleConfig.json()).toMatchObject({
+    temporalUiUrl: `http://localhost:${uiPort}`,
+    temporalNamespace: 'default',
+    signIn: 'dev-tokens',
+    today: new Date().toISOString().slice(0, 10),
+  });
 
   const { ms, tree } = await npm.signalAndWaitForNothingLeft(npm.pid, 'SIGTERM', ports);
   expect(ms).toBeLessThan(15_000);

@@ -201,7 +201,9 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
       '`mode=merge` (default) adds or replaces items by key; `mode=replace` makes the kind exactly the file. Every ' +
       `bad row and column is reported; nothing is stored unless the whole file is valid.\n\nColumns per kind:\n${columns.join('\n')}`,
     tag: 'Evidence',
-    access: { roles: FEED, scope: 'partner' },
+    // The partner's own alliance users upload what Partner Central exported for them (the console's evidence page);
+    // the feed and admins import for any partner.
+    access: { roles: [...FEED, 'alliance-lead', 'alliance-team'], scope: 'partner' },
     params: PartnerParams,
     query: z.object({ kind: z.enum(ITEM_KINDS), mode: z.enum(['merge', 'replace']).default('merge') }).strict(),
     body: z.string().meta({ description: 'CSV text' }),

@@ -19,6 +19,7 @@ import {
   PartnerViewSchema,
   RegisterPartnerBody,
   ScorecardQuery,
+  TimelineEntrySchema,
 } from '../schemas';
 
 export interface PartnerRouteDeps extends RouteDeps {
@@ -143,6 +144,26 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
     },
     handler: async ({ partner }) => {
       const items = (await store.listAudit(partner!.id)).map(({ key: _key, partnerId: _p, ...rest }) => rest);
+      return { status: 200, body: { items } };
+    },
+  });
+
+  defineRoute(router, deps, {
+    method: 'get',
+    path: '/partners/{id}/timeline',
+    operationId: 'getTimeline',
+    summary: 'Read the partner’s timeline',
+    description:
+      'The journal the partner’s workflows write, read-only: every event of its life (applications, monthly ' +
+      'checks, EBRs, invoices, risks, cases, tier changes) with its business date, oldest first.',
+    tag: 'Partners',
+    access: { roles: READERS, scope: 'partner' },
+    params: PartnerParams,
+    responses: {
+      200: { description: 'Events, oldest first', schema: z.object({ items: z.array(TimelineEntrySchema) }) },
+    },
+    handler: async ({ partner }) => {
+      const items = (await store.listJournal(partner!.id)).map(({ seq, on, type, data }) => ({ seq, on, type, data }));
       return { status: 200, body: { items } };
     },
   });
