@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { toIssues } from '../domain/evidence';
 import type { Partner, Store } from '../store';
 import type { Principal, Role } from './auth';
+import { inspectJson, inspectText } from './input-guard';
 import { ProblemError, ProblemSchema, PROBLEM_CONTENT_TYPE, problemBody, sendProblem, toProblemError } from './problem';
 
 /** Who may call: `partner` scope limits partner managers to their assigned partners and alliance users to theirs. */
@@ -116,6 +117,9 @@ function hasBody(req: Request): boolean {
 }
 
 function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  // Bounded and free of control characters before zod (or anything else) walks it; see input-guard.ts.
+  const guarded = typeof value === 'string' ? inspectText(value, where) : inspectJson(value, where);
+  if (guarded.length > 0) throw ProblemError.invalid(`The request ${where} is invalid`, guarded);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = toIssues(result.error).map((i) => ({
@@ -214,11 +218,24 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
         throw error;
       }
       const answer = problemBody(problem.kind, problem.detail, req.originalUrl, problem.errors);
-      await deps.store.settleIdempotencyKey(caller, key, answer.status, { problem: answer, headers: problem.headers });
+      await settle(caller, key, answer.status, { problem: answer, headers: problem.headers });
       throw problem;
     }
-    await deps.store.settleIdempotencyKey(caller, key, result.status, { result });
+    await settle(caller, key, result.status, { result });
     send(res, result);
+  }
+
+  /**
+   * Records the answer under the key; when the store refuses to, frees the key instead, so the client's retry runs
+   * again rather than hearing "still being processed" until the claim goes stale.
+   */
+  async function settle(caller: string, key: string, status: number, body: unknown): Promise<void> {
+    try {
+      await deps.store.settleIdempotencyKey(caller, key, status, body);
+    } catch (error) {
+      await deps.store.releaseIdempotencyKey(caller, key).catch(() => undefined);
+      throw error;
+    }
   }
 }
 

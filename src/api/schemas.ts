@@ -8,7 +8,12 @@ import { partnerProfileShape, PartnerIdSchema, refineTrackTier } from '../domain
 import { ScorecardSchema } from '../domain/scorecard';
 import { TierInputSchema, TierSchema, TrackSchema } from '../domain/tiers';
 
-const UserId = z.string().trim().min(1).max(200);
+const UserId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\t\n\r]*$/, 'a user id is one line (no tab or line break)');
 const Notes = z.string().max(4000);
 
 export const PartnerParams = z.object({ id: PartnerIdSchema });

@@ -11,7 +11,12 @@ export const PartnerIdSchema = z
 /** The fields of a partner profile; compose them into an object and refine it with `refineTrackTier`. */
 export const partnerProfileShape = {
   id: PartnerIdSchema,
-  name: z.string().trim().min(1).max(200),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\t\n\r]*$/, 'name must be one line (no tab or line break)'),
   track: TrackSchema,
   tier: TierInputSchema,
   renewalDate: z.string().refine(isRenewalMonthDay, 'renewalDate must be a real month-day MM-DD'),

@@ -33,7 +33,7 @@ const EvidenceChangeSchema = z
 function refuseUnknownKeys(schema: z.ZodType, value: unknown, where: string): void {
   const shape = (schema as { shape?: Record<string, unknown> }).shape;
   if (!shape || value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  const unknown = Object.keys(value).filter((key) => !(key in shape));
+  const unknown = Object.keys(value).filter((key) => !Object.hasOwn(shape, key));
   if (unknown.length === 0) return;
   throw ProblemError.invalid(
     `unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
