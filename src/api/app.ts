@@ -30,6 +30,11 @@ export interface AppDependencies {
   version?: string;
   /** Requests per caller (token subject, else IP) per minute. */
   rateLimitPerMinute?: number;
+  /**
+   * Failed authentications (401) per IP address per minute; past it the address hears 429 until the minute is over,
+   * whatever token it sends, so tokens cannot be guessed at the rate of the per-caller limit.
+   */
+  authFailuresPerMinute?: number;
   /** Largest JSON body accepted. */
   jsonLimit?: string;
 }
@@ -146,6 +151,27 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(
     V1,
+    // Bad tokens are counted per address before anything verifies them: only 401s count.
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.authFailuresPerMinute ?? 60,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      identifier: 'auth-failures',
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+      keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
+      handler: (req, res, _next, options) => {
+        sendProblem(
+          res,
+          problemBody(
+            'rate-limited',
+            `More than ${String(options.limit)} failed authentications a minute from this address; wait a minute`,
+            req.originalUrl,
+          ),
+        );
+      },
+    }),
     // Who is calling first: a caller without a valid token hears 401 whatever its body.
     authenticate(deps.verifier),
     // Not strict: a JSON scalar body is valid JSON, and zod then says at `body` what was expected.

@@ -91,7 +91,7 @@ async function authorizePartner(store: Store, principal: Principal, partnerId: s
       if (principal.partnerId !== partnerId) {
         throw ProblemError.forbidden(`you act for partner '${principal.partnerId ?? '?'}', not '${partnerId}'`);
       }
-      return store.getPartner(partnerId);
+      return allianceUserOf(await store.getPartner(partnerId), principal);
     case 'partner-manager': {
       const partner = await store.getPartner(partnerId);
       // Unknown and unassigned look alike: a partner manager learns nothing about partners not theirs.
@@ -103,6 +103,17 @@ async function authorizePartner(store: Store, principal: Principal, partnerId: s
     default:
       return store.getPartner(partnerId);
   }
+}
+
+/**
+ * A token naming the partner is not enough: the alliance lead must be the one the partner registered. (The
+ * registration names no alliance team, so alliance-team tokens are checked for their partner only.)
+ */
+function allianceUserOf(partner: Partner | undefined, principal: Principal): Partner | undefined {
+  if (partner && principal.role === 'alliance-lead' && partner.allianceLeadId !== principal.sub) {
+    throw ProblemError.forbidden(`'${principal.sub}' is not the registered alliance lead of partner '${partner.id}'`);
+  }
+  return partner;
 }
 
 function requestHash(req: Request): string {

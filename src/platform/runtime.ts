@@ -12,7 +12,7 @@ import { createActivities } from '../activities';
 import { createApp } from '../api/app';
 import { createVerifier, resolveJwtSecret, type TokenVerifier } from '../api/auth';
 import { Lifecycle } from '../api/lifecycle';
-import type { Config } from '../config';
+import { durationSeconds, type Config } from '../config';
 import { startDevServer } from '../dev/processes';
 import { resolveTemporalCli } from '../dev/tools';
 import { createStore, type Store } from '../store';
@@ -136,6 +136,7 @@ export class Runtime {
       ...(config.JWKS_URL ? { jwksUrl: config.JWKS_URL } : { secret: resolveJwtSecret(config, this.dataDir) }),
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+      maxLifetimeSeconds: durationSeconds(config.JWT_MAX_LIFETIME),
     });
   }
 
@@ -147,6 +148,7 @@ export class Runtime {
       verifier: this.verifier(),
       log: this.log.child({ component: 'api' }),
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     });
     const server: Server = await new Promise((ready, fail) => {
       const s = app.listen(config.PORT, config.HOST, () => ready(s));

@@ -5,10 +5,12 @@
  * store refuses; built-in property names are unknown evidence keys like any other.
  */
 import type { Connection } from '@temporalio/client';
+import { SignJWT } from 'jose';
 import request from 'supertest';
+import { mintToken } from '../../src/api/auth';
 import type { Store } from '../../src/store';
 import { openTestStore } from '../support/store';
-import { createOfflineApp, type ApiHarness } from './harness';
+import { createOfflineApp, SECRET, type ApiHarness } from './harness';
 
 let store: Store;
 let connection: Connection;
@@ -172,5 +174,72 @@ describe('unknown evidence keys are own properties, never built-in names', () =>
       .send(body);
     expectInvalid(res, [`body.${key}`]);
     expect(res.body.detail).toMatch(new RegExp(`unknown field.*${key}`));
+  });
+});
+
+describe('tokens: failed attempts are limited per address, lifetimes are bounded, alliance leads are the registered one', () => {
+  const sign = (claims: { iat?: number; exp: number }) => {
+    let jwt = new SignJWT({ role: 'program-admin' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject('admin')
+      .setIssuer('apn-tier-engine')
+      .setAudience('apn-api')
+      .setExpirationTime(claims.exp);
+    if (claims.iat !== undefined) jwt = jwt.setIssuedAt(claims.iat);
+    return jwt.sign(new TextEncoder().encode(SECRET));
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+
+  test('after AUTH_FAILURES_PER_MINUTE bad tokens the address hears 429, even with a good token', async () => {
+    const built = await createOfflineApp(store, { authFailuresPerMinute: 5 });
+    extraConnections.push(built.connection);
+    const good = await auth('program-admin');
+    expect((await request(built.app).get('/v1/partners').set('Authorization', good)).status).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const res = await request(built.app)
+        .get('/v1/partners')
+        .set('Authorization', `Bearer guess-${String(i)}`);
+      expect(res.status).toBe(401);
+    }
+    const limited = await request(built.app).get('/v1/partners').set('Authorization', 'Bearer guess-6');
+    expect(limited.status).toBe(429);
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((await request(built.app).get('/v1/partners').set('Authorization', good)).status).toBe(429);
+  });
+
+  test('a token without `iat` is refused', async () => {
+    const res = await request(app)
+      .get('/v1/partners')
+      .set('Authorization', `Bearer ${await sign({ exp: now() + 600 })}`);
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toMatch(/missing claim `iat`/);
+  });
+
+  test('a token valid until 2100 is refused; a 12-hour token (as apn token and npm start mint) passes', async () => {
+    const forever = await sign({ iat: now(), exp: Date.UTC(2100, 0, 1) / 1000 });
+    const res = await request(app).get('/v1/partners').set('Authorization', `Bearer ${forever}`);
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toMatch(/token lifetime .* exceeds the maximum of 1d/);
+    const twelve = await sign({ iat: now(), exp: now() + 12 * 3600 });
+    expect((await request(app).get('/v1/partners').set('Authorization', `Bearer ${twelve}`)).status).toBe(200);
+    await expect(
+      mintToken({
+        secret: SECRET,
+        role: 'program-admin',
+        sub: 'a',
+        expiresIn: '30d',
+        issuer: 'apn-tier-engine',
+        audience: 'apn-api',
+      }),
+    ).rejects.toThrow(/exceeds the maximum/);
+  });
+
+  test('an alliance-lead token must name the partner’s registered alliance lead', async () => {
+    const stranger = await auth('alliance-lead', 'someone-else', 'known');
+    const res = await request(app).get('/v1/partners/known/audit').set('Authorization', stranger);
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toMatch(/not the registered alliance lead/);
+    const lead = await auth('alliance-lead', registration.allianceLeadId, 'known');
+    expect((await request(app).get('/v1/partners/known/audit').set('Authorization', lead)).status).toBe(200);
   });
 });

@@ -36,6 +36,7 @@ export interface HarnessOptions {
   /** Business date the API and the workflows it starts live on (default: today). */
   businessDate?: string;
   rateLimitPerMinute?: number;
+  authFailuresPerMinute?: number;
 }
 
 export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
@@ -57,6 +58,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
     log: pino({ level: process.env.API_TEST_LOG ?? 'silent' }),
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
   });
   return {
     app,
@@ -99,7 +101,7 @@ export { request };
  */
 export async function createOfflineApp(
   store: Store,
-  options: { rateLimitPerMinute?: number; jsonLimit?: string } = {},
+  options: { rateLimitPerMinute?: number; authFailuresPerMinute?: number; jsonLimit?: string } = {},
 ): Promise<{ app: Express; connection: Connection; auth: ApiHarness['auth'] }> {
   const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
   const app = createApp({
@@ -108,6 +110,7 @@ export async function createOfflineApp(
     verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
     log: pino({ level: 'silent' }),
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
     ...(options.jsonLimit ? { jsonLimit: options.jsonLimit } : {}),
   });
   return { app, connection, auth: mintAuth };
