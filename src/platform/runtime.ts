@@ -2,7 +2,6 @@
  * Composable start-up pieces shared by `npm start` (everything), the worker process and the API process: each
  * piece registers how to stop itself on a stack, and `runUntilSignal` tears the stack down on SIGINT/SIGTERM.
  */
-import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -15,7 +14,7 @@ import { Lifecycle } from '../api/lifecycle';
 import { durationSeconds, type Config } from '../config';
 import { startDevServer } from '../dev/processes';
 import { resolveTemporalCli } from '../dev/tools';
-import { createStore, type Store } from '../store';
+import { createStore, securePrivateDir, type Store } from '../store';
 import { createWorker } from '../worker';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/search-attributes';
 import { connectNativeWithRetry, connectWithRetry, createClient, ensureSearchAttributes } from './temporal';
@@ -65,10 +64,16 @@ export class Runtime {
     }
   }
 
+  private securedDataDir: string | undefined;
+
+  /** DATA_DIR, created mode 0700 with everything under it private to this user (once per process). */
   get dataDir(): string {
-    const dir = resolve(this.config.DATA_DIR);
-    mkdirSync(dir, { recursive: true });
-    return dir;
+    if (this.securedDataDir === undefined) {
+      const dir = resolve(this.config.DATA_DIR);
+      securePrivateDir(dir);
+      this.securedDataDir = dir;
+    }
+    return this.securedDataDir;
   }
 
   /** TEMPORAL_ADDRESS, or the embedded dev server (SQLite under DATA_DIR, Web UI) started here. */
