@@ -149,6 +149,7 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'APN tier engine API' }));
 
+  app.use(V1, methodNotAllowed(document, V1));
   app.use(
     V1,
     // Bad tokens are counted per address before anything verifies them: only 401s count.
@@ -216,6 +217,47 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   return app;
+}
+
+/**
+ * A known path asked with a method it does not take (TRACE, PATCH, …) answers 405 with `Allow`, not 404: the
+ * resource exists. Checked before authentication, since the answer depends on the path alone.
+ */
+function methodNotAllowed(document: { paths?: Record<string, object> }, prefix: string): RequestHandler {
+  const routes = Object.entries(document.paths ?? {})
+    .filter(([path]) => path.startsWith(`${prefix}/`))
+    .map(([path, operations]) => {
+      const pattern = path
+        .slice(prefix.length)
+        .split(/\{\w+\}/)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]+');
+      const methods = Object.keys(operations).map((m) => m.toUpperCase());
+      if (methods.includes('GET')) methods.push('HEAD');
+      return { pattern: new RegExp(`^${pattern}/?$`), methods };
+    });
+  return (req, _res, next) => {
+    const matching = routes.filter((r) => r.pattern.test(req.path));
+    if (matching.length === 0) {
+      next();
+      return;
+    }
+    const allowed = [...new Set(matching.flatMap((r) => r.methods))];
+    if (allowed.includes(req.method)) {
+      next();
+      return;
+    }
+    next(
+      new ProblemError(
+        'method-not-allowed',
+        `${req.method} is not supported on ${req.path}; use ${allowed.join(', ')}`,
+        undefined,
+        {
+          Allow: allowed.join(', '),
+        },
+      ),
+    );
+  };
 }
 
 /** Every /v1 request carries a verified bearer token (else 401); routes decide who may pass (403). */

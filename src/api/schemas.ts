@@ -19,7 +19,12 @@ const Notes = z.string().max(4000);
 export const PartnerParams = z.object({ id: PartnerIdSchema });
 export const ApplicationParams = z.object({
   id: PartnerIdSchema,
-  appId: z.coerce.number().int().positive().meta({ description: 'The application number (1, 2, …)' }),
+  appId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2_147_483_647)
+    .meta({ description: 'The application number (1, 2, …)' }),
 });
 
 export const RegisterPartnerBody = z
@@ -255,6 +260,7 @@ export const PaymentBody = z
     amount: z
       .number()
       .positive()
+      .max(1_000_000, 'amount is over $1,000,000: no fee is that large')
       .refine((n) => Math.round(n * 100) === n * 100, 'amount has at most 2 decimals (USD)'),
   })
   .strict()

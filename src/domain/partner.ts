@@ -19,7 +19,10 @@ export const partnerProfileShape = {
     .regex(/^[^\t\n\r]*$/, 'name must be one line (no tab or line break)'),
   track: TrackSchema,
   tier: TierInputSchema,
-  renewalDate: z.string().refine(isRenewalMonthDay, 'renewalDate must be a real month-day MM-DD'),
+  renewalDate: z
+    .string()
+    .refine(isRenewalMonthDay, 'renewalDate must be a real month-day MM-DD')
+    .meta({ pattern: '^(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' }),
   country: z
     .string()
     .regex(/^[A-Z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code such as US')

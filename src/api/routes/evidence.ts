@@ -204,7 +204,7 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
     access: { roles: FEED, scope: 'partner' },
     params: PartnerParams,
     query: z.object({ kind: z.enum(ITEM_KINDS), mode: z.enum(['merge', 'replace']).default('merge') }).strict(),
-    body: z.string().meta({ description: 'CSV text' }),
+    body: z.string().max(10_000_000).meta({ description: 'CSV text' }),
     bodyType: 'text/csv',
     idempotent: true,
     responses: {
