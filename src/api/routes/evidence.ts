@@ -199,7 +199,9 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
     description:
       'Body: `text/csv` with a header row, as Partner Central exports it (our field names are accepted too). ' +
       '`mode=merge` (default) adds or replaces items by key; `mode=replace` makes the kind exactly the file. Every ' +
-      `bad row and column is reported; nothing is stored unless the whole file is valid.\n\nColumns per kind:\n${columns.join('\n')}`,
+      `bad row and column is reported; nothing is stored unless the whole file is valid. A cell starting with ` +
+      '`=`, `+`, `-` or `@` is refused: a spreadsheet would run it as a formula.' +
+      `\n\nColumns per kind:\n${columns.join('\n')}`,
     tag: 'Evidence',
     access: { roles: FEED, scope: 'partner' },
     params: PartnerParams,
