@@ -45,6 +45,15 @@ export interface LifecycleOptions {
   callTimeoutMs?: number;
 }
 
+/** `updateId`: the Temporal Update id; a second Update with the same id gets the first one's outcome. */
+export interface UpdateOptions {
+  updateId?: string | undefined;
+}
+
+function updateIdOf(options: UpdateOptions): { updateId?: string } {
+  return options.updateId === undefined ? {} : { updateId: options.updateId };
+}
+
 export const partnerWorkflowId = (partnerId: string): string => `partner/${partnerId}`;
 export const applicationWorkflowId = (partnerId: string, number: number): string =>
   `${partnerWorkflowId(partnerId)}/application/${number}`;
@@ -111,24 +120,42 @@ export class Lifecycle {
     return this.call(() => this.partner(partnerId).signal(evidenceChangedSignal, { version, on }));
   }
 
-  apply(partnerId: string, cmd: ApplyCommand): Promise<{ number: number; workflowId: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(applyForUpgradeUpdate, { args: [cmd] }));
+  apply(
+    partnerId: string,
+    cmd: ApplyCommand,
+    options: UpdateOptions = {},
+  ): Promise<{ number: number; workflowId: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(applyForUpgradeUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  pay(partnerId: string, cmd: PaymentCommand): Promise<{ invoiceId: string; paidOn: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(recordPaymentUpdate, { args: [cmd] }));
+  pay(
+    partnerId: string,
+    cmd: PaymentCommand,
+    options: UpdateOptions = {},
+  ): Promise<{ invoiceId: string; paidOn: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(recordPaymentUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  extend(partnerId: string, cmd: ExtensionCommand): Promise<{ deadline: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(grantExtensionUpdate, { args: [cmd] }));
+  extend(partnerId: string, cmd: ExtensionCommand, options: UpdateOptions = {}): Promise<{ deadline: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(grantExtensionUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  cancel(partnerId: string, cmd: CancellationCommand): Promise<{ caseId: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(requestCancellationUpdate, { args: [cmd] }));
+  cancel(partnerId: string, cmd: CancellationCommand, options: UpdateOptions = {}): Promise<{ caseId: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(requestCancellationUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  reinstate(partnerId: string, cmd: ReinstateCommand): Promise<{ tier: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(reinstateTierUpdate, { args: [cmd] }));
+  reinstate(partnerId: string, cmd: ReinstateCommand, options: UpdateOptions = {}): Promise<{ tier: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(reinstateTierUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
   private application(partnerId: string, number: number): WorkflowHandle {
@@ -145,12 +172,29 @@ export class Lifecycle {
     }
   }
 
-  recordReadiness(partnerId: string, number: number, cmd: AssessmentCommand): Promise<ApplicationStatus> {
-    return this.call(() => this.application(partnerId, number).executeUpdate(recordReadinessUpdate, { args: [cmd] }));
+  recordReadiness(
+    partnerId: string,
+    number: number,
+    cmd: AssessmentCommand,
+    options: UpdateOptions = {},
+  ): Promise<ApplicationStatus> {
+    return this.call(() =>
+      this.application(partnerId, number).executeUpdate(recordReadinessUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  recordEbrOutcome(partnerId: string, number: number, cmd: EbrOutcomeCommand): Promise<ApplicationStatus> {
-    return this.call(() => this.application(partnerId, number).executeUpdate(recordEbrOutcomeUpdate, { args: [cmd] }));
+  recordEbrOutcome(
+    partnerId: string,
+    number: number,
+    cmd: EbrOutcomeCommand,
+    options: UpdateOptions = {},
+  ): Promise<ApplicationStatus> {
+    return this.call(() =>
+      this.application(partnerId, number).executeUpdate(recordEbrOutcomeUpdate, {
+        args: [cmd],
+        ...updateIdOf(options),
+      }),
+    );
   }
 
   /** Resolves when Temporal answers (readiness probe). */

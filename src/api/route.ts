@@ -29,6 +29,11 @@ export interface RouteContext<P, Q, B> {
   body: B;
   /** The partner named by `{id}`, loaded by the access check of partner-scoped routes. */
   partner: Partner | undefined;
+  /**
+   * With an `Idempotency-Key`: an id derived from the caller and the key, to pass as the Temporal Update id so a
+   * retry after a crash or a timeout attaches to the first Update instead of applying the command again.
+   */
+  updateId?: string;
   req: Request;
   res: Response;
 }
@@ -116,6 +121,11 @@ function allianceUserOf(partner: Partner | undefined, principal: Principal): Par
   return partner;
 }
 
+/** The Temporal Update id of a command sent with `Idempotency-Key` `key` by `caller` (`<role>:<sub>`). */
+export function updateIdFor(caller: string, key: string): string {
+  return `api-${createHash('sha256').update(`${caller}\n${key}`).digest('hex').slice(0, 32)}`;
+}
+
 function requestHash(req: Request): string {
   return createHash('sha256')
     .update(JSON.stringify([req.method, req.originalUrl, req.headers['content-type'] ?? '', req.body ?? null]))
@@ -201,6 +211,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     }
     const key = parseInput(IdempotencyKeySchema, rawKey, 'header Idempotency-Key');
     const caller = `${principal.role}:${principal.sub}`;
+    ctx.updateId = updateIdFor(caller, key);
     const hash = requestHash(req);
     const claim = await deps.store.claimIdempotencyKey(caller, key, hash);
     if (!claim.claimed) {
