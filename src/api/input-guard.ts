@@ -2,7 +2,7 @@
  * What every request must satisfy before anything walks it recursively or hands it to the store: JSON no deeper and
  * no larger than any real request (JSON.stringify and zod recurse, and 10,000 nested objects overflow the stack),
  * and text without control characters (PostgreSQL refuses NUL in text and jsonb; the other C0 characters forge log
- * lines and CSV cells). Iterative, so the check itself cannot overflow.
+ * lines and CSV cells), nor unpaired surrogates. Iterative, so the check itself cannot overflow.
  */
 import type { ValidationIssue } from '../domain/evidence';
 
@@ -13,15 +13,20 @@ export const MAX_JSON_NODES = 200_000;
 /** Issues reported at most: a body full of NULs answers with the first ones, not a megabyte of issues. */
 const MAX_ISSUES = 20;
 
-/** C0 controls and DEL, except tab, line feed and carriage return (multi-line text and CSV need them). */
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+/**
+ * C0 controls and DEL, except tab, line feed and carriage return (multi-line text and CSV need them), and unpaired
+ * UTF-16 surrogates (`"\ud800"` is valid JSON, but no UTF-8 text: PostgreSQL's jsonb refuses it).
+ */
+const CONTROL =
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Describes the first control character of `text`, or undefined when it has none. */
 export function controlCharacterIn(text: string): string | undefined {
   const match = CONTROL.exec(text);
   if (!match) return undefined;
   const code = match[0].charCodeAt(0);
-  return `contains the control character U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${String(match.index)}`;
+  const kind = code >= 0xd800 && code <= 0xdfff ? 'an unpaired surrogate' : 'the control character';
+  return `contains ${kind} U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${String(match.index)}`;
 }
 
 function pathOf(where: string, key: string | number): string {

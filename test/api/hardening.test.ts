@@ -88,6 +88,9 @@ describe('control characters answer 400 naming the field, and nothing reaches th
     expectInvalid(await post({ ...reference, customer: 'Bell\u0007' }), ['body.customer']);
     expectInvalid(await post({ ...reference, 'x\u0000y': 1 }), ['body."x\\u0000y"']);
     expectInvalid(await post({ ...reference, note: { deep: ['a\u001bb'] } }), ['body.note.deep[0]']);
+    const surrogate = await post({ ...reference, customer: 'a\ud800b' });
+    expectInvalid(surrogate, ['body.customer']);
+    expect(surrogate.body.errors[0].message).toMatch(/unpaired surrogate U\+D800/);
     expect(await store.getEvidence('known')).toBeUndefined();
   });
 
