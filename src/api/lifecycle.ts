@@ -106,10 +106,16 @@ export class Lifecycle {
     }
   }
 
-  /** The partner's lifecycle state, or undefined when its workflow does not exist. */
-  async status(partnerId: string): Promise<PartnerStatus | undefined> {
+  /**
+   * The partner's lifecycle state, or undefined when its workflow does not exist. `timeoutMs` shortens the deadline
+   * for reads that have an answer to fall back on.
+   */
+  async status(partnerId: string, options: { timeoutMs?: number } = {}): Promise<PartnerStatus | undefined> {
     try {
-      return await this.call(() => this.partner(partnerId).query(partnerStatusQuery));
+      const deadline = Date.now() + Math.min(options.timeoutMs ?? this.callTimeoutMs, this.callTimeoutMs);
+      return await this.client.connection.withDeadline(deadline, () =>
+        this.partner(partnerId).query(partnerStatusQuery),
+      );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;

@@ -131,7 +131,9 @@ export const PartnerViewSchema = z
   .object({
     partner: PartnerSchema,
     lifecycle: LifecycleStatusSchema.nullable().meta({
-      description: 'null when the lifecycle workflow does not exist (any more)',
+      description:
+        'null when the lifecycle workflow does not exist (any more), or when Temporal did not answer in time ' +
+        '(then the header `Apn-Lifecycle: unavailable` says so and `partner` is the store’s read model alone)',
     }),
     scorecard: ScorecardSchema.nullable().meta({
       description: 'Latest evidence evaluated today; null without evidence',
