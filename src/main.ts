@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { mintToken, resolveJwtSecret, roleTakesPartner, ROLES } from './api/auth';
-import { loadConfig, type Config } from './config';
+import { durationSeconds, loadConfig, type Config } from './config';
 import { Runtime } from './platform/runtime';
 
 /** Placeholder partner of the printed alliance tokens. */
@@ -53,7 +53,11 @@ void runtime.runUntilSignal(async () => {
  */
 async function devTokenLines(config: Config, dataDir: string, apiUrl: string): Promise<string[]> {
   const secret = resolveJwtSecret(config, dataDir);
-  const lines = ['Dev API tokens, valid 12 hours (send as `Authorization: Bearer $APN_TOKEN_…`):'];
+  // 12 hours, unless JWT_MAX_LIFETIME allows less: the API would refuse a longer one.
+  const lifetime = Math.min(12 * 3600, durationSeconds(config.JWT_MAX_LIFETIME));
+  const lines = [
+    `Dev API tokens, valid ${lifetime % 3600 === 0 ? `${String(lifetime / 3600)} hours` : `${String(lifetime)} seconds`} (send as \`Authorization: Bearer $APN_TOKEN_…\`):`,
+  ];
   const links = ['Console, signed in as each role (the token stays in the link’s #fragment):'];
   for (const role of ROLES) {
     const partnerId = roleTakesPartner(role) ? DEMO_PARTNER : undefined;
@@ -62,6 +66,8 @@ async function devTokenLines(config: Config, dataDir: string, apiUrl: string): P
       role,
       sub: `dev-${role}`,
       partnerId,
+      expiresIn: `${String(lifetime)}s`,
+      maxLifetimeSeconds: durationSeconds(config.JWT_MAX_LIFETIME),
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
     });

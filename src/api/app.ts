@@ -33,6 +33,11 @@ export interface AppDependencies {
   version?: string;
   /** Requests per caller (token subject, else IP) per minute. */
   rateLimitPerMinute?: number;
+  /**
+   * Failed authentications (401) per IP address per minute; past it the address hears 429 until the minute is over,
+   * whatever token it sends, so tokens cannot be guessed at the rate of the per-caller limit.
+   */
+  authFailuresPerMinute?: number;
   /** Largest JSON body accepted. */
   jsonLimit?: string;
   /** The web console served at /console (built into `console/dist`). */
@@ -173,8 +178,30 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'APN tier engine API' }));
   serveConsole(app, deps.console ?? {}, () => deps.lifecycle.today());
 
+  app.use(V1, methodNotAllowed(document, V1));
   app.use(
     V1,
+    // Bad tokens are counted per address before anything verifies them: only 401s count.
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.authFailuresPerMinute ?? 60,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      identifier: 'auth-failures',
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+      keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
+      handler: (req, res, _next, options) => {
+        sendProblem(
+          res,
+          problemBody(
+            'rate-limited',
+            `More than ${String(options.limit)} failed authentications a minute from this address; wait a minute`,
+            req.originalUrl,
+          ),
+        );
+      },
+    }),
     // Who is calling first: a caller without a valid token hears 401 whatever its body.
     authenticate(deps.verifier),
     // Not strict: a JSON scalar body is valid JSON, and zod then says at `body` what was expected.
@@ -310,6 +337,47 @@ function serveConsole(app: Express, options: ConsoleOptions, today: () => string
       },
     }),
   );
+}
+
+/**
+ * A known path asked with a method it does not take (TRACE, PATCH, …) answers 405 with `Allow`, not 404: the
+ * resource exists. Checked before authentication, since the answer depends on the path alone.
+ */
+function methodNotAllowed(document: { paths?: Record<string, object> }, prefix: string): RequestHandler {
+  const routes = Object.entries(document.paths ?? {})
+    .filter(([path]) => path.startsWith(`${prefix}/`))
+    .map(([path, operations]) => {
+      const pattern = path
+        .slice(prefix.length)
+        .split(/\{\w+\}/)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]+');
+      const methods = Object.keys(operations).map((m) => m.toUpperCase());
+      if (methods.includes('GET')) methods.push('HEAD');
+      return { pattern: new RegExp(`^${pattern}/?$`), methods };
+    });
+  return (req, _res, next) => {
+    const matching = routes.filter((r) => r.pattern.test(req.path));
+    if (matching.length === 0) {
+      next();
+      return;
+    }
+    const allowed = [...new Set(matching.flatMap((r) => r.methods))];
+    if (allowed.includes(req.method)) {
+      next();
+      return;
+    }
+    next(
+      new ProblemError(
+        'method-not-allowed',
+        `${req.method} is not supported on ${req.path}; use ${allowed.join(', ')}`,
+        undefined,
+        {
+          Allow: allowed.join(', '),
+        },
+      ),
+    );
+  };
 }
 
 /** Every /v1 request carries a verified bearer token (else 401); routes decide who may pass (403). */

@@ -6,7 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+} from 'jose';
 
 export const ROLES = ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-team', 'evidence-feed'] as const;
 export type Role = (typeof ROLES)[number];
@@ -39,6 +47,8 @@ const JWKS_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
 /** Seconds of clock skew allowed between the token's issuer and this server. */
 const CLOCK_TOLERANCE_S = 30;
 const ROLES_WITH_PARTNER: readonly Role[] = ['alliance-lead', 'alliance-team'];
+/** Default longest token lifetime (`exp` - `iat`): a stolen token is worth a day at most. */
+export const DEFAULT_MAX_LIFETIME_S = 24 * 3600;
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
@@ -55,9 +65,20 @@ export function createVerifier(options: {
   jwksUrl?: string;
   issuer: string;
   audience: string;
+  /** Longest lifetime (`exp` - `iat`) accepted, in seconds (default 24 h). */
+  maxLifetimeSeconds?: number;
 }): TokenVerifier {
   const { secret, jwksUrl, issuer, audience } = options;
-  const expected = { issuer, audience, clockTolerance: CLOCK_TOLERANCE_S, requiredClaims: ['exp', 'sub'] };
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_S;
+  // `iat` is required and no older than the longest lifetime: a token without it, or valid until 2100, would be a
+  // credential that never lapses.
+  const expected = {
+    issuer,
+    audience,
+    clockTolerance: CLOCK_TOLERANCE_S,
+    requiredClaims: ['exp', 'iat', 'sub'],
+    maxTokenAge: maxLifetime,
+  };
   let verifyJwt: (token: string) => Promise<JWTPayload>;
   let algorithms: string[];
   if (jwksUrl) {
@@ -97,6 +118,8 @@ export function createVerifier(options: {
         if (err instanceof JwksUnavailable) throw err;
         throw new AuthError(describeFailure(err, token, { issuer, audience, algorithms }));
       }
+      const lifetime = lifetimeProblem(payload, maxLifetime);
+      if (lifetime) throw new AuthError(lifetime);
       return principalOf(payload);
     },
   };
@@ -111,13 +134,15 @@ export async function mintToken(options: {
   expiresIn?: string;
   issuer: string;
   audience: string;
+  /** Refuses to mint a token living longer than this (the verifier's limit), in seconds. */
+  maxLifetimeSeconds?: number;
 }): Promise<string> {
   const { secret, role, sub, partnerId, expiresIn = '12h', issuer, audience } = options;
   if (!isRole(role)) throw new AuthError(unknownRole(role));
   if (sub === '') throw new AuthError('missing claim `sub`');
   const problem = partnerProblem(role, partnerId);
   if (problem) throw new AuthError(problem);
-  return new SignJWT({ role, ...(partnerId === undefined ? {} : { partner: partnerId }) })
+  const token = await new SignJWT({ role, ...(partnerId === undefined ? {} : { partner: partnerId }) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setIssuer(issuer)
@@ -125,6 +150,25 @@ export async function mintToken(options: {
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(new TextEncoder().encode(secret));
+  const lifetime = lifetimeProblem(decodeJwt(token), options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_S);
+  if (lifetime) throw new AuthError(lifetime);
+  return token;
+}
+
+function lifetimeProblem(payload: JWTPayload, maxSeconds: number): string | undefined {
+  const { iat, exp } = payload;
+  if (typeof iat !== 'number' || typeof exp !== 'number') return 'claims `iat` and `exp` must be numbers';
+  if (exp - iat > maxSeconds) {
+    return `token lifetime ${formatSeconds(exp - iat)} exceeds the maximum of ${formatSeconds(maxSeconds)}`;
+  }
+  return undefined;
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${String(seconds / 86_400)}d`;
+  if (seconds % 3600 === 0) return `${String(seconds / 3600)}h`;
+  if (seconds % 60 === 0) return `${String(seconds / 60)}m`;
+  return `${String(seconds)}s`;
 }
 
 /**

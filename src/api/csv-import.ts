@@ -16,6 +16,8 @@
  * - Direct revenue credits: one `Credits` cell `type=amount;type=amount` (e.g. `MAP Credit=100;Promotional Credit=20`).
  * - Credentials: one row per person and credential (the Partner Central training & certification report); rows of
  *   one individual carry the same `Registered On` / `Left On`, else it is a problem.
+ * - A cell starting with `=`, `+`, `-` or `@` is refused (a spreadsheet would run it as a formula, CSV injection):
+ *   the row is reported and nothing is stored, rather than stored and neutralised on some later export.
  * - Issue paths: `row N › <column as written>`, where row N is line N of the file (the header is row 1, so it is the
  *   spreadsheet row unless a cell spans lines); `header › <column>`, `line N` for malformed CSV, `(file)`.
  */
@@ -87,6 +89,19 @@ function fold(s: string): string {
 }
 
 const text: CellType = { format: 'text', read: (value) => ({ value }) };
+
+/**
+ * A cell a spreadsheet would run as a formula (`=HYPERLINK(…)`, `@SUM(…)`, `+cmd|…`, `-2+3`; not a plain `-1`) is
+ * refused, not stored: the data flows on to Partner Managers' spreadsheets, and no real evidence value starts that way.
+ */
+function formulaProblem(cell: string): string | undefined {
+  const first = cell.charAt(0);
+  if (!'=+-@'.includes(first) || first === '') return undefined;
+  // A signed plain number is a number to a spreadsheet too: left to the column's own check (amounts >= 0).
+  if (/^[+-]\$?\d[\d,]*(\.\d+)?$/.test(cell)) return undefined;
+  const shown = cell.length > 40 ? `${cell.slice(0, 37)}...` : cell;
+  return `'${shown}' starts with '${first}', which a spreadsheet runs as a formula: remove it (no evidence value starts with it)`;
+}
 
 const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 
@@ -533,7 +548,8 @@ function readCsv(kind: ItemKind, csvText: unknown): CsvRows | { issues: Validati
         if (column.nullable) item[column.field] = null;
         continue;
       }
-      const read = column.type.read(cell);
+      const formula = formulaProblem(cell);
+      const read: Cell = formula ? { error: formula } : column.type.read(cell);
       if ('error' in read) {
         failed.add(column.field);
         issues.push({ line, column: index, path: rowPath(line, labelOf.get(column.field)), message: read.error });

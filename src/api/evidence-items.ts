@@ -66,7 +66,8 @@ export const CredentialItemSchema = z.intersection(
   z.object({
     individualId: z
       .string({ error: 'expected the id of the individual holding the credential' })
-      .min(1, { message: 'individualId must not be empty' }),
+      .min(1, { message: 'individualId must not be empty' })
+      .max(200, { message: 'individualId is longer than 200 characters' }),
     registeredOn: IsoDateSchema.optional(),
     leftOn: IsoDateSchema.nullable().optional(),
   }),

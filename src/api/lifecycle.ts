@@ -48,6 +48,15 @@ export interface LifecycleOptions {
   callTimeoutMs?: number;
 }
 
+/** `updateId`: the Temporal Update id; a second Update with the same id gets the first one's outcome. */
+export interface UpdateOptions {
+  updateId?: string | undefined;
+}
+
+function updateIdOf(options: UpdateOptions): { updateId?: string } {
+  return options.updateId === undefined ? {} : { updateId: options.updateId };
+}
+
 export const partnerWorkflowId = (partnerId: string): string => `partner/${partnerId}`;
 export const applicationWorkflowId = (partnerId: string, number: number): string =>
   `${partnerWorkflowId(partnerId)}/application/${number}`;
@@ -100,10 +109,16 @@ export class Lifecycle {
     }
   }
 
-  /** The partner's lifecycle state, or undefined when its workflow does not exist. */
-  async status(partnerId: string): Promise<PartnerStatus | undefined> {
+  /**
+   * The partner's lifecycle state, or undefined when its workflow does not exist. `timeoutMs` shortens the deadline
+   * for reads that have an answer to fall back on.
+   */
+  async status(partnerId: string, options: { timeoutMs?: number } = {}): Promise<PartnerStatus | undefined> {
     try {
-      return await this.call(() => this.partner(partnerId).query(partnerStatusQuery));
+      const deadline = Date.now() + Math.min(options.timeoutMs ?? this.callTimeoutMs, this.callTimeoutMs);
+      return await this.client.connection.withDeadline(deadline, () =>
+        this.partner(partnerId).query(partnerStatusQuery),
+      );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
@@ -114,28 +129,52 @@ export class Lifecycle {
     return this.call(() => this.partner(partnerId).signal(evidenceChangedSignal, { version, on }));
   }
 
-  apply(partnerId: string, cmd: ApplyCommand): Promise<{ number: number; workflowId: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(applyForUpgradeUpdate, { args: [cmd] }));
+  apply(
+    partnerId: string,
+    cmd: ApplyCommand,
+    options: UpdateOptions = {},
+  ): Promise<{ number: number; workflowId: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(applyForUpgradeUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  pay(partnerId: string, cmd: PaymentCommand): Promise<{ invoiceId: string; paidOn: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(recordPaymentUpdate, { args: [cmd] }));
+  pay(
+    partnerId: string,
+    cmd: PaymentCommand,
+    options: UpdateOptions = {},
+  ): Promise<{ invoiceId: string; paidOn: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(recordPaymentUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  extend(partnerId: string, cmd: ExtensionCommand): Promise<{ deadline: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(grantExtensionUpdate, { args: [cmd] }));
+  extend(partnerId: string, cmd: ExtensionCommand, options: UpdateOptions = {}): Promise<{ deadline: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(grantExtensionUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  cancel(partnerId: string, cmd: CancellationCommand): Promise<{ caseId: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(requestCancellationUpdate, { args: [cmd] }));
+  cancel(partnerId: string, cmd: CancellationCommand, options: UpdateOptions = {}): Promise<{ caseId: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(requestCancellationUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  resolveIncident(partnerId: string, cmd: IncidentCommand): Promise<{ incidents: Incident[] }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(resolveIncidentUpdate, { args: [cmd] }));
+  resolveIncident(
+    partnerId: string,
+    cmd: IncidentCommand,
+    options: UpdateOptions = {},
+  ): Promise<{ incidents: Incident[] }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(resolveIncidentUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  reinstate(partnerId: string, cmd: ReinstateCommand): Promise<{ tier: string }> {
-    return this.call(() => this.partner(partnerId).executeUpdate(reinstateTierUpdate, { args: [cmd] }));
+  reinstate(partnerId: string, cmd: ReinstateCommand, options: UpdateOptions = {}): Promise<{ tier: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(reinstateTierUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
   private application(partnerId: string, number: number): WorkflowHandle {
@@ -152,12 +191,29 @@ export class Lifecycle {
     }
   }
 
-  recordReadiness(partnerId: string, number: number, cmd: AssessmentCommand): Promise<ApplicationStatus> {
-    return this.call(() => this.application(partnerId, number).executeUpdate(recordReadinessUpdate, { args: [cmd] }));
+  recordReadiness(
+    partnerId: string,
+    number: number,
+    cmd: AssessmentCommand,
+    options: UpdateOptions = {},
+  ): Promise<ApplicationStatus> {
+    return this.call(() =>
+      this.application(partnerId, number).executeUpdate(recordReadinessUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
   }
 
-  recordEbrOutcome(partnerId: string, number: number, cmd: EbrOutcomeCommand): Promise<ApplicationStatus> {
-    return this.call(() => this.application(partnerId, number).executeUpdate(recordEbrOutcomeUpdate, { args: [cmd] }));
+  recordEbrOutcome(
+    partnerId: string,
+    number: number,
+    cmd: EbrOutcomeCommand,
+    options: UpdateOptions = {},
+  ): Promise<ApplicationStatus> {
+    return this.call(() =>
+      this.application(partnerId, number).executeUpdate(recordEbrOutcomeUpdate, {
+        args: [cmd],
+        ...updateIdOf(options),
+      }),
+    );
   }
 
   /** Resolves when Temporal answers (readiness probe). */

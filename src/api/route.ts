@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { toIssues } from '../domain/evidence';
 import type { Partner, Store } from '../store';
 import type { Principal, Role } from './auth';
+import { inspectJson, inspectText } from './input-guard';
 import { ProblemError, ProblemSchema, PROBLEM_CONTENT_TYPE, problemBody, sendProblem, toProblemError } from './problem';
 
 /** Who may call: `partner` scope limits partner managers to their assigned partners and alliance users to theirs. */
@@ -28,6 +29,11 @@ export interface RouteContext<P, Q, B> {
   body: B;
   /** The partner named by `{id}`, loaded by the access check of partner-scoped routes. */
   partner: Partner | undefined;
+  /**
+   * With an `Idempotency-Key`: an id derived from the caller and the key, to pass as the Temporal Update id so a
+   * retry after a crash or a timeout attaches to the first Update instead of applying the command again.
+   */
+  updateId?: string;
   req: Request;
   res: Response;
 }
@@ -90,7 +96,7 @@ async function authorizePartner(store: Store, principal: Principal, partnerId: s
       if (principal.partnerId !== partnerId) {
         throw ProblemError.forbidden(`you act for partner '${principal.partnerId ?? '?'}', not '${partnerId}'`);
       }
-      return store.getPartner(partnerId);
+      return allianceUserOf(await store.getPartner(partnerId), principal);
     case 'partner-manager': {
       const partner = await store.getPartner(partnerId);
       // Unknown and unassigned look alike: a partner manager learns nothing about partners not theirs.
@@ -102,6 +108,22 @@ async function authorizePartner(store: Store, principal: Principal, partnerId: s
     default:
       return store.getPartner(partnerId);
   }
+}
+
+/**
+ * A token naming the partner is not enough: the alliance lead must be the one the partner registered. (The
+ * registration names no alliance team, so alliance-team tokens are checked for their partner only.)
+ */
+function allianceUserOf(partner: Partner | undefined, principal: Principal): Partner | undefined {
+  if (partner && principal.role === 'alliance-lead' && partner.allianceLeadId !== principal.sub) {
+    throw ProblemError.forbidden(`'${principal.sub}' is not the registered alliance lead of partner '${partner.id}'`);
+  }
+  return partner;
+}
+
+/** The Temporal Update id of a command sent with `Idempotency-Key` `key` by `caller` (`<role>:<sub>`). */
+export function updateIdFor(caller: string, key: string): string {
+  return `api-${createHash('sha256').update(`${caller}\n${key}`).digest('hex').slice(0, 32)}`;
 }
 
 function requestHash(req: Request): string {
@@ -116,6 +138,9 @@ function hasBody(req: Request): boolean {
 }
 
 function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  // Bounded and free of control characters before zod (or anything else) walks it; see input-guard.ts.
+  const guarded = typeof value === 'string' ? inspectText(value, where) : inspectJson(value, where);
+  if (guarded.length > 0) throw ProblemError.invalid(`The request ${where} is invalid`, guarded);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = toIssues(result.error).map((i) => ({
@@ -186,6 +211,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     }
     const key = parseInput(IdempotencyKeySchema, rawKey, 'header Idempotency-Key');
     const caller = `${principal.role}:${principal.sub}`;
+    ctx.updateId = updateIdFor(caller, key);
     const hash = requestHash(req);
     const claim = await deps.store.claimIdempotencyKey(caller, key, hash);
     if (!claim.claimed) {
@@ -214,11 +240,24 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
         throw error;
       }
       const answer = problemBody(problem.kind, problem.detail, req.originalUrl, problem.errors);
-      await deps.store.settleIdempotencyKey(caller, key, answer.status, { problem: answer, headers: problem.headers });
+      await settle(caller, key, answer.status, { problem: answer, headers: problem.headers });
       throw problem;
     }
-    await deps.store.settleIdempotencyKey(caller, key, result.status, { result });
+    await settle(caller, key, result.status, { result });
     send(res, result);
+  }
+
+  /**
+   * Records the answer under the key; when the store refuses to, frees the key instead, so the client's retry runs
+   * again rather than hearing "still being processed" until the claim goes stale.
+   */
+  async function settle(caller: string, key: string, status: number, body: unknown): Promise<void> {
+    try {
+      await deps.store.settleIdempotencyKey(caller, key, status, body);
+    } catch (error) {
+      await deps.store.releaseIdempotencyKey(caller, key).catch(() => undefined);
+      throw error;
+    }
   }
 }
 

@@ -8,13 +8,23 @@ import { partnerProfileShape, PartnerIdSchema, refineTrackTier } from '../domain
 import { ScorecardSchema } from '../domain/scorecard';
 import { TierInputSchema, TierSchema, TrackSchema } from '../domain/tiers';
 
-const UserId = z.string().trim().min(1).max(200);
+const UserId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\t\n\r]*$/, 'a user id is one line (no tab or line break)');
 const Notes = z.string().max(4000);
 
 export const PartnerParams = z.object({ id: PartnerIdSchema });
 export const ApplicationParams = z.object({
   id: PartnerIdSchema,
-  appId: z.coerce.number().int().positive().meta({ description: 'The application number (1, 2, …)' }),
+  appId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2_147_483_647)
+    .meta({ description: 'The application number (1, 2, …)' }),
 });
 
 export const RegisterPartnerBody = z
@@ -140,7 +150,9 @@ export const PartnerViewSchema = z
   .object({
     partner: PartnerSchema,
     lifecycle: LifecycleStatusSchema.nullable().meta({
-      description: 'null when the lifecycle workflow does not exist (any more)',
+      description:
+        'null when the lifecycle workflow does not exist (any more), or when Temporal did not answer in time ' +
+        '(then the header `Apn-Lifecycle: unavailable` says so and `partner` is the store’s read model alone)',
     }),
     scorecard: ScorecardSchema.nullable().meta({
       description: 'Latest evidence evaluated today; null without evidence',
@@ -292,6 +304,7 @@ export const PaymentBody = z
     amount: z
       .number()
       .positive()
+      .max(1_000_000, 'amount is over $1,000,000: no fee is that large')
       .refine((n) => Math.round(n * 100) === n * 100, 'amount has at most 2 decimals (USD)'),
   })
   .strict()

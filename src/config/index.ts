@@ -33,8 +33,15 @@ export const ConfigSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('apn-tier-engine'),
   /** `aud` the API expects in tokens (and `apn token` puts in them). */
   JWT_AUDIENCE: z.string().min(1).default('apn-api'),
+  /** Longest lifetime (`exp` - `iat`) of an API token the API accepts; tokens without `iat` are refused. */
+  JWT_MAX_LIFETIME: z
+    .string()
+    .regex(/^[1-9]\d*[smhd]$/, 'JWT_MAX_LIFETIME is a duration such as 90m, 24h or 7d')
+    .default('24h'),
   /** Requests per minute allowed to one caller before the API answers 429. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Failed authentications per minute from one IP address before the API answers it 429, whatever it sends. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** Base URL of the Temporal Web UI, printed and linked from the API. */
   TEMPORAL_UI_URL: z.string().url().optional(),
 });
@@ -62,6 +69,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return parsed.data;
+}
+
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** A validated duration (`90m`, `24h`, `7d`) in seconds. */
+export function durationSeconds(duration: string): number {
+  const unit = duration.slice(-1) as keyof typeof SECONDS_PER_UNIT;
+  return Number(duration.slice(0, -1)) * SECONDS_PER_UNIT[unit];
 }
 
 /** Names of every configuration variable, for the docs and the compose test. */

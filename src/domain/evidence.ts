@@ -6,21 +6,29 @@ import { z } from 'zod';
 import { isIsoDate, isIsoMonth } from './dates';
 import { TierInputSchema, TrackSchema } from './tiers';
 
-/** A real calendar day written `YYYY-MM-DD`. */
+/** A real calendar day written `YYYY-MM-DD`; published as `format: date` with its pattern, so clients can tell. */
 export const IsoDateSchema = z
   .string({ error: 'expected a date string YYYY-MM-DD' })
-  .refine(isIsoDate, { message: 'expected a real calendar date YYYY-MM-DD' });
+  .refine(isIsoDate, { message: 'expected a real calendar date YYYY-MM-DD' })
+  .meta({ format: 'date', pattern: '^(?!0000)\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' });
 
 /** A real calendar month written `YYYY-MM`. */
 export const IsoMonthSchema = z
   .string({ error: 'expected a month string YYYY-MM' })
-  .refine(isIsoMonth, { message: 'expected a calendar month YYYY-MM' });
+  .refine(isIsoMonth, { message: 'expected a calendar month YYYY-MM' })
+  .meta({ pattern: '^(?!0000)\\d{4}-(0[1-9]|1[0-2])$' });
+
+/** Larger than any amount this program bills or counts; bounds what clients may send. */
+const MAX_USD = 1_000_000_000_000;
+/** Bounds of free text and of the lists of one evidence document (a body is at most 1 MB anyway). */
+const MAX_TEXT = 500;
+const MAX_ITEMS = 10_000;
 
 /** USD amount: finite, non-negative, at most 2 decimals. */
 export const MoneySchema = z
   .number({ error: 'expected an amount in USD (a number)' })
-  .refine(Number.isFinite, { message: 'expected a finite amount' })
-  .refine((v) => v >= 0, { message: 'amount must not be negative' })
+  .min(0, { message: 'amount must not be negative' })
+  .max(MAX_USD, { message: 'amount is over $1 trillion' })
   .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, { message: 'amount has more than 2 decimals' });
 
 /** A 12-digit AWS account ID, as a string (leading zeros matter). */
@@ -28,11 +36,17 @@ export const AccountIdSchema = z
   .string({ error: 'expected a 12-digit AWS account ID as a string' })
   .regex(/^\d{12}$/, { message: 'AWS account ID must be exactly 12 digits' });
 
-const IdSchema = z.string({ error: 'expected an id string' }).min(1, { message: 'id must not be empty' });
-const NonEmpty = z.string().min(1, { message: 'must not be empty' });
+const IdSchema = z
+  .string({ error: 'expected an id string' })
+  .min(1, { message: 'id must not be empty' })
+  .max(200, { message: 'id is longer than 200 characters' });
+const NonEmpty = z.string().min(1, { message: 'must not be empty' }).max(MAX_TEXT);
+const Text = z.string().max(MAX_TEXT);
+// No regex flags: the pattern is published in the OpenAPI document, where `/i` would make it match nothing.
 const DomainNameSchema = z
   .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/i, { message: 'expected a domain name' });
+  .max(253, { message: 'expected a domain name' })
+  .regex(/^([a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+[a-zA-Z]{2,}$/, { message: 'expected a domain name' });
 const EndDate = IsoDateSchema.nullable().optional();
 
 export const ACCREDITATIONS = ['technical-professional', 'business-professional'] as const;
@@ -86,7 +100,7 @@ export const IndividualSchema = z
     id: IdSchema,
     registeredOn: IsoDateSchema,
     leftOn: EndDate,
-    credentials: z.array(CredentialSchema).default([]),
+    credentials: z.array(CredentialSchema).max(500).default([]),
   })
   .refine((p) => endNotBeforeStart(p.registeredOn, p.leftOn), {
     message: 'leftOn is before registeredOn',
@@ -121,7 +135,7 @@ export const DirectRevenueSchema = z.object({
   month: IsoMonthSchema,
   billed: MoneySchema,
   kind: z.enum(REVENUE_KINDS),
-  credits: z.array(CreditSchema).default([]),
+  credits: z.array(CreditSchema).max(500).default([]),
 });
 
 export const PRODUCT_STATUSES = ['GA', 'beta', 'retired'] as const;
@@ -129,7 +143,7 @@ export const PRODUCT_STATUSES = ['GA', 'beta', 'retired'] as const;
 export const ProductListingSchema = z
   .object({
     id: IdSchema,
-    name: z.string().optional(),
+    name: Text.optional(),
     status: z.enum(PRODUCT_STATUSES),
     listedOn: IsoDateSchema,
     expiresOn: EndDate,
@@ -146,7 +160,7 @@ export const VALIDATION_PROGRAMS = ['competency', 'msp', 'well-architected', 'te
 export const ValidationSchema = z
   .object({
     program: z.enum(VALIDATION_PROGRAMS),
-    name: z.string().nullable().optional(),
+    name: Text.nullable().optional(),
     achievedOn: IsoDateSchema,
     expiresOn: EndDate,
   })
@@ -174,6 +188,7 @@ export const ReferenceSchema = z
     status: z.enum(REFERENCE_STATUSES),
     url: z
       .url({ protocol: /^https?$/, error: 'expected an http(s) URL to a public asset' })
+      .max(2000, { message: 'URL longer than 2,000 characters' })
       .nullable()
       .optional(),
   })
@@ -206,15 +221,15 @@ export const CsatResponseSchema = z.object({
 
 // The list fields, without defaults, shared by the whole and the partial document.
 const listFields = {
-  domains: z.array(DomainNameSchema),
-  individuals: z.array(IndividualSchema),
-  opportunities: z.array(OpportunitySchema),
-  legacyRevenueSubmissions: z.array(LegacyRevenueSubmissionSchema),
-  directRevenue: z.array(DirectRevenueSchema),
-  productListings: z.array(ProductListingSchema),
-  validations: z.array(ValidationSchema),
-  references: z.array(ReferenceSchema),
-  csatResponses: z.array(CsatResponseSchema),
+  domains: z.array(DomainNameSchema).max(MAX_ITEMS),
+  individuals: z.array(IndividualSchema).max(MAX_ITEMS),
+  opportunities: z.array(OpportunitySchema).max(MAX_ITEMS),
+  legacyRevenueSubmissions: z.array(LegacyRevenueSubmissionSchema).max(MAX_ITEMS),
+  directRevenue: z.array(DirectRevenueSchema).max(MAX_ITEMS),
+  productListings: z.array(ProductListingSchema).max(MAX_ITEMS),
+  validations: z.array(ValidationSchema).max(MAX_ITEMS),
+  references: z.array(ReferenceSchema).max(MAX_ITEMS),
+  csatResponses: z.array(CsatResponseSchema).max(MAX_ITEMS),
 };
 
 type Keyed = Partial<Record<keyof typeof listFields, readonly unknown[]>> & { track?: string; tier?: string };
@@ -274,7 +289,8 @@ export const PartnerEvidenceSchema = z
     references: listFields.references.default([]),
     csatResponses: listFields.csatResponses.default([]),
   })
-  .superRefine((doc, ctx) => crossChecks(doc, ctx), { when: alwaysOnObjects });
+  .superRefine((doc, ctx) => crossChecks(doc, ctx), { when: alwaysOnObjects })
+  .meta({ id: 'PartnerEvidence' });
 
 /** Part of an evidence document: each top-level field it names replaces the whole field (CONTRACT §3). */
 export const PartialEvidenceSchema = z

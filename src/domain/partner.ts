@@ -26,10 +26,18 @@ export function isCountryCode(code: string): boolean {
 /** The fields of a partner profile; compose them into an object and refine it with `refineTrackTier`. */
 export const partnerProfileShape = {
   id: PartnerIdSchema,
-  name: z.string().trim().min(1).max(200),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\t\n\r]*$/, 'name must be one line (no tab or line break)'),
   track: TrackSchema,
   tier: TierInputSchema,
-  renewalDate: z.string().refine(isRenewalMonthDay, 'renewalDate must be a real month-day MM-DD'),
+  renewalDate: z
+    .string()
+    .refine(isRenewalMonthDay, 'renewalDate must be a real month-day MM-DD')
+    .meta({ pattern: '^(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' }),
   country: z
     .string()
     .regex(/^[A-Z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code such as US')

@@ -7,7 +7,6 @@
  * needs a person — warnings, errors, the first-run tool build — while the start-up steps, the worker's state
  * changes and the workflow bundler's webpack listing are at `debug`.
  */
-import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -17,10 +16,10 @@ import { createActivities } from '../activities';
 import { createApp } from '../api/app';
 import { createVerifier, resolveJwtSecret, type TokenVerifier } from '../api/auth';
 import { Lifecycle } from '../api/lifecycle';
-import type { Config } from '../config';
+import { durationSeconds, type Config } from '../config';
 import { startDevServer } from '../dev/processes';
 import { resolveTemporalCli } from '../dev/tools';
-import { createStore, type Store } from '../store';
+import { createStore, securePrivateDir, type Store } from '../store';
 import { createWorker } from '../worker';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/search-attributes';
 import { connectNativeWithRetry, connectWithRetry, createClient, ensureSearchAttributes } from './temporal';
@@ -91,10 +90,16 @@ export class Runtime {
     timer.unref();
   }
 
+  private securedDataDir: string | undefined;
+
+  /** DATA_DIR, created mode 0700 with everything under it private to this user (once per process). */
   get dataDir(): string {
-    const dir = resolve(this.config.DATA_DIR);
-    mkdirSync(dir, { recursive: true });
-    return dir;
+    if (this.securedDataDir === undefined) {
+      const dir = resolve(this.config.DATA_DIR);
+      securePrivateDir(dir);
+      this.securedDataDir = dir;
+    }
+    return this.securedDataDir;
   }
 
   /** TEMPORAL_ADDRESS, or the embedded dev server (SQLite under DATA_DIR, Web UI) started here. */
@@ -162,6 +167,7 @@ export class Runtime {
       ...(config.JWKS_URL ? { jwksUrl: config.JWKS_URL } : { secret: resolveJwtSecret(config, this.dataDir) }),
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+      maxLifetimeSeconds: durationSeconds(config.JWT_MAX_LIFETIME),
     });
   }
 
@@ -179,6 +185,7 @@ export class Runtime {
         temporalNamespace: config.TEMPORAL_NAMESPACE,
         signIn: config.JWKS_URL ? 'oidc' : 'dev-tokens',
       },
+      authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     });
     const server: Server = await new Promise((ready, fail) => {
       const s = app.listen(config.PORT, config.HOST, () => ready(s));

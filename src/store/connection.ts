@@ -2,7 +2,7 @@
  * Opens the database behind the store — embedded PGlite (default) or PostgreSQL through `databaseUrl` — and
  * applies the migrations in `drizzle/`. Both drivers speak the same PostgreSQL dialect through drizzle.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -12,6 +12,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { Pool } from 'pg';
+import { securePrivateDir } from './private-dir';
 import { schema, type Schema } from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -72,20 +73,34 @@ export async function openConnection(config: StoreConfig = {}): Promise<Connecti
 
 function openPglite(config: StoreConfig, migrationsFolder: string): Connection {
   let client = config.pglite;
+  /** The data directory on disk, when PGlite keeps one. */
+  let privateDir: string | undefined;
   if (!client) {
     const dataDir = config.dataDir ?? '.data/pglite';
-    if (!dataDir.includes('://')) mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+    if (!dataDir.includes('://')) {
+      privateDir = dataDir;
+      securePrivateDir(privateDir);
+    }
     client = new PGlite(dataDir);
   }
   const pglite = client;
   const db = drizzlePglite({ client: pglite, schema });
+  // PGlite's file system sets 0666 on the files it creates whatever the umask: they are narrowed once it has created
+  // them (after migrating) and again on close; the 0700 directory keeps everyone else out in between.
+  const secure = () => {
+    if (privateDir !== undefined) securePrivateDir(privateDir);
+  };
   return {
     driver: 'pglite',
     db,
     // PGlite is single-connection and single-process: no lock needed.
-    migrate: () => migratePglite(db, { migrationsFolder }),
+    migrate: async () => {
+      await migratePglite(db, { migrationsFolder });
+      secure();
+    },
     close: async () => {
       if (!pglite.closed) await pglite.close();
+      secure();
     },
   };
 }

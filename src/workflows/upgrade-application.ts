@@ -44,7 +44,8 @@ import {
 const lifecycle = currentEdition.lifecycle;
 
 const activities = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '1 minute',
+  // Activities are short store calls: a dead worker's attempt is retried within seconds, not after a minute.
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2 },
 });
 

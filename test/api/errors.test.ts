@@ -138,10 +138,19 @@ test('503 when Temporal is down: registration starts no workflow and leaves no p
   expectProblem(res, 503);
   expect(res.headers['retry-after']).toBeDefined();
   expect(await store.getPartner('while-down')).toBeUndefined();
+});
+
+test('Temporal down: a partner read answers from the store’s read model, saying the lifecycle is unavailable', async () => {
+  const started = Date.now();
   const view = await request(app)
     .get('/v1/partners/known')
     .set('Authorization', await auth('program-admin'));
-  expectProblem(view, 503);
+  expect({ status: view.status, body: view.body as unknown }).toMatchObject({
+    status: 200,
+    body: { partner: { id: 'known', tier: 'advanced', lifecycleStage: expect.any(String) }, lifecycle: null },
+  });
+  expect(view.headers['apn-lifecycle']).toBe('unavailable');
+  expect(Date.now() - started).toBeLessThan(5_000);
 });
 
 test('/readyz says which dependency is down; /healthz stays up', async () => {

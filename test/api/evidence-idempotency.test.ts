@@ -5,6 +5,7 @@
  */
 import { emptyEvidence, mergeEvidence } from '../../src/domain/evidence';
 import { consultingEvidence } from '../support/evidence';
+import { updateIdFor } from '../../src/api/route';
 import { eventually, request, startApiHarness, type ApiHarness } from './harness';
 
 let h: ApiHarness;
@@ -191,6 +192,33 @@ describe('Idempotency-Key', () => {
     expect(apps.body.items).toHaveLength(1);
     const invoices = await request(h.app).get(`/v1/partners/${id}/invoices`).set('Authorization', lead);
     expect(invoices.body.items).toHaveLength(1);
+  });
+
+  test('a retry after a crash whose answer was never recorded attaches to the first Temporal Update', async () => {
+    const id = await registerPartner('registered');
+    await request(h.app)
+      .put(`/v1/partners/${id}/evidence`)
+      .set('Authorization', await h.auth('evidence-feed'))
+      .send(mergeEvidence(emptyEvidence('consulting'), consultingEvidence('select', '2019-05-01', 'crash')));
+    // The first attempt reached the workflow, then the API died before recording the key's answer.
+    const first = await h.lifecycle.apply(
+      id,
+      { targetTier: 'select', feeAccountId: '123456789012', by: 'lead' },
+      { updateId: updateIdFor('alliance-lead:lead', 'apply-crash') },
+    );
+    const retry = await request(h.app)
+      .post(`/v1/partners/${id}/upgrade-applications`)
+      .set('Authorization', await h.auth('alliance-lead', 'lead', id))
+      .set('Idempotency-Key', 'apply-crash')
+      .send({ targetTier: 'select', feeAccountId: '123456789012' });
+    expect({ status: retry.status, body: retry.body as unknown }).toMatchObject({
+      status: 202,
+      body: { number: first.number, workflowId: first.workflowId },
+    });
+    const apps = await request(h.app)
+      .get(`/v1/partners/${id}/upgrade-applications`)
+      .set('Authorization', await h.auth('program-admin'));
+    expect(apps.body.items).toHaveLength(1);
   });
 
   test('a refusal is replayed too, and a registration replay answers 201 again without a second partner', async () => {

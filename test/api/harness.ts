@@ -38,6 +38,7 @@ export interface HarnessOptions {
   rateLimitPerMinute?: number;
   /** What the web console at /console is told (Temporal Web UI link, sign-in mode). */
   console?: ConsoleOptions;
+  authFailuresPerMinute?: number;
 }
 
 export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
@@ -60,6 +61,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     log: pino({ level: process.env.API_TEST_LOG ?? 'silent' }),
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
     ...(options.console ? { console: options.console } : {}),
+    authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
   });
   return {
     app,
@@ -102,7 +104,7 @@ export { request };
  */
 export async function createOfflineApp(
   store: Store,
-  options: { rateLimitPerMinute?: number; jsonLimit?: string } = {},
+  options: { rateLimitPerMinute?: number; authFailuresPerMinute?: number; jsonLimit?: string } = {},
 ): Promise<{ app: Express; connection: Connection; auth: ApiHarness['auth'] }> {
   const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
   const app = createApp({
@@ -111,6 +113,7 @@ export async function createOfflineApp(
     verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
     log: pino({ level: 'silent' }),
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
     ...(options.jsonLimit ? { jsonLimit: options.jsonLimit } : {}),
   });
   return { app, connection, auth: mintAuth };

@@ -53,12 +53,12 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
         headers: { Location: 'The application' },
       },
     },
-    handler: async ({ partner, body, principal }) => {
-      const { number, workflowId } = await lifecycle.apply(partner!.id, {
-        targetTier: body.targetTier,
-        feeAccountId: body.feeAccountId,
-        by: principal.sub,
-      });
+    handler: async ({ partner, body, principal, updateId }) => {
+      const { number, workflowId } = await lifecycle.apply(
+        partner!.id,
+        { targetTier: body.targetTier, feeAccountId: body.feeAccountId, by: principal.sub },
+        { updateId },
+      );
       const location = applicationUrl(partner!.id, number);
       return { status: 202, body: { number, workflowId, location }, headers: { Location: location } };
     },
@@ -141,11 +141,11 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
       body: readiness ? ReadinessBody : EbrOutcomeBody,
       idempotent: true,
       responses: { 200: { description: 'The application after the step', schema: ApplicationStatusSchema } },
-      handler: async ({ params, body, principal }) => {
+      handler: async ({ params, body, principal, updateId }) => {
         const cmd = { ...body, by: principal.sub } as { outcome: never; notes?: string; by: string };
         const status = readiness
-          ? await lifecycle.recordReadiness(params.id, params.appId, cmd)
-          : await lifecycle.recordEbrOutcome(params.id, params.appId, cmd);
+          ? await lifecycle.recordReadiness(params.id, params.appId, cmd, { updateId })
+          : await lifecycle.recordEbrOutcome(params.id, params.appId, cmd, { updateId });
         return { status: 200, body: status };
       },
     });
@@ -201,9 +201,9 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
     responses: {
       200: { description: 'Paid', schema: z.object({ invoiceId: z.string(), paidOn: z.string() }) },
     },
-    handler: async ({ partner, body, principal }) => ({
+    handler: async ({ partner, body, principal, updateId }) => ({
       status: 200,
-      body: await lifecycle.pay(partner!.id, { amount: body.amount, by: principal.sub }),
+      body: await lifecycle.pay(partner!.id, { amount: body.amount, by: principal.sub }, { updateId }),
     }),
   });
 
@@ -219,9 +219,9 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
     body: ExtensionBody,
     idempotent: true,
     responses: { 200: { description: 'Extended', schema: z.object({ deadline: z.string() }) } },
-    handler: async ({ partner, body, principal }) => ({
+    handler: async ({ partner, body, principal, updateId }) => ({
       status: 200,
-      body: await lifecycle.extend(partner!.id, { days: body.days, by: principal.sub }),
+      body: await lifecycle.extend(partner!.id, { days: body.days, by: principal.sub }, { updateId }),
     }),
   });
 
@@ -243,11 +243,12 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
         headers: { Location: 'The partner’s cases' },
       },
     },
-    handler: async ({ partner, body, principal }) => {
-      const result = await lifecycle.cancel(partner!.id, {
-        by: principal.sub,
-        ...(body.reason ? { reason: body.reason } : {}),
-      });
+    handler: async ({ partner, body, principal, updateId }) => {
+      const result = await lifecycle.cancel(
+        partner!.id,
+        { by: principal.sub, ...(body.reason ? { reason: body.reason } : {}) },
+        { updateId },
+      );
       return { status: 201, body: result, headers: { Location: `${deps.prefix}/partners/${partner!.id}/cases` } };
     },
   });
@@ -264,9 +265,9 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
     body: z.object({}).strict().meta({ id: 'Reinstatement' }),
     idempotent: true,
     responses: { 200: { description: 'Reinstated', schema: z.object({ tier: z.string() }) } },
-    handler: async ({ partner, principal }) => ({
+    handler: async ({ partner, principal, updateId }) => ({
       status: 200,
-      body: await lifecycle.reinstate(partner!.id, { by: principal.sub }),
+      body: await lifecycle.reinstate(partner!.id, { by: principal.sub }, { updateId }),
     }),
   });
 
@@ -290,14 +291,18 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
         schema: z.object({ incidents: z.array(IncidentSchema) }),
       },
     },
-    handler: async ({ partner, params, body, principal }) => ({
+    handler: async ({ partner, params, body, principal, updateId }) => ({
       status: 200,
-      body: await lifecycle.resolveIncident(partner!.id, {
-        incidentId: params.incidentId,
-        action: body.action,
-        by: principal.sub,
-        ...(body.note ? { note: body.note } : {}),
-      }),
+      body: await lifecycle.resolveIncident(
+        partner!.id,
+        {
+          incidentId: params.incidentId,
+          action: body.action,
+          by: principal.sub,
+          ...(body.note ? { note: body.note } : {}),
+        },
+        { updateId },
+      ),
     }),
   });
 }

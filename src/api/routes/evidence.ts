@@ -33,7 +33,7 @@ const EvidenceChangeSchema = z
 function refuseUnknownKeys(schema: z.ZodType, value: unknown, where: string): void {
   const shape = (schema as { shape?: Record<string, unknown> }).shape;
   if (!shape || value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  const unknown = Object.keys(value).filter((key) => !(key in shape));
+  const unknown = Object.keys(value).filter((key) => !Object.hasOwn(shape, key));
   if (unknown.length === 0) return;
   throw ProblemError.invalid(
     `unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
@@ -199,14 +199,16 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
     description:
       'Body: `text/csv` with a header row, as Partner Central exports it (our field names are accepted too). ' +
       '`mode=merge` (default) adds or replaces items by key; `mode=replace` makes the kind exactly the file. Every ' +
-      `bad row and column is reported; nothing is stored unless the whole file is valid.\n\nColumns per kind:\n${columns.join('\n')}`,
+      `bad row and column is reported; nothing is stored unless the whole file is valid. A cell starting with ` +
+      '`=`, `+`, `-` or `@` is refused: a spreadsheet would run it as a formula.' +
+      `\n\nColumns per kind:\n${columns.join('\n')}`,
     tag: 'Evidence',
     // The partner's own alliance users upload what Partner Central exported for them (the console's evidence page);
     // the feed and admins import for any partner.
     access: { roles: [...FEED, 'alliance-lead', 'alliance-team'], scope: 'partner' },
     params: PartnerParams,
     query: z.object({ kind: z.enum(ITEM_KINDS), mode: z.enum(['merge', 'replace']).default('merge') }).strict(),
-    body: z.string().meta({ description: 'CSV text' }),
+    body: z.string().max(10_000_000).meta({ description: 'CSV text' }),
     bodyType: 'text/csv',
     idempotent: true,
     responses: {

@@ -5,7 +5,7 @@ import { parseEvidence } from '../../domain/evidence';
 import { evaluateScorecard, ScorecardSchema } from '../../domain/scorecard';
 import type { Partner } from '../../store';
 import type { Lifecycle } from '../lifecycle';
-import { ProblemError } from '../problem';
+import { ProblemError, toProblemError } from '../problem';
 import { defineRoute, type RouteDeps } from '../route';
 import {
   AuditRecordSchema,
@@ -27,6 +27,8 @@ export interface PartnerRouteDeps extends RouteDeps {
 }
 
 const READERS = ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-team'] as const;
+/** How long a partner read waits for the workflow's live state before answering from the store alone. */
+const LIVE_STATUS_TIMEOUT_MS = 2_000;
 
 function profileOf(body: RegisterPartnerBody) {
   return {
@@ -121,12 +123,36 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
     tag: 'Partners',
     access: { roles: READERS, scope: 'partner' },
     params: PartnerParams,
-    responses: { 200: { description: 'The partner', schema: PartnerViewSchema } },
-    handler: async ({ partner }) => {
+    responses: {
+      200: {
+        description:
+          'The partner. `partner` is the store’s read model (kept current by the workflow); `lifecycle` is the ' +
+          'workflow’s live state, or null with `Apn-Lifecycle: unavailable` when Temporal did not answer within ' +
+          `${String(LIVE_STATUS_TIMEOUT_MS / 1000)} s.`,
+        schema: PartnerViewSchema,
+        headers: { 'Apn-Lifecycle': '`live`, or `unavailable` when the answer carries the read model only' },
+      },
+    },
+    handler: async ({ partner, req }) => {
       const p = partner!;
-      const [status, scorecard] = await Promise.all([lifecycle.status(p.id), scorecardOf(deps, p, lifecycle.today())]);
-      // The workflow is the authority on tier and stage; the store row may trail it by one activity.
-      return { status: 200, body: { partner: p, lifecycle: status ?? null, scorecard } };
+      const [live, scorecard] = await Promise.all([
+        // The workflow's detail (monthly checks, open invoice and cases) is worth a short wait, not an outage: when
+        // Temporal is slow or down the read model answers alone.
+        lifecycle.status(p.id, { timeoutMs: LIVE_STATUS_TIMEOUT_MS }).then(
+          (status) => ({ status }),
+          (error: unknown) => {
+            if (toProblemError(error)?.status !== 503) throw error;
+            req.log?.warn({ err: error, partnerId: p.id }, 'lifecycle query unanswered; reading the store only');
+            return undefined;
+          },
+        ),
+        scorecardOf(deps, p, lifecycle.today()),
+      ]);
+      return {
+        status: 200,
+        body: { partner: p, lifecycle: live?.status ?? null, scorecard },
+        headers: { 'Apn-Lifecycle': live ? 'live' : 'unavailable' },
+      };
     },
   });
 

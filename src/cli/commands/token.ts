@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AuthError, isRole, mintToken, resolveJwtSecret, roleTakesPartner, ROLES } from '../../api/auth';
-import { ConfigError, loadConfig } from '../../config';
+import { ConfigError, durationSeconds, loadConfig } from '../../config';
 import { EXIT_INVALID_INPUT } from './scorecard';
 
 /** A positive lifetime in the units jose understands (no `ago`, no sign: a token must not be born expired). */
@@ -72,6 +72,7 @@ async function runToken(opts: TokenOptions): Promise<string[]> {
       sub: opts.sub ?? `dev-${role}`,
       partnerId: partner,
       expiresIn: opts.expiresIn,
+      maxLifetimeSeconds: durationSeconds(config.JWT_MAX_LIFETIME),
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
     });
