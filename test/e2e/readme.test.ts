@@ -40,7 +40,9 @@ const SECTION_MARKERS: [Section | undefined, string][] = [
   ['install', '1. **Install**'],
   ['start', '2. **Start everything**'],
   ['api', '3. **Use the API**'],
-  ['tests', '4. **Run the tests**'],
+  // The console is used in a browser: test/console/ drives it in Chromium; no shell command to run here.
+  [undefined, '4. **Use the console**'],
+  ['tests', '5. **Run the tests**'],
   ['cli', "Evaluate a partner's evidence without any server"],
   [undefined, '## Configuration'],
 ];
