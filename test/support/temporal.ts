@@ -5,9 +5,30 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolveTemporalCli } from '../../src/dev/tools';
 import { freePort, startDevServer } from '../../src/dev/processes';
+import type { Store } from '../../src/store';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../src/workflows/search-attributes';
+import { openTestStore } from './store';
 
-export { createTimeSkippingEnv } from '../../src/dev/time-skipping';
+import { createTimeSkippingEnv } from '../../src/dev/time-skipping';
+
+export { createTimeSkippingEnv };
+
+/**
+ * A suite's own time-skipping server and in-memory store, opened before its tests and closed after them. Read
+ * `suite.env` and `suite.store` inside tests (they are set once `beforeAll` ran).
+ */
+export function timeSkippingSuite(): { readonly env: TestWorkflowEnvironment; readonly store: Store } {
+  const suite = {} as { env: TestWorkflowEnvironment; store: Store };
+  beforeAll(async () => {
+    suite.env = await createTimeSkippingEnv();
+    suite.store = await openTestStore();
+  });
+  afterAll(async () => {
+    await suite.store?.close();
+    await suite.env?.teardown();
+  });
+  return suite;
+}
 
 export interface DevServerHandle {
   address: string;

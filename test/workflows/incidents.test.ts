@@ -6,28 +6,15 @@
  * command and dismisses it) the partner ends where a run without the fault ends. On the time-skipping server.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { simulate, type SimulationResult } from '../../src/simulation/run';
 import { ScenarioSchema, type ScenarioInput } from '../../src/simulation/scenario';
-import type { Store } from '../../src/store';
 import { ApnNeedsAttention } from '../../src/workflows/search-attributes';
 import type { PartnerStatus } from '../../src/workflows/types';
 import { consultingEvidence } from '../support/evidence';
-import { openTestStore } from '../support/store';
-import { createTimeSkippingEnv } from '../support/temporal';
+import { timeSkippingSuite } from '../support/temporal';
 
-let env: TestWorkflowEnvironment;
-let store: Store;
+const suite = timeSkippingSuite();
 let seq = 0;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  store = await openTestStore();
-});
-afterAll(async () => {
-  await store?.close();
-  await env?.teardown();
-});
 
 type Event = ScenarioInput['events'] extends (infer E)[] | undefined ? E : never;
 
@@ -80,8 +67,8 @@ function failingOnce(name: string) {
 async function run(input: ScenarioInput, wrap?: ReturnType<typeof failingOnce>): Promise<SimulationResult> {
   let codes = 0;
   return await simulate(ScenarioSchema.parse(input), {
-    env,
-    store,
+    env: suite.env,
+    store: suite.store,
     promoCode: () => `PROMO-${++codes}`,
     keepRunning: true,
     ...(wrap ? { wrapActivities: wrap } : {}),
@@ -102,9 +89,9 @@ function outcome(status: PartnerStatus) {
 }
 
 async function expectRunning(result: SimulationResult): Promise<void> {
-  const description = await env.client.workflow.getHandle(result.workflowId).describe();
+  const description = await suite.env.client.workflow.getHandle(result.workflowId).describe();
   expect(description.status.name).toBe('RUNNING');
-  await env.client.workflow.getHandle(result.workflowId).terminate('test finished');
+  await suite.env.client.workflow.getHandle(result.workflowId).terminate('test finished');
 }
 
 let baseline: ReturnType<typeof outcome>;
@@ -166,7 +153,7 @@ describe.each(SITES)('a non-retryable failure of %s', (activity, step, fixes) =>
 
 test('the incident is findable by operators: ApnNeedsAttention=true on the partner workflow', async () => {
   const result = await run(scenario(), failingOnce('issueFeeInvoice'));
-  const description = await env.client.workflow.getHandle(result.workflowId).describe();
+  const description = await suite.env.client.workflow.getHandle(result.workflowId).describe();
   expect(description.typedSearchAttributes.get(ApnNeedsAttention)).toBe(true);
   await expectRunning(result);
 });

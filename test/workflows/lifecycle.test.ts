@@ -3,26 +3,13 @@
  * The partner lifecycle end to end on the time-skipping test server: each path is a scenario replayed through the
  * real workflows and activities (src/simulation), asserted on its timeline and on the store.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../support/temporal';
-import { openTestStore } from '../support/store';
+import { timeSkippingSuite } from '../support/temporal';
 import { consultingEvidence } from '../support/evidence';
 import { simulate, type TimelineEntry } from '../../src/simulation/run';
 import { ScenarioSchema, type ScenarioInput } from '../../src/simulation/scenario';
-import type { Store } from '../../src/store';
 
-let env: TestWorkflowEnvironment;
-let store: Store;
+const suite = timeSkippingSuite();
 let seq = 0;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  store = await openTestStore();
-});
-afterAll(async () => {
-  await store?.close();
-  await env?.teardown();
-});
 
 const ACCOUNT = '123456789012';
 
@@ -43,7 +30,12 @@ function partner(tier: 'registered' | 'select' | 'advanced', extra: Partial<Scen
 async function run(input: ScenarioInput, options: { continueAsNewAfterEvents?: number } = {}) {
   const scenario = ScenarioSchema.parse(input);
   let codes = 0;
-  return await simulate(scenario, { env, store, promoCode: () => `PROMO-${++codes}`, ...options });
+  return await simulate(scenario, {
+    env: suite.env,
+    store: suite.store,
+    promoCode: () => `PROMO-${++codes}`,
+    ...options,
+  });
 }
 
 const ofType = (timeline: TimelineEntry[], type: string) => timeline.filter((e) => e.type === type);
@@ -286,7 +278,7 @@ describe('R-FEE, R-GRACE, R-PAID: the annual fee', () => {
     expect(ofType(timeline, 'fee-reminder').map((r) => r.on)).toEqual(['2020-01-14']);
     expect(ofType(timeline, 'fee-paid')).toEqual([expect.objectContaining({ on: '2020-01-29', via: 'payment' })]);
     expect(tierChanges(timeline)).toEqual([]);
-    const promos = (await store.listNotifications(p.id)).filter((n) => n.kind === 'promo-credit-code');
+    const promos = (await suite.store.listNotifications(p.id)).filter((n) => n.kind === 'promo-credit-code');
     expect(promos).toHaveLength(1);
     expect(promos[0]!.payload).toEqual(expect.objectContaining({ code: 'PROMO-1' }));
   });
@@ -440,7 +432,7 @@ describe('R-RENEWAL and R-CANCEL', () => {
     expect(ofType(timeline, 'command-refused')).toEqual([
       expect.objectContaining({ command: 'request-cancellation', reason: expect.stringMatching(/already cancelled/) }),
     ]);
-    const invoices = await store.listInvoices(p.id);
+    const invoices = await suite.store.listInvoices(p.id);
     expect(invoices.map((i) => i.status)).toEqual(['voided']);
     expect(ofType(timeline, 'case-closed')).toEqual([
       expect.objectContaining({ reason: 'cancellation-requested', outcome: 'cancelled' }),

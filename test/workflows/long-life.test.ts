@@ -6,28 +6,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { temporal } from '@temporalio/proto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { createTimeSkippingEnv } from '../support/temporal';
-import { openTestStore } from '../support/store';
+import { timeSkippingSuite } from '../support/temporal';
 import { consultingEvidence } from '../support/evidence';
 import { simulate } from '../../src/simulation/run';
 import { ScenarioSchema } from '../../src/simulation/scenario';
-import type { Store } from '../../src/store';
 
 type History = temporal.api.history.v1.IHistory;
 
-let env: TestWorkflowEnvironment;
-let store: Store;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  store = await openTestStore();
-});
-afterAll(async () => {
-  await store?.close();
-  await env?.teardown();
-});
+const suite = timeSkippingSuite();
 
 const THRESHOLD = 120;
 
@@ -36,7 +24,7 @@ async function runsOf(workflowId: string, firstRunId: string): Promise<History[]
   const runs: History[] = [];
   let runId: string | undefined = firstRunId;
   while (runId) {
-    const history: History = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const history: History = await suite.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
     runs.push(history);
     const last = history.events?.[history.events.length - 1];
     runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
@@ -70,7 +58,12 @@ test('given five years with a Premier application left open, when the workflow c
     ],
   });
   const started = Date.now();
-  const result = await simulate(scenario, { env, store, continueAsNewAfterEvents: THRESHOLD, keepRunning: true });
+  const result = await simulate(scenario, {
+    env: suite.env,
+    store: suite.store,
+    continueAsNewAfterEvents: THRESHOLD,
+    keepRunning: true,
+  });
   const elapsed = Date.now() - started;
 
   const status = result.finalStatus;
@@ -112,10 +105,10 @@ test('given five years with a Premier application left open, when the workflow c
     save('partner-lifecycle-run1.json', result.workflowId, runs[0]!);
     save('partner-lifecycle-run2.json', result.workflowId, runs[1]!);
     const childId = status.application!.workflowId;
-    save('upgrade-application-open.json', childId, await env.client.workflow.getHandle(childId).fetchHistory());
+    save('upgrade-application-open.json', childId, await suite.env.client.workflow.getHandle(childId).fetchHistory());
   }
   for (const id of [status.application!.workflowId, result.workflowId]) {
-    await env.client.workflow.getHandle(id).terminate('test finished');
+    await suite.env.client.workflow.getHandle(id).terminate('test finished');
   }
   // Five years of monthly checks in both workflows (the application meets and maintains Premier, R-PREMIER), each an
   // activity round trip on the test server: minutes on a loaded two-core machine.
