@@ -20,6 +20,7 @@ import {
   recordReadinessUpdate,
   reinstateTierUpdate,
   requestCancellationUpdate,
+  decideCaseUpdate,
   resolveIncidentUpdate,
 } from '../workflows/definitions';
 import type { partnerLifecycle } from '../workflows/partner-lifecycle';
@@ -28,6 +29,7 @@ import type {
   ApplyCommand,
   AssessmentCommand,
   CancellationCommand,
+  CaseDecisionCommand,
   ClockOptions,
   EbrOutcomeCommand,
   ExtensionCommand,
@@ -168,6 +170,16 @@ export class Lifecycle {
   ): Promise<{ incidents: Incident[] }> {
     return this.call(() =>
       this.partner(partnerId).executeUpdate(resolveIncidentUpdate, { args: [cmd], ...updateIdOf(options) }),
+    );
+  }
+
+  decideCase(
+    partnerId: string,
+    cmd: CaseDecisionCommand,
+    options: UpdateOptions = {},
+  ): Promise<{ caseId: string; outcome: string }> {
+    return this.call(() =>
+      this.partner(partnerId).executeUpdate(decideCaseUpdate, { args: [cmd], ...updateIdOf(options) }),
     );
   }
 

@@ -317,6 +317,26 @@ export const ExtensionBody = z
 
 export const CancellationBody = z.object({ reason: Notes.optional() }).strict().meta({ id: 'CancellationRequest' });
 
+export const CaseParams = z.object({
+  id: PartnerIdSchema,
+  caseNumber: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(1_000_000)
+    .meta({ description: 'The case number: the last part of its id `<partner>/case/<n>`' }),
+});
+
+export const CaseDecisionBody = z
+  .object({
+    decision: z.enum(['downgrade', 'keep']).meta({
+      description: 'downgrade: the partner drops to registered; keep: the tier stays and the invoice stays open',
+    }),
+    reason: Notes.refine((s) => s.trim().length > 0, 'a decision needs its reason'),
+  })
+  .strict()
+  .meta({ id: 'CaseDecision' });
+
 export const IncidentParams = z.object({
   id: PartnerIdSchema,
   incidentId: z

@@ -60,7 +60,7 @@ export function renewalWithoutReview(renewalOn: IsoDate, lifecycle: LifecyclePar
     ?.why;
 }
 
-/** Day `graceDays` after issue: unpaid then → at risk and downgraded (R-GRACE). */
+/** Day `graceDays` after issue: unpaid then → at risk, with a fee-unpaid case for the Partner Manager (R-GRACE). */
 export function feeDeadline(issuedOn: IsoDate, lifecycle: LifecycleParameters): IsoDate {
   return addDays(issuedOn, lifecycle.programFee.graceDays);
 }

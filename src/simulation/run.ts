@@ -20,6 +20,7 @@ import {
   recordReadinessUpdate,
   reinstateTierUpdate,
   requestCancellationUpdate,
+  decideCaseUpdate,
   resolveIncidentUpdate,
 } from '../workflows/definitions';
 import type { partnerLifecycle } from '../workflows/partner-lifecycle';
@@ -215,6 +216,15 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
         case 'reinstate-tier':
           await h.executeUpdate(reinstateTierUpdate, { args: [{ by: event.by }] });
           return;
+        case 'decide-case': {
+          const { openCases } = await h.query(partnerStatusQuery);
+          const open = openCases.find((c) => c.reason === event.reason);
+          if (!open) throw new Refusal(`no ${event.reason} case is open`);
+          await h.executeUpdate(decideCaseUpdate, {
+            args: [{ caseId: open.id, decision: event.decision, reason: event.note, by: event.by }],
+          });
+          return;
+        }
         case 'resolve-incidents': {
           const { incidents } = await h.query(partnerStatusQuery);
           if (incidents.length === 0) throw new Refusal('no incident is open');

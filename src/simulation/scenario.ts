@@ -36,6 +36,15 @@ export const ScenarioEventSchema = z.discriminatedUnion('type', [
   z.object({ on: IsoDateSchema, type: z.literal('grant-extension'), days: z.number().int(), by: By }),
   z.object({ on: IsoDateSchema, type: z.literal('request-cancellation'), by: By.default('alliance-lead') }),
   z.object({ on: IsoDateSchema, type: z.literal('reinstate-tier'), by: By }),
+  /** R-GRACE: the Partner Manager decides the open fee-unpaid case. */
+  z.object({
+    on: IsoDateSchema,
+    type: z.literal('decide-case'),
+    reason: z.literal('fee-unpaid').default('fee-unpaid'),
+    decision: z.enum(['downgrade', 'keep']),
+    by: By.default('partner-manager'),
+    note: z.string().min(1).max(2000).default('decided in the scenario'),
+  }),
   /** An operator retries or dismisses every incident open that day (work that failed for a business reason). */
   z.object({
     on: IsoDateSchema,

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  CaseDecisionCommand,
   ApplicationDecision,
   ApplicationStatus,
   ApplyCommand,
@@ -43,6 +44,9 @@ export const requestCancellationUpdate = defineUpdate<{ caseId: string }, [Cance
 
 /** Partner workflow: a Partner Manager reinstates a tier lost at renewal, within the case window (R-RENEWAL). */
 export const reinstateTierUpdate = defineUpdate<{ tier: string }, [ReinstateCommand]>('reinstateTier');
+
+/** Partner workflow: the Partner Manager decides a fee-unpaid case (R-GRACE); answers with the case's outcome. */
+export const decideCaseUpdate = defineUpdate<{ caseId: string; outcome: string }, [CaseDecisionCommand]>('decideCase');
 
 /** Partner workflow: an operator retries or dismisses an open incident; answers with the incidents still open. */
 export const resolveIncidentUpdate = defineUpdate<{ incidents: Incident[] }, [IncidentCommand]>('resolveIncident');

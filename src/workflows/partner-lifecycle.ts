@@ -39,6 +39,7 @@ import { BusinessClock } from './clock';
 import {
   applicationDecidedSignal,
   applyForUpgradeUpdate,
+  decideCaseUpdate,
   evidenceChangedSignal,
   grantExtensionUpdate,
   partnerStatusQuery,
@@ -62,10 +63,12 @@ import {
   type ApplicationDecision,
   type ApplicationRef,
   type ApplyCommand,
+  type CaseDecisionCommand,
   type CancellationCommand,
   type CaseReason,
   type CaseState,
   type ExtensionCommand,
+  type InvoiceState,
   type Incident,
   type IncidentCommand,
   type IncidentStep,
@@ -103,7 +106,8 @@ type CommandBody =
   | { kind: 'reinstate'; cmd: ReinstateCommand }
   | { kind: 'decided'; decision: ApplicationDecision }
   | { kind: 'evidence'; version?: number }
-  | { kind: 'incident'; cmd: IncidentCommand };
+  | { kind: 'incident'; cmd: IncidentCommand }
+  | { kind: 'decide-case'; cmd: CaseDecisionCommand };
 type Command = CommandBody & { id: number };
 
 function refuse(type: LifecycleErrorType, message: string): never {
@@ -417,6 +421,10 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     });
     record(on, 'promo-credit-sent', { membershipYear: invoice.membershipYear });
     if (state.atRiskReason === 'fee-unpaid') setAtRisk(on, false);
+    // R-GRACE: a payment while the fee-unpaid case is open closes it paid.
+    for (const c of state.cases.filter((x) => x.reason === 'fee-unpaid' && x.invoiceId === invoice.id)) {
+      await closeCase(c, on, 'paid');
+    }
   }
 
   // ---- scheduled work ----
@@ -551,8 +559,10 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
         record(due, 'fee-reminder', { invoiceId: invoice.id, day, deadline: invoice.deadline });
       }
     }
-    if (invoice.deadline <= on) {
-      // R-GRACE: unpaid at the deadline → at risk, a downgrade case, and the tier drops to registered.
+    if (invoice.deadline <= on && !invoice.overdueSince && patched('fee-unpaid-case-decided')) {
+      await feeOverdue(invoice);
+    } else if (invoice.deadline <= on && !invoice.overdueSince) {
+      // Partners whose day 90 passed before the Partner Manager decided these cases keep their recorded history.
       const deadline = invoice.deadline;
       setAtRisk(deadline, true, 'fee-unpaid');
       const c = await openCase(deadline, 'fee-unpaid', 'registered');
@@ -573,6 +583,73 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     }
   }
 
+  /**
+   * R-GRACE day 90, unpaid: the partner is at risk for downgrade — not downgraded. A fee-unpaid case opens for the
+   * Partner Manager to decide (downgrade or keep); the invoice stays open and can still be paid.
+   */
+  async function feeOverdue(invoice: InvoiceState): Promise<void> {
+    const deadline = invoice.deadline;
+    invoice.overdueSince = deadline;
+    setAtRisk(deadline, true, 'fee-unpaid');
+    const c = await openCase(deadline, 'fee-unpaid', 'registered', {
+      invoiceId: invoice.id,
+      escalateOn: addDays(deadline, lifecycle.programFee.caseEscalationDays),
+    });
+    for (const recipient of ['partner-manager', 'alliance-lead']) {
+      await activities.notify({
+        key: `${c.id}#opened#${recipient}`,
+        partnerId,
+        kind: 'fee-unpaid-case-opened',
+        recipient,
+        on: deadline,
+        payload: { caseId: c.id, invoiceId: invoice.id, total: invoice.total, decideBy: c.escalateOn },
+      });
+    }
+  }
+
+  /** R-GRACE: a fee-unpaid case undecided after its days is escalated to program admins, once; never decided. */
+  async function escalateCases(on: IsoDate): Promise<void> {
+    for (const c of state.cases) {
+      if (c.reason !== 'fee-unpaid' || c.escalated || !c.escalateOn || c.escalateOn > on) continue;
+      await activities.notify({
+        key: `${c.id}#escalated`,
+        partnerId,
+        kind: 'fee-unpaid-case-escalated',
+        recipient: 'program-admin',
+        on: c.escalateOn,
+        payload: { caseId: c.id, invoiceId: c.invoiceId, openedOn: c.openedOn },
+      });
+      c.escalated = true;
+      record(c.escalateOn, 'case-escalated', { caseId: c.id, reason: c.reason });
+    }
+  }
+
+  /** R-GRACE: the Partner Manager's decision on a fee-unpaid case. */
+  async function decideCase(on: IsoDate, cmd: CaseDecisionCommand): Promise<{ caseId: string; outcome: string }> {
+    const c = state.cases.find((x) => x.id === cmd.caseId)!;
+    record(on, 'case-decided', { caseId: c.id, decision: cmd.decision, reason: cmd.reason, by: cmd.by });
+    if (cmd.decision === 'keep') {
+      // The tier stays; the invoice stays open (a later payment settles it) and the partner stays at risk until then.
+      await closeCase(c, on, 'kept');
+      return { caseId: c.id, outcome: 'kept' };
+    }
+    await changeTier(on, 'registered', 'fee-unpaid', cmd.by, c.id);
+    const { voided } = await activities.voidOpenInvoices({ partnerId, on });
+    if (state.invoice) record(on, 'invoice-voided', { invoiceId: state.invoice.id, count: voided });
+    state.invoice = undefined;
+    setAtRisk(on, false);
+    await activities.notify({
+      key: `${c.id}#downgraded`,
+      partnerId,
+      kind: 'downgraded-fee-unpaid',
+      recipient: 'alliance-lead',
+      on,
+      payload: { caseId: c.id, reason: cmd.reason },
+    });
+    await closeCase(c, on, 'downgraded');
+    return { caseId: c.id, outcome: 'downgraded' };
+  }
+
   async function expireCases(on: IsoDate): Promise<void> {
     for (const c of [...state.cases]) {
       if (c.reinstatableUntil && c.reinstatableUntil <= on) await closeCase(c, c.reinstatableUntil, 'downgraded');
@@ -582,7 +659,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   /** The grace steps still to come (reminders not yet sent, then the deadline), oldest first. */
   function graceDates(): IsoDate[] {
     const invoice = state.invoice;
-    if (!invoice) return [];
+    if (!invoice || invoice.overdueSince) return [];
     const reminders = lifecycle.programFee.reminderDays
       .filter((d) => !invoice.remindersSent.includes(d))
       .map((d) => addDays(invoice.issuedOn, d))
@@ -628,6 +705,14 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
         run: () => graceStep(on),
       })),
       caseEnd ? { step: 'case-end', on: caseEnd, what: 'case end', run: () => expireCases(caseEnd) } : undefined,
+      ...state.cases
+        .filter((c) => c.reason === 'fee-unpaid' && !c.escalated && c.escalateOn)
+        .map((c): ScheduledStep => ({
+          step: 'case-escalation',
+          on: c.escalateOn!,
+          what: 'fee-unpaid case escalation',
+          run: () => escalateCases(c.escalateOn!),
+        })),
     ];
     return steps
       .filter((s): s is ScheduledStep => s !== undefined && !blocked(s.step, s.on))
@@ -887,6 +972,8 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
         return await evidenceChanged(command.version);
       case 'incident':
         return await resolveIncident(on, command.cmd);
+      case 'decide-case':
+        return await decideCase(on, command.cmd);
     }
   }
 
@@ -964,6 +1051,22 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   setHandler(requestCancellationUpdate, (cmd) => submit({ kind: 'cancel', cmd }), {
     validator: (_cmd) => {
       if (state.cancelled) refuse(LifecycleErrorType.WrongState, 'the membership is already cancelled');
+    },
+  });
+  setHandler(decideCaseUpdate, (cmd) => submit({ kind: 'decide-case', cmd }), {
+    validator: (cmd: CaseDecisionCommand) => {
+      if (!cmd || typeof cmd !== 'object') refuse(LifecycleErrorType.InvalidCommand, 'a case decision is required');
+      if (cmd.decision !== 'downgrade' && cmd.decision !== 'keep') {
+        refuse(LifecycleErrorType.InvalidCommand, "decision must be 'downgrade' or 'keep'");
+      }
+      if (typeof cmd.reason !== 'string' || cmd.reason.trim() === '') {
+        refuse(LifecycleErrorType.InvalidCommand, 'a decision needs its reason');
+      }
+      const c = state.cases.find((x) => x.id === cmd.caseId);
+      if (!c) refuse(LifecycleErrorType.WrongState, `no case ${String(cmd.caseId)} is open`);
+      if (c.reason !== 'fee-unpaid') {
+        refuse(LifecycleErrorType.WrongState, `case ${c.id} is a ${c.reason} case: only fee-unpaid cases are decided`);
+      }
     },
   });
   setHandler(resolveIncidentUpdate, (cmd) => submit({ kind: 'incident', cmd }), {

@@ -37,6 +37,7 @@ export type IncidentStep =
   | 'renewal-fee'
   | 'grace-step'
   | 'case-end'
+  | 'case-escalation'
   | 'status-sync'
   | 'journal'
   | 'command';
@@ -78,6 +79,10 @@ export interface CaseState {
   targetTier: Tier;
   /** Last day a Partner Manager may reinstate the tier (non-compliant cases, R-RENEWAL). */
   reinstatableUntil?: IsoDate;
+  /** fee-unpaid cases (R-GRACE): the unpaid invoice, and the day an undecided case is escalated to program admins. */
+  invoiceId?: string;
+  escalateOn?: IsoDate;
+  escalated?: boolean;
   reviewDate?: IsoDate;
 }
 
@@ -91,6 +96,8 @@ export interface InvoiceState {
   deadline: IsoDate;
   remindersSent: number[];
   extended: boolean;
+  /** Set once the deadline passed unpaid (R-GRACE): the partner is at risk and a fee-unpaid case decides. */
+  overdueSince?: IsoDate;
 }
 
 /** What the monthly scorecard check saw (R-PREMIER basis). */
@@ -277,6 +284,13 @@ export interface CancellationCommand {
   reason?: string;
 }
 export interface ReinstateCommand {
+  by: string;
+}
+/** R-GRACE: the Partner Manager's decision on a fee-unpaid case. */
+export interface CaseDecisionCommand {
+  caseId: string;
+  decision: 'downgrade' | 'keep';
+  reason: string;
   by: string;
 }
 export interface AssessmentCommand {

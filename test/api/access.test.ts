@@ -538,6 +538,22 @@ const ROWS: Row[] = [
     }),
   },
   {
+    op: 'POST /v1/partners/{id}/cases/{caseNumber}/decision',
+    allowed: ['partner-manager'],
+    scoped: true,
+    status: 409,
+    refusedByState: { why: 'no fee-unpaid case is open', detail: /no case .*\/case\/1 is open/ },
+    make: reading(async () => {
+      const id = await freshPartner('decide', { tier: 'select' });
+      return {
+        method: 'post',
+        url: `/v1/partners/${id}/cases/1/decision`,
+        partnerId: id,
+        body: { decision: 'keep', reason: 'the payment run is late' },
+      };
+    }),
+  },
+  {
     op: 'POST /v1/partners/{id}/incidents/{incidentId}/resolution',
     allowed: ['program-admin'],
     scoped: true,

@@ -19,6 +19,7 @@ import {
   CancellationBody,
   EbrOutcomeBody,
   EvaluateBody,
+  CaseDecisionBody,
   ExtensionBody,
   IncidentResolutionBody,
   PaymentBody,
@@ -314,6 +315,14 @@ const ENDPOINTS: BodyEndpoint[] = [
     partner: () => invoiced,
     schema: ReinstatementBody,
     valid: {},
+  },
+  {
+    op: 'POST /v1/partners/{id}/cases/{caseNumber}/decision',
+    role: 'partner-manager',
+    url: onInvoiced('/cases/1/decision'),
+    partner: () => invoiced,
+    schema: CaseDecisionBody,
+    valid: { decision: 'keep', reason: 'the payment run is late' },
   },
   {
     op: 'POST /v1/partners/{id}/incidents/{incidentId}/resolution',

@@ -283,20 +283,63 @@ describe('R-FEE, R-GRACE, R-PAID: the annual fee', () => {
     expect(promos[0]!.payload).toEqual(expect.objectContaining({ code: 'PROMO-1' }));
   });
 
-  test('R-GRACE: unpaid → reminders on days 30, 60, 80 → at risk and registered on day 90', async () => {
-    const { timeline } = await run({
+  const advancedUnpaid = (events: ScenarioInput['events'] = []) =>
+    run({
       partner: partner('advanced'),
       start: '2019-12-01',
       until: '2020-04-30',
       evidence: [{ on: '2019-12-01', set: consultingEvidence('advanced', '2019-11-01') }],
-      events: [],
+      events,
     });
+
+  test('R-GRACE: unpaid → reminders on days 30, 60, 80 → at risk with a fee-unpaid case on day 90, never downgraded by the timer; escalated after 30 days', async () => {
+    const { timeline, finalStatus } = await advancedUnpaid();
     expect(ofType(timeline, 'fee-reminder').map((r) => r.on)).toEqual(['2020-01-14', '2020-02-13', '2020-03-04']);
     expect(ofType(timeline, 'at-risk')).toEqual([expect.objectContaining({ on: '2020-03-14', reason: 'fee-unpaid' })]);
     expect(ofType(timeline, 'case-opened')).toEqual([
-      expect.objectContaining({ on: '2020-03-14', reason: 'fee-unpaid' }),
+      expect.objectContaining({ on: '2020-03-14', reason: 'fee-unpaid', targetTier: 'registered' }),
     ]);
-    expect(tierChanges(timeline)).toEqual(['2020-03-14 advanced→registered (fee-unpaid)']);
+    expect(ofType(timeline, 'case-escalated')).toEqual([expect.objectContaining({ on: '2020-04-13' })]);
+    expect(tierChanges(timeline)).toEqual([]);
+    expect(finalStatus).toMatchObject({ tier: 'advanced', atRisk: true, atRiskReason: 'fee-unpaid' });
+    expect(finalStatus.invoice).toMatchObject({ overdueSince: '2020-03-14' });
+    expect(finalStatus.openCases).toEqual([expect.objectContaining({ reason: 'fee-unpaid', escalated: true })]);
+  });
+
+  test('R-GRACE: the Partner Manager decides downgrade → registered, the invoice voided, the case closed', async () => {
+    const { timeline, finalStatus } = await advancedUnpaid([
+      { on: '2020-03-20', type: 'decide-case', decision: 'downgrade', by: 'pm-7', note: 'no answer from the partner' },
+    ]);
+    expect(ofType(timeline, 'case-decided')).toEqual([
+      expect.objectContaining({ on: '2020-03-20', decision: 'downgrade', reason: 'no answer from the partner' }),
+    ]);
+    expect(tierChanges(timeline)).toEqual(['2020-03-20 advanced→registered (fee-unpaid)']);
+    expect(ofType(timeline, 'case-closed')).toEqual([
+      expect.objectContaining({ on: '2020-03-20', outcome: 'downgraded' }),
+    ]);
+    expect(ofType(timeline, 'case-escalated')).toEqual([]);
+    expect(finalStatus).toMatchObject({ tier: 'registered', atRisk: false, openCases: [] });
+    expect(finalStatus.invoice).toBeUndefined();
+  });
+
+  test('R-GRACE: keep leaves the tier and the invoice open; the later payment settles it and clears the flag', async () => {
+    const { timeline, finalStatus } = await advancedUnpaid([
+      { on: '2020-03-20', type: 'decide-case', decision: 'keep', by: 'pm-7', note: 'payment run is late' },
+      { on: '2020-04-02', type: 'pay-fee', amount: 2500 },
+    ]);
+    expect(ofType(timeline, 'case-closed')).toEqual([expect.objectContaining({ on: '2020-03-20', outcome: 'kept' })]);
+    expect(ofType(timeline, 'fee-paid')).toEqual([expect.objectContaining({ on: '2020-04-02' })]);
+    expect(ofType(timeline, 'at-risk-cleared')).toEqual([expect.objectContaining({ on: '2020-04-02' })]);
+    expect(tierChanges(timeline)).toEqual([]);
+    expect(finalStatus).toMatchObject({ tier: 'advanced', atRisk: false, openCases: [] });
+  });
+
+  test('R-GRACE: a payment while the fee-unpaid case is open settles the invoice and closes the case paid', async () => {
+    const { timeline, finalStatus } = await advancedUnpaid([{ on: '2020-03-25', type: 'pay-fee', amount: 2500 }]);
+    expect(ofType(timeline, 'case-closed')).toEqual([expect.objectContaining({ on: '2020-03-25', outcome: 'paid' })]);
+    expect(ofType(timeline, 'promo-credit-sent')).toHaveLength(1);
+    expect(ofType(timeline, 'case-escalated')).toEqual([]);
+    expect(finalStatus).toMatchObject({ tier: 'advanced', atRisk: false, openCases: [] });
   });
 
   test('R-GRACE: a Partner Manager extension moves the deadline; paying inside it keeps the tier', async () => {

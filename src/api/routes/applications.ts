@@ -17,6 +17,8 @@ import {
   EbrOutcomeBody,
   EbrQuery,
   ExtensionBody,
+  CaseDecisionBody,
+  CaseParams,
   IncidentParams,
   IncidentResolutionBody,
   IncidentSchema,
@@ -300,6 +302,40 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
           action: body.action,
           by: principal.sub,
           ...(body.note ? { note: body.note } : {}),
+        },
+        { updateId },
+      ),
+    }),
+  });
+
+  defineRoute(router, deps, {
+    method: 'post',
+    path: '/partners/{id}/cases/{caseNumber}/decision',
+    operationId: 'decideCase',
+    summary: 'Decide a fee-unpaid case',
+    description:
+      'R-GRACE: unpaid on day 90 the partner is at risk and a fee-unpaid case opens; its Partner Manager decides ' +
+      'it: downgrade (to registered) or keep (the invoice stays open). Undecided after 30 days it is escalated.',
+    tag: 'Fees and cases',
+    access: { roles: ['partner-manager'], scope: 'partner' },
+    params: CaseParams,
+    body: CaseDecisionBody,
+    idempotent: true,
+    responses: {
+      200: {
+        description: 'Decided',
+        schema: z.object({ caseId: z.string().max(200), outcome: z.enum(['downgraded', 'kept']) }),
+      },
+    },
+    handler: async ({ partner, params, body, principal, updateId }) => ({
+      status: 200,
+      body: await lifecycle.decideCase(
+        partner!.id,
+        {
+          caseId: `${partner!.id}/case/${params.caseNumber}`,
+          decision: body.decision,
+          reason: body.reason,
+          by: principal.sub,
         },
         { updateId },
       ),

@@ -382,6 +382,7 @@ export const apn2019: Edition = {
       reminderDays: [30, 60, 80],
       maxExtensions: 1,
       maxExtensionDays: 30,
+      caseEscalationDays: 30,
       // Configuration, not law: the rates the program bills on top of the fee (R-FEE). A country missing here is
       // billed without tax and its invoice says so; add a row (with its effective date) to start charging it.
       taxRates: FEE_TAX_RATES,

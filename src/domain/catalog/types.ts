@@ -135,6 +135,8 @@ export interface LifecycleParameters {
     reminderDays: number[];
     maxExtensions: number;
     maxExtensionDays: number;
+    /** R-GRACE: days a fee-unpaid case may stay undecided before program admins are notified. */
+    caseEscalationDays: number;
     /** R-FEE: VAT/GST on top of the fee, by ISO 3166-1 alpha-2 country, each rate from its effective date. */
     taxRates: FeeTaxRate[];
   };
