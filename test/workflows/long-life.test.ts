@@ -1,7 +1,7 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /**
  * Five simulated years on the time-skipping server: the partner workflow continues as new and keeps its state and
- * its open application; every run's history stays bounded. With RECORD_HISTORIES=1 the histories are written to
+ * its open application; every run's history stays bounded. With RECORD_HISTORIES=<tag> the histories are written to
  * test/histories/ (replayed in CI by replay.test.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -93,7 +93,11 @@ test('given five years with a Premier application left open, when the workflow c
       `workflow tasks/partner-year=${(workflowTasks / 5).toFixed(1)} simulate wall=${elapsed} ms\n`,
   );
 
-  if (process.env.RECORD_HISTORIES === '1') {
+  // RECORD_HISTORIES=<version tag> writes this version's histories beside the earlier ones (which stay, so every
+  // version's histories keep replaying); RECORD_HISTORIES=1 rewrites the untagged first set.
+  const tag = process.env.RECORD_HISTORIES;
+  if (tag) {
+    const suffix = tag === '1' ? '' : `-${tag}`;
     const dir = join(__dirname, '..', 'histories');
     mkdirSync(dir, { recursive: true });
     // Each file: the workflow id (child ids derive from it) and the history in proto3 JSON.
@@ -102,10 +106,14 @@ test('given five years with a Premier application left open, when the workflow c
         join(dir, file),
         `{"workflowId":${JSON.stringify(workflowId)},"history":${historyToJSON(history)}}\n`,
       );
-    save('partner-lifecycle-run1.json', result.workflowId, runs[0]!);
-    save('partner-lifecycle-run2.json', result.workflowId, runs[1]!);
+    save(`partner-lifecycle-run1${suffix}.json`, result.workflowId, runs[0]!);
+    save(`partner-lifecycle-run2${suffix}.json`, result.workflowId, runs[1]!);
     const childId = status.application!.workflowId;
-    save('upgrade-application-open.json', childId, await suite.env.client.workflow.getHandle(childId).fetchHistory());
+    save(
+      `upgrade-application-open${suffix}.json`,
+      childId,
+      await suite.env.client.workflow.getHandle(childId).fetchHistory(),
+    );
   }
   for (const id of [status.application!.workflowId, result.workflowId]) {
     await suite.env.client.workflow.getHandle(id).terminate('test finished');
