@@ -24,6 +24,12 @@ const OTHER = `other-${RUN}`;
 const UPLOADER = `uploader-${RUN}`;
 const PAYER = `payer-${RUN}`;
 
+/**
+ * How long a workflow step may take to show in the page: seconds alone, but the full suite runs beside it on two
+ * cores (the fuzzer, other dev servers) and a step then waits its turn.
+ */
+const SETTLE_MS = 90_000;
+
 let h: ApiHarness;
 let ui: ConsoleUnderTest;
 
@@ -161,12 +167,16 @@ test('R-PREMIER, R-EBR: the Alliance Lead applies for Premier; the Partner Manag
   await lead.context.close();
 
   const { context, page } = await ui.signIn('partner-manager', PM);
-  await eventually(async () => {
-    await openPartner(page, STAR);
-    const heading = page.getByRole('heading', { name: /Application #1: Premier/ });
-    await heading.waitFor();
-    return /awaiting-readiness/.test((await heading.textContent()) ?? '') ? true : undefined;
-  }, 'the application to await readiness');
+  await eventually(
+    async () => {
+      await openPartner(page, STAR);
+      const heading = page.getByRole('heading', { name: /Application #1: Premier/ });
+      await heading.waitFor();
+      return /awaiting-readiness/.test((await heading.textContent()) ?? '') ? true : undefined;
+    },
+    'the application to await readiness',
+    SETTLE_MS,
+  );
   await page.getByText(/Sustained Premier attainment: [6-9] of 6 months/).waitFor();
   await checkPage(page, 'partner-awaiting-readiness');
 
@@ -187,14 +197,18 @@ test('R-PREMIER, R-EBR: the Alliance Lead applies for Premier; the Partner Manag
     .first()
     .waitFor();
 
-  await eventually(async () => {
-    // The queue opens on the window of the business date (2019-10-02 falls in the 2019-Q3 window).
-    await page.goto(`${ui.baseUrl}/console/#/ebrs`);
-    await expect(page.getByRole('textbox', { name: 'EBR window' }).inputValue()).resolves.toBe('2019-Q3');
-    await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.getByText(/Loading/).waitFor({ state: 'detached' });
-    return (await page.getByRole('link', { name: 'Star Cloud' }).count()) > 0 ? true : undefined;
-  }, 'the EBR to be scheduled in 2019-Q3');
+  await eventually(
+    async () => {
+      // The queue opens on the window of the business date (2019-10-02 falls in the 2019-Q3 window).
+      await page.goto(`${ui.baseUrl}/console/#/ebrs`);
+      await expect(page.getByRole('textbox', { name: 'EBR window' }).inputValue()).resolves.toBe('2019-Q3');
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.getByText(/Loading/).waitFor({ state: 'detached' });
+      return (await page.getByRole('link', { name: 'Star Cloud' }).count()) > 0 ? true : undefined;
+    },
+    'the EBR to be scheduled in 2019-Q3',
+    SETTLE_MS,
+  );
   await checkPage(page, 'ebr-queue');
 
   const ebr = page.getByRole('form', { name: 'EBR outcome' });
@@ -205,11 +219,15 @@ test('R-PREMIER, R-EBR: the Alliance Lead applies for Premier; the Partner Manag
   await ebr.getByText(/^Now: Application #1 is approved.*: approved on 2019-10-02/).waitFor();
   await checkPage(page, 'ebr-approved');
 
-  await eventually(async () => {
-    await openPartner(page, STAR);
-    const tier = await page.locator('.tier-now').textContent();
-    return tier === 'Premier' ? tier : undefined;
-  }, 'the partner page to show Premier');
+  await eventually(
+    async () => {
+      await openPartner(page, STAR);
+      const tier = await page.locator('.tier-now').textContent();
+      return tier === 'Premier' ? tier : undefined;
+    },
+    'the partner page to show Premier',
+    SETTLE_MS,
+  );
   await page.getByText(/Advanced → Premier \(.*by pm-7\)/).waitFor();
   await page.locator('.ladder-current', { hasText: 'Premier' }).waitFor();
   await page.locator('.timeline-chart circle').first().waitFor();
@@ -250,15 +268,19 @@ test('R-FEE, R-GRACE: after the Select upgrade is invoiced, the Partner Manager 
   await lead.context.close();
 
   const { context, page } = await ui.signIn('partner-manager', PM);
-  await eventually(async () => {
-    await openPartner(page, PAYER);
-    const invoices = page.getByRole('table', { name: 'Invoices' });
-    await page
-      .locator('#fees')
-      .getByText(/Loading/)
-      .waitFor({ state: 'detached' });
-    return (await invoices.getByText(/^open/).count()) > 0 ? true : undefined;
-  }, 'the upgrade invoice');
+  await eventually(
+    async () => {
+      await openPartner(page, PAYER);
+      const invoices = page.getByRole('table', { name: 'Invoices' });
+      await page
+        .locator('#fees')
+        .getByText(/Loading/)
+        .waitFor({ state: 'detached' });
+      return (await invoices.getByText(/^open/).count()) > 0 ? true : undefined;
+    },
+    'the upgrade invoice',
+    SETTLE_MS,
+  );
   await page.locator('.tier-now', { hasText: 'Select' }).waitFor();
 
   // The API grants the extension but its answer is lost on the way back: the retry of the same submission carries
