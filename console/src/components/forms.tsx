@@ -424,3 +424,133 @@ export function ReinstateForm({ partnerId, onDone }: { partnerId: string; onDone
     </form>
   );
 }
+
+/**
+ * R-GRACE: the Partner Manager decides a fee-unpaid case — downgrade to Registered or keep the tier — with a reason.
+ * The case number is the last part of the case id (`<partner>/case/<n>`); the open fee-unpaid case fills it in.
+ */
+export function CaseDecisionForm({
+  partnerId,
+  caseId,
+  onDone,
+}: {
+  partnerId: string;
+  caseId: string | null;
+  onDone: () => void;
+}) {
+  const [caseNumber, setCaseNumber] = useState('');
+  // The cases load after the form shows: fill in the open case's number once known, and keep what was typed after.
+  useEffect(() => {
+    if (caseId) setCaseNumber(caseId.split('/').pop() ?? '');
+  }, [caseId]);
+  const [decision, setDecision] = useState<'downgrade' | 'keep'>('keep');
+  const [reason, setReason] = useState('');
+  const group = useId();
+  const { submission, submit } = useSubmission<{ caseId: string; outcome: 'downgraded' | 'kept' }>();
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    const body = { decision, reason: reason.trim() };
+    const number = Number(caseNumber);
+    const outcome = await submit({ number, body }, (key) =>
+      call(
+        api.POST('/v1/partners/{id}/cases/{caseNumber}/decision', {
+          params: { path: { id: partnerId, caseNumber: number }, header: idem(key) },
+          body,
+        }),
+      ),
+    );
+    if (outcome?.ok) onDone();
+  };
+  return (
+    <form onSubmit={(e) => void onSubmit(e)} aria-label="Decide a fee-unpaid case">
+      <p>
+        {caseId
+          ? `Case ${caseId}: the fee is unpaid 90 days after the invoice. Downgrade to Registered, or keep the tier (the invoice stays open).`
+          : 'No fee-unpaid case is open: a case opens when a fee is still unpaid on day 90.'}
+      </p>
+      <label>
+        Case number
+        <input
+          value={caseNumber}
+          onChange={(e) => setCaseNumber(e.target.value)}
+          inputMode="numeric"
+          pattern="[1-9][0-9]*"
+          required
+        />
+      </label>
+      <fieldset>
+        <legend>Decision</legend>
+        {(['downgrade', 'keep'] as const).map((d) => (
+          <label key={d} className="inline">
+            <input type="radio" name={group} value={d} checked={d === decision} onChange={() => setDecision(d)} /> {d}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        Reason (required)
+        <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={2} required />
+      </label>
+      <SubmitButton submission={submission}>Decide</SubmitButton>
+      <SubmissionResult
+        submission={submission}
+        describe={(d) =>
+          `Case ${d.caseId} decided: ${d.outcome === 'downgraded' ? 'the partner is downgraded to Registered' : 'the tier is kept'}.`
+        }
+      />
+    </form>
+  );
+}
+
+type Incident = Schemas['Incident'];
+
+/** A program admin retries an incident's failed step or dismisses it, with an optional note. */
+export function IncidentResolutionForm({
+  partnerId,
+  incident,
+  onDone,
+}: {
+  partnerId: string;
+  incident: Incident;
+  onDone: () => void;
+}) {
+  const [note, setNote] = useState('');
+  const { submission, submit } = useSubmission<{ incidents: Incident[] }>();
+  const send = async (action: 'retry' | 'dismiss') => {
+    const body = { action, ...(note.trim() ? { note: note.trim() } : {}) };
+    const outcome = await submit(body, (key) =>
+      call(
+        api.POST('/v1/partners/{id}/incidents/{incidentId}/resolution', {
+          params: { path: { id: partnerId, incidentId: incident.id }, header: idem(key) },
+          body,
+        }),
+      ),
+    );
+    if (outcome?.ok) onDone();
+  };
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
+    void send(submitter?.value === 'dismiss' ? 'dismiss' : 'retry');
+  };
+  const pending = submission.state === 'pending';
+  return (
+    <form onSubmit={onSubmit} aria-label={`Resolve incident ${incident.id}`} className="incident-form">
+      <label>
+        Note
+        <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={2} />
+      </label>
+      <button type="submit" value="retry" disabled={pending} aria-busy={pending}>
+        Retry
+      </button>{' '}
+      <button type="submit" value="dismiss" disabled={pending} aria-busy={pending}>
+        Dismiss
+      </button>
+      <SubmissionResult
+        submission={submission}
+        describe={(d) =>
+          `Resolved. ${d.incidents.length === 0 ? 'No incident is open.' : `Still open: ${d.incidents.map((i) => `#${i.id} (${i.step})`).join(', ')}.`}`
+        }
+      />
+    </form>
+  );
+}

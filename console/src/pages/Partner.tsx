@@ -9,9 +9,11 @@ import { ScorecardView, TierLadder, TimelineChart, tierName } from '../component
 import { Load, ProblemView } from '../components/feedback';
 import {
   ApplyForm,
+  CaseDecisionForm,
   CsvImportForm,
   EbrOutcomeForm,
   ExtensionForm,
+  IncidentResolutionForm,
   PaymentForm,
   ReadinessForm,
   ReinstateForm,
@@ -147,6 +149,10 @@ export function PartnerPage({ id, identity, config }: { id: string; identity: Id
   const role = identity.role;
   const link = workflowUrl(config, id);
   const alliance = role === 'alliance-lead' || role === 'alliance-team';
+  const openFeeUnpaid =
+    cases.state === 'ok'
+      ? (cases.data.items.find((c) => c.reason === 'fee-unpaid' && c.status === 'open')?.id ?? null)
+      : null;
   const importer = (alliance && identity.partnerId === id) || role === 'evidence-feed' || role === 'program-admin';
 
   // Refused or unknown: say so once, not once per part; the evidence feed may still import for the partner.
@@ -222,6 +228,62 @@ export function PartnerPage({ id, identity, config }: { id: string; identity: Id
               )}
             </>
           )}
+        </Load>
+      </Section>
+
+      <Section id="incidents" title="Incidents">
+        <Load loaded={view} what="incidents">
+          {({ lifecycle }) => {
+            const incidents = lifecycle?.incidents ?? [];
+            if (!lifecycle) return <p>The lifecycle did not answer: its incidents are unknown.</p>;
+            if (incidents.length === 0) return <p>No open incidents.</p>;
+            return (
+              <>
+                <table>
+                  <caption>
+                    Open incidents: work that failed for a business reason and waits for a program admin
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Incident</th>
+                      <th scope="col">Step</th>
+                      <th scope="col">Date</th>
+                      <th scope="col">Activity</th>
+                      <th scope="col">Reason</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {incidents.map((i) => (
+                      <tr key={i.id}>
+                        <th scope="row">#{i.id}</th>
+                        <td>
+                          {i.step}
+                          {i.command ? ` (${i.command})` : ''}
+                        </td>
+                        <td>
+                          {i.on}
+                          {i.arg && i.arg !== i.on ? ` (for ${i.arg})` : ''}
+                          {i.openedOn !== i.on ? `, opened ${i.openedOn}` : ''}
+                        </td>
+                        <td>{i.activity ?? '—'}</td>
+                        <td>
+                          {i.reason}
+                          {i.errorType ? ` [${i.errorType}]` : ''}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                {role === 'program-admin' && (
+                  <div className="forms">
+                    {incidents.map((i) => (
+                      <IncidentResolutionForm key={i.id} partnerId={id} incident={i} onDone={refresh} />
+                    ))}
+                  </div>
+                )}
+              </>
+            );
+          }}
         </Load>
       </Section>
 
@@ -429,6 +491,7 @@ export function PartnerPage({ id, identity, config }: { id: string; identity: Id
             />
             <ExtensionForm partnerId={id} onDone={refresh} />
             <ReinstateForm partnerId={id} onDone={refresh} />
+            <CaseDecisionForm partnerId={id} caseId={openFeeUnpaid} onDone={refresh} />
           </div>
         )}
       </Section>

@@ -116,6 +116,7 @@ export function PartnersPage() {
                   <th scope="col">Renewal date</th>
                   <th scope="col">Next EBR window</th>
                   <th scope="col">Stage</th>
+                  <th scope="col">Needs attention</th>
                 </tr>
               </thead>
               <tbody>
@@ -130,6 +131,13 @@ export function PartnersPage() {
                     <td>{p.renewalDate}</td>
                     <td>{p.nextEbrWindow ?? '—'}</td>
                     <td>{p.lifecycleStage}</td>
+                    <td>
+                      {p.lifecycleStage === 'needs-attention' ? (
+                        <span className="badge badge-gap">yes: an incident is open</span>
+                      ) : (
+                        'no'
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
