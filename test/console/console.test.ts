@@ -4,7 +4,10 @@
  * 2019-10-02, inside the Q3 2019 EBR window (R-EBR). Each role signs in through its console link; a Partner Manager
  * walks a Premier application from readiness to an approved EBR and sees the tier change (R-PREMIER); an Alliance
  * Lead uploads evidence as CSV and sees the API's row errors against the rows; a Partner Manager grants a fee
- * extension and records a payment (R-FEE, R-GRACE); every role sees what the API lets it see and 403s for the rest. Every page passes axe-core (no serious or critical violation) and is saved as a
+ * extension and records a payment (R-FEE, R-GRACE); the partners table says which partner needs attention; a program
+ * admin retries an incident and a Partner Manager decides a fee-unpaid case, both refused in words by the real API
+ * here (no partner of this run has an incident or a day-90 case, so the incident and the needs-attention stage are
+ * added to the API's answers in the page); every role sees what the API lets it see and 403s for the rest. Every page passes axe-core (no serious or critical violation) and is saved as a
  * screenshot under test-artifacts/console/.
  */
 import type { Page } from 'playwright-core';
@@ -318,5 +321,108 @@ test('R-FEE, R-GRACE: after the Select upgrade is invoiced, the Partner Manager 
   await expect(payment.getByText(/\(409\)/).count()).resolves.toBe(0);
   await page.getByRole('table', { name: 'Invoices' }).getByText('paid on 2019-10-02').waitFor();
   await checkPage(page, 'partner-fees');
+  await context.close();
+});
+
+test('the partners table says in words whether a partner needs attention (an open incident)', async () => {
+  const { context, page } = await ui.signIn('program-admin', 'admin-1');
+  await page.getByRole('link', { name: 'Star Cloud' }).waitFor();
+  await page.getByRole('columnheader', { name: 'Needs attention' }).waitFor();
+  const star = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'Star Cloud' }) });
+  await expect(star.getByRole('cell').last().textContent()).resolves.toBe('no');
+
+  // No partner of this run has an incident (that needs an activity failing for good): the list the API answers is
+  // altered in the page so one row shows the needs-attention stage the workflow reports then.
+  await page.route(
+    (url) => url.pathname === '/v1/partners',
+    async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { items: { id: string; lifecycleStage: string }[] };
+      for (const p of body.items) if (p.id === OTHER) p.lifecycleStage = 'needs-attention';
+      await route.fulfill({ response, json: body });
+    },
+  );
+  // Another query, so the page asks the API again (the same filters are not reloaded).
+  await page.getByLabel('Per page').selectOption('50');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  const other = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'Other Systems' }) });
+  await other.getByText('yes: an incident is open').waitFor();
+  await expect(star.getByRole('cell').last().textContent()).resolves.toBe('no');
+  await checkPage(page, 'partners-needs-attention');
+  await context.close();
+});
+
+test('incidents: the program admin sees the open incident and its Retry is refused in words when the workflow has none open', async () => {
+  const { context, page } = await ui.signIn('program-admin', 'admin-1');
+  // The incident is added to the partner view in the page (see above); the resolution goes to the real API.
+  await page.route(`**/v1/partners/${OTHER}`, async (route) => {
+    const response = await route.fetch();
+    const body = (await response.json()) as { lifecycle: { stage: string; incidents?: unknown[] } | null };
+    if (body.lifecycle) {
+      body.lifecycle.stage = 'needs-attention';
+      body.lifecycle.incidents = [
+        {
+          id: '1',
+          step: 'renewal-fee',
+          on: '2019-10-01',
+          openedOn: '2019-10-01',
+          activity: 'issueInvoice',
+          errorType: 'BillingRejected',
+          reason: 'the fee account is closed',
+        },
+      ];
+    }
+    await route.fulfill({ response, json: body });
+  });
+  const keys: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/incidents/1/resolution')) keys.push(r.headers()['idempotency-key'] ?? '');
+  });
+  await openPartner(page, OTHER);
+  const incidents = page.locator('#incidents');
+  const row = incidents.getByRole('row', { name: /#1/ });
+  await row.getByText('renewal-fee').waitFor();
+  await row.getByText('2019-10-01').waitFor();
+  await row.getByText('issueInvoice').waitFor();
+  await row.getByText(/the fee account is closed/).waitFor();
+  const form = page.getByRole('form', { name: 'Resolve incident 1' });
+  await form.getByRole('button', { name: 'Dismiss' }).waitFor();
+  await form.getByLabel('Note').fill('account reopened');
+  await form.getByRole('button', { name: 'Retry' }).click();
+  await form.getByText('The current state forbids this (409)').waitFor();
+  await form.getByText(/no open incident 1/).waitFor();
+  await expect(form.getByLabel('Note').inputValue()).resolves.toBe('account reopened');
+  expect(keys).toHaveLength(1);
+  expect(keys[0]).toMatch(/^console-/);
+  await checkPage(page, 'partner-incidents');
+  await page.unroute(`**/v1/partners/${OTHER}`);
+  await context.close();
+
+  // Only program admins resolve incidents: the Partner Manager's page has no Retry.
+  const pm = await ui.signIn('partner-manager', PM);
+  await openPartner(pm.page, UPLOADER);
+  await pm.page.locator('#incidents').getByText('No open incidents.').waitFor();
+  await expect(pm.page.getByRole('button', { name: 'Retry' }).count()).resolves.toBe(0);
+  await pm.context.close();
+});
+
+test('R-GRACE: the Partner Manager’s Decide form for a fee-unpaid case is refused in words when no such case is open, and keeps its input', async () => {
+  const { context, page } = await ui.signIn('partner-manager', PM);
+  await openPartner(page, UPLOADER);
+  await page
+    .locator('#fees')
+    .getByText(/Loading/)
+    .waitFor({ state: 'detached' });
+  const form = page.getByRole('form', { name: 'Decide a fee-unpaid case' });
+  await form.getByText(/No fee-unpaid case is open/).waitFor();
+  await form.getByLabel('Case number').fill('1');
+  await form.getByLabel('downgrade').check();
+  await form.getByLabel(/Reason/).fill('no answer from the partner');
+  await form.getByRole('button', { name: 'Decide' }).click();
+  await form.getByText('The current state forbids this (409)').waitFor();
+  await form.getByText(`no case ${UPLOADER}/case/1 is open`).waitFor();
+  await expect(form.getByLabel(/Reason/).inputValue()).resolves.toBe('no answer from the partner');
+  await expect(form.getByLabel('downgrade').isChecked()).resolves.toBe(true);
+  await checkPage(page, 'partner-decide-refused');
   await context.close();
 });
