@@ -108,6 +108,7 @@ describe('R-CAT apn-2019', () => {
         reminderDays: [30, 60, 80],
         maxExtensions: 1,
         maxExtensionDays: 30,
+        caseEscalationDays: 30,
         taxRates: expect.arrayContaining([{ country: 'DE', rate: 0.19, effectiveFrom: '2000-01-01' }]),
       },
       sustainedAttainment: { months: 6, checkEvery: 'month', appliesTo: 'new-applicants' },
