@@ -86,8 +86,15 @@ afterAll(async () => {
 
 const main = (page: Page) => page.locator('main');
 
+/**
+ * Opens (or reloads) the partner page. A `goto` to the URL the page is already on changes only the #fragment, so
+ * the app would not fetch again: a poll waiting for a workflow step would look at the first answer for ever (CI
+ * caught it when the first look came before the upgrade invoice existed).
+ */
 async function openPartner(page: Page, id: string): Promise<void> {
-  await page.goto(`${ui.baseUrl}/console/#/partners/${id}`);
+  const url = `${ui.baseUrl}/console/#/partners/${id}`;
+  if (page.url() === url) await page.reload();
+  else await page.goto(url);
   await page
     .locator('#overview')
     .getByText(/Loading/)
@@ -279,7 +286,18 @@ test('R-FEE, R-GRACE: after the Select upgrade is invoiced, the Partner Manager 
         .locator('#fees')
         .getByText(/Loading/)
         .waitFor({ state: 'detached' });
-      return (await invoices.getByText(/^open/).count()) > 0 ? true : undefined;
+      if ((await invoices.getByText(/^open/).count()) > 0) return true;
+      // Not there yet: say where the application and the partner stand, so a time-out explains itself.
+      const admin = await h.auth('program-admin', 'admin-1');
+      const application = await request(h.app)
+        .get(`/v1/partners/${PAYER}/upgrade-applications/1`)
+        .set('Authorization', admin);
+      const view = await request(h.app).get(`/v1/partners/${PAYER}`).set('Authorization', admin);
+      const lifecycle = (view.body as { lifecycle?: Record<string, unknown> | null }).lifecycle;
+      throw new Error(
+        `no open invoice on the page; application ${application.status} ${JSON.stringify(application.body).slice(0, 400)}; ` +
+          `lifecycle ${JSON.stringify({ tier: lifecycle?.tier, stage: lifecycle?.stage, invoice: lifecycle?.invoice, incidents: lifecycle?.incidents, waitingFor: lifecycle?.waitingFor })}`,
+      );
     },
     'the upgrade invoice',
     SETTLE_MS,
