@@ -3,6 +3,7 @@
  * through the definition objects (never handler names), each call bounded by a deadline so a stalled Temporal
  * answers 503 instead of hanging the request.
  */
+import { applicationId } from '../domain/applications';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -61,7 +62,7 @@ function updateIdOf(options: UpdateOptions): { updateId?: string } {
 
 export const partnerWorkflowId = (partnerId: string): string => `partner/${partnerId}`;
 export const applicationWorkflowId = (partnerId: string, number: number): string =>
-  `${partnerWorkflowId(partnerId)}/application/${number}`;
+  applicationId(partnerWorkflowId(partnerId), number);
 
 export class Lifecycle {
   readonly clock: ClockOptions;

@@ -3,6 +3,10 @@
  * them and the OpenAPI document is generated from them.
  */
 import { z } from 'zod';
+import { APPLICATION_OUTCOMES, APPLICATION_STAGES, EBR_OUTCOMES, READINESS_OUTCOMES } from '../domain/applications';
+import { CASE_KINDS, CASE_REASONS, CASE_STATUSES } from '../domain/cases';
+import { currentEdition } from '../domain/catalog';
+import type { ApplicationStatus } from '../workflows/types';
 import { IsoDateSchema, PartnerEvidenceSchema, AccountIdSchema } from '../domain/evidence';
 import { partnerProfileShape, PartnerIdSchema, refineTrackTier } from '../domain/partner';
 import { ScorecardSchema } from '../domain/scorecard';
@@ -188,11 +192,11 @@ export const TimelineEntrySchema = z
 export const CaseSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['downgrade', 'cancellation']),
-    reason: z.enum(['fee-unpaid', 'non-compliant', 'cancellation-requested']),
+    kind: z.enum(CASE_KINDS),
+    reason: z.enum(CASE_REASONS),
     openedOn: IsoDateSchema,
     targetTier: TierSchema,
-    status: z.enum(['open', 'closed']),
+    status: z.enum(CASE_STATUSES),
     outcome: z.string().nullable(),
     closedOn: IsoDateSchema.nullable(),
   })
@@ -235,28 +239,18 @@ export const ApplicationAcceptedSchema = z
   .object({ number: z.number().int(), workflowId: z.string(), location: z.string() })
   .meta({ id: 'ApplicationAccepted' });
 
-export const ApplicationStatusSchema = z
+export const ApplicationStatusSchema: z.ZodType<ApplicationStatus> = z
   .object({
     number: z.number().int(),
     workflowId: z.string(),
     targetTier: TierSchema,
     submittedOn: IsoDateSchema,
-    stage: z.enum([
-      'evaluating',
-      'sustaining',
-      'awaiting-readiness',
-      'scheduled-for-ebr',
-      'approved',
-      'rejected',
-      'lapsed',
-      'ineligible',
-      'withdrawn',
-    ]),
+    stage: z.enum(APPLICATION_STAGES),
     sustainedSince: IsoDateSchema.optional(),
     sustainedMonths: z.number().int(),
     readiness: z
       .object({
-        outcome: z.enum(['passed', 'failed']),
+        outcome: z.enum(READINESS_OUTCOMES),
         on: IsoDateSchema,
         by: z.string(),
         notes: z.string().optional(),
@@ -265,7 +259,9 @@ export const ApplicationStatusSchema = z
     ebrWindow: z.object({ id: z.string(), opensOn: IsoDateSchema, closesOn: IsoDateSchema }).optional(),
     decision: z
       .object({
-        outcome: z.enum(['approved', 'rejected']),
+        number: z.number().int(),
+        targetTier: TierSchema,
+        outcome: z.enum(APPLICATION_OUTCOMES),
         decidedOn: IsoDateSchema,
         reasons: z.array(z.string()),
         by: z.string(),
@@ -276,12 +272,12 @@ export const ApplicationStatusSchema = z
   .meta({ id: 'UpgradeApplication' });
 
 export const ReadinessBody = z
-  .object({ outcome: z.enum(['passed', 'failed']), notes: Notes.optional() })
+  .object({ outcome: z.enum(READINESS_OUTCOMES), notes: Notes.optional() })
   .strict()
   .meta({ id: 'ReadinessAssessment' });
 
 export const EbrOutcomeBody = z
-  .object({ outcome: z.enum(['approved', 'rejected', 'deferred']), notes: Notes.optional() })
+  .object({ outcome: z.enum(EBR_OUTCOMES), notes: Notes.optional() })
   .strict()
   .meta({ id: 'EbrOutcome' });
 
@@ -311,7 +307,7 @@ export const PaymentBody = z
   .meta({ id: 'FeePayment' });
 
 export const ExtensionBody = z
-  .object({ days: z.number().int().min(1).max(30) })
+  .object({ days: z.number().int().min(1).max(currentEdition.lifecycle.programFee.maxExtensionDays) })
   .strict()
   .meta({ id: 'FeeExtension' });
 

@@ -34,7 +34,7 @@ import type {
   AdvancePayResult,
   Application,
   ApplicationPatch,
-  ApplicationStatus,
+  ApplicationRecordStatus,
   AuditRecord,
   Case,
   CaseStatus,
@@ -101,7 +101,7 @@ export interface Store {
    */
   changeEvidence<T>(
     partnerId: string,
-    change: (current: T | undefined) => T,
+    change: (current: T | undefined, version: number) => T,
     options?: { on?: IsoDate },
   ): Promise<{ version: number; created: boolean; document: T }>;
   /** The current evidence (or `version`); undefined when there is none. */
@@ -131,7 +131,7 @@ export interface Store {
   getApplication(applicationId: string): Promise<Application | undefined>;
   listApplications(filter: {
     partnerId?: string;
-    status?: ApplicationStatus;
+    status?: ApplicationRecordStatus;
     ebrWindow?: string;
   }): Promise<Application[]>;
   updateApplication(applicationId: string, patch: ApplicationPatch): Promise<Application>;
@@ -284,7 +284,7 @@ const toApplication = (r: ApplicationRow): Application => ({
   feeAccountId: r.feeAccountId,
   submittedOn: r.submittedOn,
   submittedBy: r.submittedBy,
-  status: r.status as ApplicationStatus,
+  status: r.status as ApplicationRecordStatus,
   gaps: r.gaps ?? null,
   decidedOn: r.decidedOn,
   ebrWindow: r.ebrWindow,
@@ -562,7 +562,7 @@ class DrizzleStore implements Store {
 
   async changeEvidence<T>(
     partnerId: string,
-    change: (current: T | undefined) => T,
+    change: (current: T | undefined, version: number) => T,
     options: { on?: IsoDate } = {},
   ): Promise<{ version: number; created: boolean; document: T }> {
     if (options.on !== undefined) assertIsoDate('on', options.on);
@@ -583,7 +583,7 @@ class DrizzleStore implements Store {
             : [];
         // Snapshot first: `change` may edit the document it is handed in place and return it.
         const before = current ? JSON.stringify(canonical(current.document)) : undefined;
-        const document = change(current?.document as T | undefined);
+        const document = change(current?.document as T | undefined, partner.version);
         if (before !== undefined && before === JSON.stringify(canonical(document))) {
           return { version: partner.version, created: false, document };
         }
@@ -875,7 +875,7 @@ class DrizzleStore implements Store {
 
   async listApplications(filter: {
     partnerId?: string;
-    status?: ApplicationStatus;
+    status?: ApplicationRecordStatus;
     ebrWindow?: string;
   }): Promise<Application[]> {
     const rows = await this.db

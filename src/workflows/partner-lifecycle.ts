@@ -25,6 +25,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { applicationId } from '../domain/applications';
 import { currentEdition } from '../domain/catalog';
 import { addDays, addMonths, addMonthsToMonth, firstDayOf, isIsoDate, maxDate, monthOf } from '../domain/dates';
 import {
@@ -776,7 +777,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   async function apply(on: IsoDate, cmd: ApplyCommand): Promise<{ number: number; workflowId: string }> {
     state.applicationCount += 1;
     const number = state.applicationCount;
-    const workflowId = `${workflowInfo().workflowId}/application/${number}`;
+    const workflowId = applicationId(workflowInfo().workflowId, number);
     state.partner = { ...state.partner, feeAccountId: cmd.feeAccountId };
     await activities.recordApplication({
       id: workflowId,

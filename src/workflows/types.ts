@@ -5,8 +5,11 @@
 
 import type { Tier, Track } from '../domain/tier-ladder';
 import type { IsoDate } from '../domain/dates';
+import type { ApplicationOutcome, ApplicationStage, EbrOutcome, ReadinessOutcome } from '../domain/applications';
+import type { CaseReason } from '../domain/cases';
 
-export type { Tier, Track, IsoDate };
+export type { Tier, Track, IsoDate, ApplicationOutcome, EbrOutcome, ReadinessOutcome, CaseReason };
+export { APPLICATION_OUTCOMES } from '../domain/applications';
 
 /** The partner profile the lifecycle runs for. */
 export interface PartnerProfile {
@@ -21,14 +24,8 @@ export interface PartnerProfile {
   feeAccountId?: string;
 }
 
-/** Error types every workflow refusal carries (ApplicationFailure.type). */
-export enum LifecycleErrorType {
-  InvalidCommand = 'InvalidCommand',
-  WrongState = 'WrongState',
-  NotFound = 'NotFound',
-  /** A command whose work failed part-way for a business reason: an incident is open for an operator. */
-  Incident = 'Incident',
-}
+/** Error types every workflow refusal carries (ApplicationFailure.type): the engine's one vocabulary. */
+export { LifecycleErrorType } from '../domain/errors';
 
 /** The scheduled steps of the partner calendar, and the other kinds of work an incident can stop. */
 export type IncidentStep =
@@ -68,8 +65,6 @@ export interface IncidentCommand {
   by: string;
   note?: string;
 }
-
-export type CaseReason = 'fee-unpaid' | 'non-compliant' | 'cancellation-requested';
 
 export interface CaseState {
   id: string;
@@ -211,35 +206,18 @@ export interface ApplicationDecision {
   by: string;
 }
 
-/**
- * How an application closes (R-UPGRADE, R-PREMIER): approved, rejected, lapsed (a failed monthly check while waiting
- * for readiness or the EBR), ineligible (approved, but on the decision day no longer Advanced, cancelled, or its latest
- * check short of the target), withdrawn (a cancellation or downgrade while it was open).
- */
-export type ApplicationOutcome = 'approved' | 'rejected' | 'lapsed' | 'ineligible' | 'withdrawn';
-export const APPLICATION_OUTCOMES: readonly ApplicationOutcome[] = [
-  'approved',
-  'rejected',
-  'lapsed',
-  'ineligible',
-  'withdrawn',
-];
-
 /** Application workflow: why it is withdrawn (sent by the partner workflow). */
 export interface WithdrawCommand {
   reason: string;
   by: string;
 }
 
-export type EbrOutcome = 'approved' | 'rejected' | 'deferred';
-export type ReadinessOutcome = 'passed' | 'failed';
-
 export interface ApplicationStatus {
   number: number;
   workflowId: string;
   targetTier: Tier;
   submittedOn: IsoDate;
-  stage: 'evaluating' | 'sustaining' | 'awaiting-readiness' | 'scheduled-for-ebr' | ApplicationOutcome;
+  stage: ApplicationStage;
   sustainedSince?: IsoDate;
   sustainedMonths: number;
   readiness?: { outcome: ReadinessOutcome; on: IsoDate; by: string; notes?: string };

@@ -16,6 +16,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { applicationId } from '../domain/applications';
 import { currentEdition } from '../domain/catalog';
 import { addDays, addMonths, addMonthsToMonth, firstDayOf, monthOf } from '../domain/dates';
 import { ebrWindowFor, nextEbrWindow, type EbrWindow } from '../domain/ebr';
@@ -70,7 +71,7 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
   const checks: MonthlySummary[] = [...input.priorMonthly];
   const status: ApplicationStatus = {
     number: input.number,
-    workflowId: `${input.parentWorkflowId}/application/${input.number}`,
+    workflowId: applicationId(input.parentWorkflowId, input.number),
     targetTier: input.targetTier,
     submittedOn: input.submittedOn,
     stage: premier ? 'sustaining' : 'evaluating',

@@ -10,7 +10,7 @@
 import { SignJWT } from 'jose';
 import type { Response } from 'supertest';
 import { mintToken, ROLES, roleTakesPartner, type Role } from '../../src/api/auth';
-import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind, type ItemKindSpec } from '../../src/api/evidence-items';
+import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind, type ItemKindSpec } from '../../src/domain/evidence';
 import { emptyEvidence, mergeEvidence, type PartnerEvidence } from '../../src/domain/evidence';
 import { consultingEvidence } from '../support/evidence';
 import { eventually, request, SECRET, startApiHarness, type ApiHarness } from './harness';

@@ -12,8 +12,8 @@ import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { z } from 'zod';
 import { roleTakesPartner, type Role } from '../../src/api/auth';
-import { parseCsvItems } from '../../src/api/csv-import';
-import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/api/evidence-items';
+import { parseCsvItems } from '../../src/domain/evidence';
+import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/domain/evidence';
 import {
   ApplyBody,
   CancellationBody,

@@ -1,7 +1,7 @@
 /** Partners: registration (starts the lifecycle), listing, lifecycle state, tier history, cases, invoices. */
 import type { Router } from 'express';
 import { z } from 'zod';
-import { parseEvidence } from '../../domain/evidence';
+import { parseStoredEvidence } from '../../domain/evidence';
 import { evaluateScorecard, ScorecardSchema } from '../../domain/scorecard';
 import type { Partner } from '../../store';
 import type { Lifecycle } from '../lifecycle';
@@ -46,9 +46,7 @@ function profileOf(body: RegisterPartnerBody) {
 async function scorecardOf(deps: RouteDeps, partner: Partner, asOf: string) {
   const record = await deps.store.getEvidence(partner.id);
   if (!record) return null;
-  const parsed = parseEvidence(record.document);
-  if (!parsed.ok) throw new Error(`stored evidence v${record.version} of ${partner.id} no longer validates`);
-  return evaluateScorecard(parsed.value, asOf);
+  return evaluateScorecard(parseStoredEvidence(record), asOf);
 }
 
 export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
