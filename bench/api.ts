@@ -1,6 +1,6 @@
 /**
  * Benchmark of the HTTP API on the real stack (npm run bench:api). Not a test: a Temporal dev server, the worker, a
- * PGlite store on disk in a temp dir and the app from its factory, all in this process as `npm start` runs them,
+ * PGlite store on disk in a temp dir and the API, started by startEngine in this process as `npm start` runs them,
  * driven by autocannon at a fixed concurrency. Measures GET /v1/partners/{id}/scorecard (for a duration, on a
  * Premier-size partner) and POST /v1/partners/{id}/upgrade-applications (exactly one real application per
  * pre-registered partner), each beside a bare express JSON endpoint measured in the same run, and prints a table, the
@@ -22,12 +22,10 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import autocannon from 'autocannon';
 import express, { type Express } from 'express';
 import pino from 'pino';
-import { createActivities } from '../src/activities';
-import { createApp } from '../src/api/app';
 import { createVerifier, mintToken, type Role } from '../src/api/auth';
-import { Lifecycle, partnerWorkflowId } from '../src/api/lifecycle';
-import { freePort, startDevServer } from '../src/dev/processes';
-import { resolveTemporalCli } from '../src/dev/tools';
+import { partnerWorkflowId } from '../src/api/lifecycle';
+import { freePort } from '../src/dev/processes';
+import { startEngine, type Engine } from '../src/platform/engine';
 import {
   addDays,
   emptyEvidence,
@@ -38,15 +36,6 @@ import {
   type PartnerEvidence,
   type PartnerEvidenceInput,
 } from '../src/domain';
-import {
-  connectNativeWithRetry,
-  connectWithRetry,
-  createClient,
-  ensureSearchAttributes,
-} from '../src/platform/temporal';
-import { createStore } from '../src/store';
-import { createWorker } from '../src/worker';
-import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../src/workflows/search-attributes';
 
 /** Business date the API and its workflows live on, so every run evaluates the same evidence the same way. */
 const BUSINESS_DATE = '2019-10-02';
@@ -397,41 +386,14 @@ async function cannon(run: CannonRun): Promise<RunStats> {
   };
 }
 
-// ---- the stack ----
+// ---- the engine and what the bench adds to it ----
 
-type Stop = { name: string; stop: () => Promise<void> };
-
-/** Everything started, stopped in reverse order, once: a second call waits for the first. */
-class Stack {
-  private readonly items: Stop[] = [];
-  private stopping: Promise<void> | undefined;
-
-  push(name: string, stop: () => Promise<void>): void {
-    this.items.push({ name, stop });
-  }
-
-  stopAll(): Promise<void> {
-    this.stopping ??= (async () => {
-      for (const item of this.items.reverse()) {
-        try {
-          await item.stop();
-        } catch (err) {
-          console.error(
-            `bench:api: ${item.name} did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`,
-          );
-        }
-      }
-    })();
-    return this.stopping;
-  }
-}
-
-async function listen(app: Express, stack: Stack, name: string): Promise<string> {
+async function listen(app: Express, engine: Engine, name: string): Promise<string> {
   const server: Server = await new Promise((ready, fail) => {
     const s = app.listen(0, '127.0.0.1', () => ready(s));
     s.once('error', fail);
   });
-  stack.push(name, async () => {
+  engine.onStop(name, async () => {
     await new Promise<void>((done) => {
       server.close(() => done());
       server.closeAllConnections();
@@ -602,7 +564,7 @@ function summaryOf(row: Row) {
 
 // ---- main ----
 
-async function main(stack: Stack): Promise<void> {
+async function main(): Promise<void> {
   const config = readConfig();
   const cpu = cpus();
   const machine = {
@@ -627,79 +589,53 @@ async function main(stack: Stack): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 
   const dir = await mkdtemp(join(tmpdir(), 'apn-bench-api-'));
-  stack.push('temp dir', () => rm(dir, { recursive: true, force: true }));
+  started.dir = dir;
 
-  // The dev server and the store (PGlite on disk, migrated) start side by side.
-  const startTemporal = async () => {
-    const temporalCli = await resolveTemporalCli((line) => console.log(line));
-    const port = await freePort();
-    const devServer = await startDevServer({
-      temporalCli,
-      port,
-      searchAttributes: SEARCH_ATTRIBUTE_CLI_TYPES,
-      logFile: join(dir, 'temporal-dev-server.log'),
-    });
-    stack.push('Temporal dev server', () => devServer.stop());
-    if (devServer.pid !== undefined) {
-      const watchdog = startWatchdog(devServer.pid, dir);
-      stack.push('watchdog', async () => {
-        watchdog.kill('SIGTERM');
-        await Promise.resolve();
-      });
-    }
-    const address = `127.0.0.1:${port}`;
-    const connection = await connectWithRetry(address);
-    stack.push('Temporal client', () => connection.close());
-    await ensureSearchAttributes(connection, NAMESPACE);
-    return { address, client: createClient(connection, NAMESPACE) };
-  };
-  const openStore = async () => {
-    const opened = await createStore({ dataDir: join(dir, 'pglite') });
-    stack.push('store', () => opened.close());
-    return opened;
-  };
-  const [{ address, client }, store] = await Promise.all([startTemporal(), openStore()]);
-
-  const nativeConnection = await connectNativeWithRetry(address);
-  stack.push('worker connection', () => nativeConnection.close());
-  const worker = await createWorker({
-    connection: nativeConnection,
+  // The engine as `npm start` runs it: a dev server, PGlite on disk (migrated), the worker and the API, in this process.
+  const offsetMs = Date.parse(`${BUSINESS_DATE}T12:00:00Z`) - Date.now();
+  const engine = await startEngine({
+    temporal: { embedded: { port: await freePort(), logFile: join(dir, 'temporal-dev-server.log') } },
     namespace: NAMESPACE,
     taskQueue: TASK_QUEUE,
-    activities: createActivities({ store }),
+    store: { open: { dataDir: join(dir, 'pglite') } },
+    clock: { offsetMs },
+    worker: {},
+    api: {
+      verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
+      // Request logs are written as in production, to a sink that costs no terminal time.
+      log: pino({ level: 'info' }, pino.destination({ dest: devNull, sync: true })),
+      rateLimitPerMinute: 100_000_000,
+      listen: { host: '127.0.0.1', port: 0 },
+    },
+    onToolOutput: (line) => console.log(line),
   });
-  let stopping = false;
-  const running = worker.run();
-  const workerDown = running.then(
+  started.engine = engine;
+  const { store, client } = engine;
+  const address = engine.temporal.address ?? '';
+  if (engine.temporal.devServerPid !== undefined) {
+    const watchdog = startWatchdog(engine.temporal.devServerPid, dir);
+    engine.onStop('watchdog', async () => {
+      watchdog.kill('SIGTERM');
+      await Promise.resolve();
+    });
+  }
+  const workerDone = engine.worker?.done ?? Promise.reject(new BenchError('the engine started no worker'));
+  const workerDown = workerDone.then(
     () => {
-      if (!stopping) throw new BenchError('the Temporal worker stopped before the benchmark ended');
+      if (!started.stopping) throw new BenchError('the Temporal worker stopped before the benchmark ended');
     },
     (err: unknown) => {
       throw new BenchError(`the Temporal worker failed: ${err instanceof Error ? err.message : String(err)}`);
     },
   );
   workerDown.catch(() => undefined);
-  stack.push('worker', async () => {
-    stopping = true;
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
   /** `p`, or the worker's failure if it dies first. */
   const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, workerDown.then(() => p)]);
 
-  const offsetMs = Date.parse(`${BUSINESS_DATE}T12:00:00Z`) - Date.now();
-  const app = createApp({
-    store,
-    lifecycle: new Lifecycle(client, { taskQueue: TASK_QUEUE, clock: { offsetMs } }),
-    verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
-    // Request logs are written as in production, to a sink that costs no terminal time.
-    log: pino({ level: 'info' }, pino.destination({ dest: devNull, sync: true })),
-    rateLimitPerMinute: 100_000_000,
-  });
-  const apiUrl = await listen(app, stack, 'HTTP API');
+  const apiUrl = engine.api?.url ?? '';
   const bare = express();
   bare.get('/bare', (_q, r) => r.json({ ok: true }));
-  const bareUrl = `${await listen(bare, stack, 'bare express app')}/bare`;
+  const bareUrl = `${await listen(bare, engine, 'bare express app')}/bare`;
   console.log(`[${since()}] Temporal ${address}, API ${apiUrl}, bare ${bareUrl}, store ${join(dir, 'pglite')}`);
 
   const token = (role: Role, sub: string, partnerId?: string) =>
@@ -905,24 +841,35 @@ async function main(stack: Stack): Promise<void> {
   );
 }
 
-const stack = new Stack();
+/** What `main` started: the engine stops first, then its temp dir goes; a second call waits for the first. */
+const started: { engine?: Engine; dir?: string; stopping?: Promise<void> } = {};
+function stopAll(): Promise<void> {
+  started.stopping ??= (async () => {
+    await started.engine?.stop().catch((err: unknown) => {
+      console.error(`bench:api: the engine did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    if (started.dir) await rm(started.dir, { recursive: true, force: true });
+  })();
+  return started.stopping;
+}
+
 let exiting = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (exiting) return;
     exiting = true;
     console.error(`bench:api: ${signal}, stopping`);
-    void stack.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });
 }
-main(stack).then(
+main().then(
   async () => {
-    await stack.stopAll();
+    await stopAll();
   },
   async (err: unknown) => {
     const detail = err instanceof BenchError || !(err instanceof Error) ? String(err) : (err.stack ?? err.message);
     console.error(`bench:api failed: ${detail.replace(/^Error: /, '')}`);
-    await stack.stopAll();
+    await stopAll();
     process.exit(1);
   },
 );

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseStoredEvidence } from '../../domain/evidence';
 import { evaluateScorecard, ScorecardSchema } from '../../domain/scorecard';
 import type { Partner } from '../../store';
-import type { Lifecycle } from '../lifecycle';
+import { partnerProfileOf, type Lifecycle } from '../lifecycle';
 import { ProblemError, toProblemError } from '../problem';
 import { defineRoute, type RouteDeps } from '../route';
 import {
@@ -29,18 +29,6 @@ export interface PartnerRouteDeps extends RouteDeps {
 const READERS = ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-team'] as const;
 /** How long a partner read waits for the workflow's live state before answering from the store alone. */
 const LIVE_STATUS_TIMEOUT_MS = 2_000;
-
-function profileOf(body: RegisterPartnerBody) {
-  return {
-    id: body.id,
-    name: body.name,
-    track: body.track,
-    tier: body.tier,
-    renewalDate: body.renewalDate,
-    country: body.country,
-    ...(body.feeAccountId ? { feeAccountId: body.feeAccountId } : {}),
-  };
-}
 
 /** The partner's current evidence evaluated on `asOf`, or null when it has none. */
 async function scorecardOf(deps: RouteDeps, partner: Partner, asOf: string) {
@@ -74,13 +62,13 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
     },
     handler: async ({ body }) => {
       const { partner, created } = await store.registerPartner({
-        ...profileOf(body),
+        ...partnerProfileOf(body),
         feeAccountId: body.feeAccountId ?? null,
         allianceLeadId: body.allianceLeadId,
         partnerManagerIds: body.partnerManagerIds,
       });
       try {
-        await lifecycle.start(profileOf(body), body.lookBackFrom ? { lookBackFrom: body.lookBackFrom } : {});
+        await lifecycle.start(partnerProfileOf(body), body.lookBackFrom ? { lookBackFrom: body.lookBackFrom } : {});
       } catch (error) {
         // The lifecycle could not start: take the registration back so nothing is left half-done.
         if (created) await store.unregisterPartner(partner.id).catch(() => undefined);
