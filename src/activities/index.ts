@@ -13,7 +13,13 @@ import { emptyEvidence, parseStoredEvidence, type PartnerEvidence } from '../dom
 import { evaluateScorecard } from '../domain/scorecard';
 import { feeAmounts } from '../domain/membership';
 import type { Tier } from '../domain/tier-ladder';
-import { NotFoundError, StoreConflictError, type ApplicationRecordStatus, type Store } from '../store';
+import {
+  NotFoundError,
+  StoreConflictError,
+  type ApplicationRecordStatus,
+  type JournalEntryInput,
+  type Store,
+} from '../store';
 
 export { ActivityErrorType };
 
@@ -31,13 +37,6 @@ export interface PartnerEvaluation {
   gaps: string[];
   editionId: string;
   evidenceVersion: number | null;
-}
-
-export interface JournalEntryInput {
-  key: string;
-  on: string;
-  type: string;
-  data: Record<string, unknown>;
 }
 
 function nonRetryable(type: ActivityErrorType, message: string): ApplicationFailure {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { APPLICATION_OUTCOMES, APPLICATION_STAGES, EBR_OUTCOMES, READINESS_OUTCOMES } from '../domain/applications';
 import { CASE_KINDS, CASE_REASONS, CASE_STATUSES } from '../domain/cases';
 import { currentEdition } from '../domain/catalog';
+import type { AuditRecord, Case, Invoice, Partner } from '../store';
 import type { ApplicationStatus } from '../workflows/types';
 import { IsoDateSchema, PartnerEvidenceSchema, AccountIdSchema } from '../domain/evidence';
 import { partnerProfileShape, PartnerIdSchema, refineTrackTier } from '../domain/partner';
@@ -51,7 +52,7 @@ export const RegisterPartnerBody = z
   .meta({ id: 'PartnerRegistration' });
 export type RegisterPartnerBody = z.infer<typeof RegisterPartnerBody>;
 
-export const PartnerSchema = z
+export const PartnerSchema: z.ZodType<Partner> = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -164,7 +165,7 @@ export const PartnerViewSchema = z
   })
   .meta({ id: 'PartnerView' });
 
-export const AuditRecordSchema = z
+export const AuditRecordSchema: z.ZodType<Omit<AuditRecord, 'key' | 'partnerId'>> = z
   .object({
     seq: z.number().int(),
     from: TierSchema,
@@ -189,7 +190,7 @@ export const TimelineEntrySchema = z
   })
   .meta({ id: 'TimelineEntry' });
 
-export const CaseSchema = z
+export const CaseSchema: z.ZodType<Omit<Case, 'key' | 'partnerId'>> = z
   .object({
     id: z.string(),
     kind: z.enum(CASE_KINDS),
@@ -202,7 +203,7 @@ export const CaseSchema = z
   })
   .meta({ id: 'Case' });
 
-export const InvoiceSchema = z
+export const InvoiceSchema: z.ZodType<Omit<Invoice, 'partnerId'>> = z
   .object({
     id: z.string(),
     membershipYear: z.number().int(),
