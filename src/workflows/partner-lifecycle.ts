@@ -17,25 +17,37 @@ import {
   getExternalWorkflowHandle,
   log,
   patched,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import { currentEdition } from '../domain/catalog';
-import { addDays, addMonths, addMonthsToMonth, firstDayOf, isIsoDate, maxDate, monthOf } from '../domain/dates';
+import { addDays, addMonths, isIsoDate } from '../domain/dates';
 import {
+  LOOK_BACK_MONTHS,
+  checkCommand,
   feeDeadline,
+  firstDueBy,
+  ineligibility,
+  isBlocked,
+  lookBackCheckDates,
+  lookBackOpen,
   membershipYearOf,
-  nextRenewalOnOrAfter,
+  nextDue,
+  nextRenewalReviewDate,
+  reinstatableCase,
   renewalReviewDate,
   renewalWithoutReview,
+  scorecardRisk,
+  stageOf,
+  type DueStep,
+  type MembershipCommand,
 } from '../domain/membership';
-import { nextTierUp, tierRank } from '../domain/tier-ladder';
+import { tierRank } from '../domain/tier-ladder';
 import { BusinessClock } from './clock';
+import { activities, applicationWorkflowId, enforce, refuse } from './common';
 import {
   applicationDecidedSignal,
   applyForUpgradeUpdate,
@@ -86,33 +98,11 @@ import { upgradeApplication } from './upgrade-application';
 const lifecycle = currentEdition.lifecycle;
 /** Monthly summaries kept in state: enough for sustained attainment and a readable recent history. */
 const MONTHLY_KEPT = 24;
-/**
- * How far before registration a look-back may reach (a project decision, docs/rules.md): twice the six months
- * R-PREMIER needs, so a migrated partner's whole streak fits with room for one failed month.
- */
-const LOOK_BACK_MONTHS = 12;
+/** Steps a retried incident re-runs with their own argument (the renewal date). */
+const RERUN_WITH_ARG: IncidentStep[] = ['renewal-review', 'renewal-fee'];
 
-const activities = proxyActivities<ReturnType<typeof createActivities>>({
-  // Activities are short store calls: a dead worker's attempt is retried within seconds, not after a minute.
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2 },
-});
-
-type CommandBody =
-  | { kind: 'apply'; cmd: ApplyCommand }
-  | { kind: 'payment'; cmd: PaymentCommand }
-  | { kind: 'extension'; cmd: ExtensionCommand }
-  | { kind: 'cancel'; cmd: CancellationCommand }
-  | { kind: 'reinstate'; cmd: ReinstateCommand }
-  | { kind: 'decided'; decision: ApplicationDecision }
-  | { kind: 'evidence'; version?: number }
-  | { kind: 'incident'; cmd: IncidentCommand }
-  | { kind: 'decide-case'; cmd: CaseDecisionCommand };
+type CommandBody = MembershipCommand;
 type Command = CommandBody & { id: number };
-
-function refuse(type: LifecycleErrorType, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 function initialState(input: PartnerLifecycleInput, registeredOn: IsoDate): LifecycleState {
   // A partner registered at a fee-paying tier holds that tier for the membership year it is in: taken as paid.
@@ -131,20 +121,6 @@ function initialState(input: PartnerLifecycleInput, registeredOn: IsoDate): Life
     caseSeq: 0,
     runsSoFar: 0,
   };
-}
-
-/**
- * The look-back check dates for a partner registered on `registeredOn` (R-PREMIER, R-WINDOW): the 1st of every month
- * from the first one on or after `from` (clipped to LOOK_BACK_MONTHS before registration) up to but excluding the
- * registration day. Empty when `from` is on or after the registration day.
- */
-export function lookBackCheckDates(from: IsoDate, registeredOn: IsoDate): IsoDate[] {
-  const earliest = maxDate(from, addMonths(registeredOn, -LOOK_BACK_MONTHS));
-  let on = firstDayOf(monthOf(earliest));
-  if (on < earliest) on = firstDayOf(addMonthsToMonth(monthOf(on), 1));
-  const dates: IsoDate[] = [];
-  for (; on < registeredOn; on = firstDayOf(addMonthsToMonth(monthOf(on), 1))) dates.push(on);
-  return dates;
 }
 
 /** One partner's whole membership, for years. */
@@ -176,9 +152,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   }
 
   // ---- incidents: work that failed for a business reason waits for an operator; the calendar goes on ----
-  function blocked(step: IncidentStep, on?: IsoDate): boolean {
-    return incidents.some((i) => i.step === step && (on === undefined || i.on === on));
-  }
+  const blocked = (step: IncidentStep, on?: IsoDate): boolean => isBlocked(state, step, on);
   function openIncident(step: IncidentStep, on: IsoDate, failure: ActivityFailure, extra: Partial<Incident> = {}) {
     state.incidentSeq = (state.incidentSeq ?? 0) + 1;
     const cause = failure.cause instanceof ApplicationFailure ? failure.cause : undefined;
@@ -218,38 +192,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   }
 
   // ---- derived views ----
-  function openCases(): CaseState[] {
-    return state.cases;
-  }
-  function stage(): LifecycleStage {
-    if (state.cancelled) return 'cancelled';
-    if (incidents.length > 0) return 'needs-attention';
-    if (state.application?.ebrWindow) return 'awaiting-ebr';
-    if (state.application) return 'applying';
-    if (state.cases.length > 0) return 'downgrade-case-open';
-    if (state.invoice) return 'fee-grace';
-    return 'active';
-  }
-  function nextRenewal(from: IsoDate): IsoDate {
-    return nextRenewalOnOrAfter(state.partner.renewalDate, from);
-  }
-  function nextRenewalToHandle(): IsoDate {
-    return nextRenewal(state.lastRenewalInvoice ? addDays(state.lastRenewalInvoice, 1) : state.registeredOn);
-  }
-  /** The next renewal to review; at registration, also one whose review was moved past the registration date. */
-  function nextReviewRenewal(): IsoDate {
-    if (state.lastRenewalReview) return nextRenewal(addDays(state.lastRenewalReview, 1));
-    const candidate = nextRenewal(state.registeredOn);
-    const previous = addMonths(candidate, -12);
-    const movedPastRegistration =
-      previous < state.registeredOn && renewalReviewDate(previous, lifecycle) >= state.registeredOn;
-    return movedPastRegistration ? previous : candidate;
-  }
-  function nextMonthlyCheck(): IsoDate {
-    if (state.lastMonthlyCheck) return firstDayOf(addMonthsToMonth(monthOf(state.lastMonthlyCheck), 1));
-    // The first check is on the registration day, so the partner's standing (and ApnAtRisk) is known at once.
-    return state.registeredOn;
-  }
+  const stage = (): LifecycleStage => stageOf(state);
   function status(): PartnerStatus {
     const today = clock.today();
     return {
@@ -261,9 +204,9 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       cancelled: state.cancelled,
       atRisk: state.atRisk,
       atRiskReason: state.atRiskReason,
-      nextRenewalReview: renewalReviewDate(nextReviewRenewal(), lifecycle),
+      nextRenewalReview: nextRenewalReviewDate(state, lifecycle),
       invoice: state.invoice,
-      openCases: openCases(),
+      openCases: state.cases,
       application: state.application,
       monthly: state.monthly,
       incidents: [...incidents],
@@ -275,7 +218,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   let lastPublished = '';
   async function publish(): Promise<void> {
     const today = clock.today();
-    const renewalReview = renewalReviewDate(nextReviewRenewal(), lifecycle);
+    const renewalReview = nextRenewalReviewDate(state, lifecycle);
     const needsAttention = incidents.length > 0;
     const snapshot = JSON.stringify([
       state.tier,
@@ -454,11 +397,6 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     return result.evidenceVersion;
   }
 
-  /** The look-back stays open for re-evaluation until the first regular monthly check after registration. */
-  function lookBackOpen(): boolean {
-    return !!state.lookBack && (!state.lastMonthlyCheck || state.lastMonthlyCheck <= state.registeredOn);
-  }
-
   /**
    * A partner migrated mid-way (R-PREMIER): the months before registration are checked from the dated evidence, as
    * of each 1st (R-WINDOW ignores later items), then the registration day itself, as for any new partner. Revision 0
@@ -490,7 +428,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   async function evidenceChanged(version: number | undefined): Promise<void> {
     const lookBack = state.lookBack;
     if (!lookBack) return;
-    if (!lookBackOpen()) {
+    if (!lookBackOpen(state)) {
       state.lookBack = undefined;
       return;
     }
@@ -656,84 +594,33 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     }
   }
 
-  /** The grace steps still to come (reminders not yet sent, then the deadline), oldest first. */
-  function graceDates(): IsoDate[] {
-    const invoice = state.invoice;
-    if (!invoice || invoice.overdueSince) return [];
-    const reminders = lifecycle.programFee.reminderDays
-      .filter((d) => !invoice.remindersSent.includes(d))
-      .map((d) => addDays(invoice.issuedOn, d))
-      .filter((d) => d < invoice.deadline);
-    return [...reminders, invoice.deadline].sort();
-  }
-
-  interface ScheduledStep {
-    step: IncidentStep;
-    on: IsoDate;
-    what: string;
-    /** The step's own argument when it is not `on` (the renewal date of a review or fee). */
-    arg?: IsoDate;
-    run: () => Promise<void>;
-  }
-
-  /**
-   * What falls due next, in same-day order: monthly check, compliance review, fee, grace, case ends. A step blocked
-   * by an open incident is left out, so the rest of the calendar goes on.
-   */
-  function schedule(): ScheduledStep[] {
-    const monthly = nextMonthlyCheck();
-    const fee = nextRenewalToHandle();
-    const reviewRenewal = nextReviewRenewal();
-    const caseEnd = state.cases
-      .map((c) => c.reinstatableUntil)
-      .filter((d): d is string => !!d)
-      .sort()[0];
-    const steps: (ScheduledStep | undefined)[] = [
-      { step: 'monthly-check', on: monthly, what: 'monthly scorecard check', run: () => runMonthlyCheck(monthly) },
-      {
-        step: 'renewal-review',
-        on: renewalReviewDate(reviewRenewal, lifecycle),
-        arg: reviewRenewal,
-        what: 'renewal compliance review',
-        run: () => renewalReview(reviewRenewal),
-      },
-      { step: 'renewal-fee', on: fee, arg: fee, what: 'renewal fee', run: () => renewalFee(fee) },
-      ...graceDates().map((on): ScheduledStep => ({
-        step: 'grace-step',
-        on,
-        what: 'fee grace step',
-        run: () => graceStep(on),
-      })),
-      caseEnd ? { step: 'case-end', on: caseEnd, what: 'case end', run: () => expireCases(caseEnd) } : undefined,
-      ...state.cases
-        .filter((c) => c.reason === 'fee-unpaid' && !c.escalated && c.escalateOn)
-        .map((c): ScheduledStep => ({
-          step: 'case-escalation',
-          on: c.escalateOn!,
-          what: 'fee-unpaid case escalation',
-          run: () => escalateCases(c.escalateOn!),
-        })),
-    ];
-    return steps
-      .filter((s): s is ScheduledStep => s !== undefined && !blocked(s.step, s.on))
-      .sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0));
-  }
-
-  async function runMonthlyCheck(on: IsoDate): Promise<void> {
-    await monthlyCheck(on);
-  }
-
-  function nextDue(): { on: IsoDate; what: string } | undefined {
-    return schedule()[0];
+  /** Runs one scheduled step as of its own date. */
+  async function runStep(due: DueStep): Promise<void> {
+    switch (due.step) {
+      case 'monthly-check':
+        return void (await monthlyCheck(due.on));
+      case 'renewal-review':
+        return await renewalReview(due.arg!);
+      case 'renewal-fee':
+        return await renewalFee(due.arg!);
+      case 'grace-step':
+        return await graceStep(due.on);
+      case 'case-end':
+        return await expireCases(due.on);
+      case 'case-escalation':
+        return await escalateCases(due.on);
+      default:
+        return;
+    }
   }
 
   /** Runs every scheduled item whose date has come, oldest first, each as of its own date. */
   async function runDue(): Promise<void> {
     const today = clock.today();
     for (;;) {
-      const first = schedule()[0];
-      if (!first || first.on > today) break;
-      const done = await guarded(first.step, first.on, first.run, first.arg ? { arg: first.arg } : {});
+      const first = firstDueBy(state, lifecycle, today);
+      if (!first) break;
+      const done = await guarded(first.step, first.on, () => runStep(first), first.arg ? { arg: first.arg } : {});
       // A failed monthly check is a missed month (its incident can re-run it); the next month still comes.
       if (!done && first.step === 'monthly-check') state.lastMonthlyCheck = first.on;
     }
@@ -752,31 +639,27 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       ...(cmd.note ? { note: cmd.note } : {}),
     });
     if (cmd.action === 'retry') {
-      const again = { ...(incident.arg ? { arg: incident.arg } : {}) };
       // Steps whose calendar marker already moved on are run here; the others are due again and run by runDue.
-      if (incident.step === 'monthly-check')
-        await guarded('monthly-check', incident.on, () => runMonthlyCheck(incident.on));
-      if (incident.step === 'renewal-review' && incident.arg)
-        await guarded('renewal-review', incident.on, () => renewalReview(incident.arg!), again);
-      if (incident.step === 'renewal-fee' && incident.arg)
-        await guarded('renewal-fee', incident.on, () => renewalFee(incident.arg!), again);
+      const rerun = incident.step === 'monthly-check' || (RERUN_WITH_ARG.includes(incident.step) && incident.arg);
+      if (rerun) {
+        const due: DueStep = { step: incident.step, on: incident.on, what: 'retry', arg: incident.arg };
+        await guarded(incident.step, incident.on, () => runStep(due), incident.arg ? { arg: incident.arg } : {});
+      }
     }
     return { incidents: [...incidents] };
   }
 
-  /** At risk (search attribute ApnAtRisk): the latest monthly check no longer meets the current tier. */
+  /** At risk by scorecard (search attribute ApnAtRisk), unless an unpaid fee holds it (R-GRACE). */
   function refreshAtRisk(on: IsoDate): void {
-    if (state.atRiskReason === 'fee-unpaid') return;
-    const latest = state.monthly[state.monthly.length - 1];
-    const below = !!latest && !state.cancelled && tierRank(latest.highestTierMet) < tierRank(state.tier);
-    setAtRisk(on, below, below ? 'scorecard-below-tier' : undefined);
+    const risk = scorecardRisk(state);
+    if (risk) setAtRisk(on, risk.atRisk, risk.reason);
   }
 
   // ---- commands ----
   async function apply(on: IsoDate, cmd: ApplyCommand): Promise<{ number: number; workflowId: string }> {
     state.applicationCount += 1;
     const number = state.applicationCount;
-    const workflowId = `${workflowInfo().workflowId}/application/${number}`;
+    const workflowId = applicationWorkflowId(workflowInfo().workflowId, number);
     state.partner = { ...state.partner, feeAccountId: cmd.feeAccountId };
     await activities.recordApplication({
       id: workflowId,
@@ -831,24 +714,6 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     return { number, workflowId };
   }
 
-  /**
-   * R-PREMIER: why an approval cannot take effect on its decision day — the partner is no longer on the tier it
-   * applied from, it cancelled after applying, or (Premier) its latest monthly check no longer meets Premier.
-   */
-  function ineligibility(application: ApplicationRef, decision: ApplicationDecision): string | undefined {
-    if (nextTierUp(state.tier, state.partner.track) !== decision.targetTier) {
-      return `the partner is ${state.tier} on ${decision.decidedOn}, not ${application.fromTier ?? 'the tier it applied from'}`;
-    }
-    if (state.cancelled && state.cancelledOn && state.cancelledOn >= application.submittedOn) {
-      return `the membership was cancelled on ${state.cancelledOn}`;
-    }
-    const latest = state.monthly[state.monthly.length - 1];
-    if (decision.targetTier === 'premier' && latest && !latest.premierMet) {
-      return `the latest monthly check (${latest.on}) does not meet Premier`;
-    }
-    return undefined;
-  }
-
   /** Closes the open application from the partner's side (ineligible): its store row and the timeline say why. */
   async function closeApplication(on: IsoDate, application: ApplicationRef, outcome: 'ineligible', reason: string) {
     await activities.recordApplication({
@@ -890,7 +755,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     state.application = undefined;
     if (decision.outcome !== 'approved') return;
     if (patched('approval-eligibility')) {
-      const why = ineligibility(application, decision);
+      const why = ineligibility(state, application, decision);
       if (why) return await closeApplication(decision.decidedOn, application, 'ineligible', why);
     }
     state.cancelled = false;
@@ -939,7 +804,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   }
 
   async function reinstate(on: IsoDate, cmd: ReinstateCommand): Promise<{ tier: string }> {
-    const c = state.cases.find((x) => x.reason === 'non-compliant' && x.reinstatableUntil && x.reinstatableUntil > on)!;
+    const c = reinstatableCase(state, on)!;
     const result = await activities.evaluatePartner({ partnerId, asOf: c.reviewDate!, targetTier: c.fromTier });
     if (result.tierMet[c.fromTier] !== true) {
       throw ApplicationFailure.create({
@@ -955,6 +820,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
 
   async function runCommand(command: Command): Promise<unknown> {
     const on = clock.today();
+    enforce(checkCommand(state, command, on, lifecycle));
     switch (command.kind) {
       case 'apply':
         return await apply(on, command.cmd);
@@ -992,6 +858,8 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   }
 
   // ---- handlers (registered before the first await) ----
+  /** An Update's validator: the same check the command runs again when its turn comes. */
+  const validate = (command: CommandBody): void => enforce(checkCommand(state, command, clock.today(), lifecycle));
   setHandler(partnerStatusQuery, status);
   setHandler(evidenceChangedSignal, (change) => {
     enqueue({ kind: 'evidence', version: typeof change?.version === 'number' ? change.version : undefined });
@@ -1000,99 +868,25 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     enqueue({ kind: 'decided', decision });
   });
   setHandler(applyForUpgradeUpdate, (cmd) => submit({ kind: 'apply', cmd }), {
-    validator: (cmd: ApplyCommand) => {
-      if (!cmd || typeof cmd !== 'object') refuse(LifecycleErrorType.InvalidCommand, 'an application body is required');
-      if (!/^\d{12}$/.test(cmd.feeAccountId ?? '')) {
-        refuse(LifecycleErrorType.InvalidCommand, 'feeAccountId must be a 12-digit AWS account ID');
-      }
-      if (state.application) {
-        refuse(
-          LifecycleErrorType.WrongState,
-          `application #${state.application.number} (${state.application.targetTier}) is still open`,
-        );
-      }
-      const next = nextTierUp(state.tier, state.partner.track);
-      if (next === null)
-        refuse(LifecycleErrorType.WrongState, `${state.tier} is the top tier of the ${state.partner.track} track`);
-      if (cmd.targetTier !== next) {
-        refuse(
-          LifecycleErrorType.WrongState,
-          `upgrades go one tier up: from ${state.tier} the only target is ${next}, not ${cmd.targetTier}`,
-        );
-      }
-    },
+    validator: (cmd: ApplyCommand) => validate({ kind: 'apply', cmd }),
   });
   setHandler(recordPaymentUpdate, (cmd) => submit({ kind: 'payment', cmd }), {
-    validator: (cmd: PaymentCommand) => {
-      const invoice = state.invoice;
-      if (!invoice) refuse(LifecycleErrorType.WrongState, 'there is no open fee invoice to pay');
-      if (typeof cmd?.amount !== 'number' || Math.round(cmd.amount * 100) !== Math.round(invoice.total * 100)) {
-        refuse(
-          LifecycleErrorType.InvalidCommand,
-          `payment must equal the invoice total of $${invoice.total.toFixed(2)} (got ${String(cmd?.amount)})`,
-        );
-      }
-    },
+    validator: (cmd: PaymentCommand) => validate({ kind: 'payment', cmd }),
   });
   setHandler(grantExtensionUpdate, (cmd) => submit({ kind: 'extension', cmd }), {
-    validator: (cmd: ExtensionCommand) => {
-      const invoice = state.invoice;
-      const max = lifecycle.programFee.maxExtensionDays;
-      if (!invoice) refuse(LifecycleErrorType.WrongState, 'there is no open fee invoice to extend');
-      if (invoice.extended) refuse(LifecycleErrorType.WrongState, `invoice ${invoice.id} was already extended once`);
-      if (!Number.isInteger(cmd?.days) || cmd.days < 1 || cmd.days > max) {
-        refuse(LifecycleErrorType.InvalidCommand, `days must be a whole number from 1 to ${max}`);
-      }
-      if (clock.today() >= invoice.deadline) {
-        refuse(LifecycleErrorType.WrongState, `the deadline ${invoice.deadline} has passed; no extension is possible`);
-      }
-    },
+    validator: (cmd: ExtensionCommand) => validate({ kind: 'extension', cmd }),
   });
   setHandler(requestCancellationUpdate, (cmd) => submit({ kind: 'cancel', cmd }), {
-    validator: (_cmd) => {
-      if (state.cancelled) refuse(LifecycleErrorType.WrongState, 'the membership is already cancelled');
-    },
+    validator: (cmd: CancellationCommand) => validate({ kind: 'cancel', cmd }),
   });
   setHandler(decideCaseUpdate, (cmd) => submit({ kind: 'decide-case', cmd }), {
-    validator: (cmd: CaseDecisionCommand) => {
-      if (!cmd || typeof cmd !== 'object') refuse(LifecycleErrorType.InvalidCommand, 'a case decision is required');
-      if (cmd.decision !== 'downgrade' && cmd.decision !== 'keep') {
-        refuse(LifecycleErrorType.InvalidCommand, "decision must be 'downgrade' or 'keep'");
-      }
-      if (typeof cmd.reason !== 'string' || cmd.reason.trim() === '') {
-        refuse(LifecycleErrorType.InvalidCommand, 'a decision needs its reason');
-      }
-      const c = state.cases.find((x) => x.id === cmd.caseId);
-      if (!c) refuse(LifecycleErrorType.WrongState, `no case ${String(cmd.caseId)} is open`);
-      if (c.reason !== 'fee-unpaid') {
-        refuse(LifecycleErrorType.WrongState, `case ${c.id} is a ${c.reason} case: only fee-unpaid cases are decided`);
-      }
-    },
+    validator: (cmd: CaseDecisionCommand) => validate({ kind: 'decide-case', cmd }),
   });
   setHandler(resolveIncidentUpdate, (cmd) => submit({ kind: 'incident', cmd }), {
-    validator: (cmd: IncidentCommand) => {
-      if (!cmd || typeof cmd !== 'object') refuse(LifecycleErrorType.InvalidCommand, 'an incident command is required');
-      if (cmd.action !== 'retry' && cmd.action !== 'dismiss') {
-        refuse(LifecycleErrorType.InvalidCommand, "action must be 'retry' or 'dismiss'");
-      }
-      const incident = incidents.find((i) => i.id === cmd.incidentId);
-      if (!incident) refuse(LifecycleErrorType.WrongState, `no open incident ${String(cmd.incidentId)}`);
-      if (cmd.action === 'retry' && incident.step === 'command') {
-        refuse(
-          LifecycleErrorType.WrongState,
-          `incident ${incident.id} is a failed ${incident.command ?? 'command'}: send the command again, then dismiss it`,
-        );
-      }
-    },
+    validator: (cmd: IncidentCommand) => validate({ kind: 'incident', cmd }),
   });
   setHandler(reinstateTierUpdate, (cmd) => submit({ kind: 'reinstate', cmd }), {
-    validator: (_cmd) => {
-      const today = clock.today();
-      const open = state.cases.find(
-        (c) => c.reason === 'non-compliant' && c.reinstatableUntil && c.reinstatableUntil > today,
-      );
-      if (!open) refuse(LifecycleErrorType.WrongState, 'no non-compliance case is open for reinstatement');
-    },
+    validator: (cmd: ReinstateCommand) => validate({ kind: 'reinstate', cmd }),
   });
 
   // ---- main loop ----
@@ -1128,7 +922,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   }
   for (;;) {
     await drain();
-    const next = nextDue();
+    const next = nextDue(state, lifecycle);
     waitingFor = next ? `${next.what} on ${next.on}, or a command` : 'a command';
     await publish();
     const threshold = input.continueAsNewAfterEvents;
