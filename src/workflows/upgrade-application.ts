@@ -7,19 +7,29 @@
  * parent continuing as new.
  */
 import {
-  ApplicationFailure,
   getExternalWorkflowHandle,
   patched,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import { currentEdition } from '../domain/catalog';
-import { addDays, addMonths, addMonthsToMonth, firstDayOf, monthOf } from '../domain/dates';
-import { ebrWindowFor, nextEbrWindow, type EbrWindow } from '../domain/ebr';
+import { addDays } from '../domain/dates';
+import type { EbrWindow } from '../domain/ebr';
+import {
+  checkEbrOutcome,
+  checkReadiness,
+  deferredEbrWindow,
+  firstEbrWindow,
+  isReady,
+  isSustained,
+  lapseReasons,
+  lapsesAfterCheck,
+  nextSustainedCheck,
+  sustainedStreak,
+} from '../domain/membership';
 import { BusinessClock } from './clock';
+import { activities, applicationWorkflowId, enforce } from './common';
 import {
   applicationDecidedSignal,
   applicationStatusQuery,
@@ -28,40 +38,19 @@ import {
   withdrawApplicationSignal,
 } from './definitions';
 import { ApnLifecycleStage, ApnNextEbrWindow } from './search-attributes';
-import {
-  LifecycleErrorType,
-  type ApplicationDecision,
-  type ApplicationOutcome,
-  type ApplicationStatus,
-  type AssessmentCommand,
-  type EbrOutcomeCommand,
-  type IsoDate,
-  type MonthlySummary,
-  type UpgradeApplicationInput,
-  type WithdrawCommand,
+import type {
+  ApplicationDecision,
+  ApplicationOutcome,
+  ApplicationStatus,
+  AssessmentCommand,
+  EbrOutcomeCommand,
+  IsoDate,
+  MonthlySummary,
+  UpgradeApplicationInput,
+  WithdrawCommand,
 } from './types';
 
 const lifecycle = currentEdition.lifecycle;
-
-const activities = proxyActivities<ReturnType<typeof createActivities>>({
-  // Activities are short store calls: a dead worker's attempt is retried within seconds, not after a minute.
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2 },
-});
-
-function refuse(type: LifecycleErrorType, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
-
-/**
- * The start of the current run of consecutive passing checks, or undefined when the latest check failed.
- * R-PREMIER: one failed check restarts the count.
- */
-export function sustainedSince(checks: readonly MonthlySummary[]): IsoDate | undefined {
-  let since: IsoDate | undefined;
-  for (const check of checks) since = check.premierMet ? (since ?? check.on) : undefined;
-  return since;
-}
 
 /** One upgrade application, from submission to decision. */
 export async function upgradeApplication(input: UpgradeApplicationInput): Promise<ApplicationDecision> {
@@ -70,7 +59,7 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
   const checks: MonthlySummary[] = [...input.priorMonthly];
   const status: ApplicationStatus = {
     number: input.number,
-    workflowId: `${input.parentWorkflowId}/application/${input.number}`,
+    workflowId: applicationWorkflowId(input.parentWorkflowId, input.number),
     targetTier: input.targetTier,
     submittedOn: input.submittedOn,
     stage: premier ? 'sustaining' : 'evaluating',
@@ -124,16 +113,7 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
       return status;
     },
     {
-      validator: (cmd: AssessmentCommand) => {
-        if (!premier)
-          refuse(LifecycleErrorType.WrongState, 'readiness pre-assessments are for Premier applications only');
-        if (status.decision)
-          refuse(LifecycleErrorType.WrongState, `the application was already ${status.decision.outcome}`);
-        if (status.ebrWindow) refuse(LifecycleErrorType.WrongState, 'the application is already scheduled for an EBR');
-        if (cmd?.outcome !== 'passed' && cmd?.outcome !== 'failed') {
-          refuse(LifecycleErrorType.InvalidCommand, "outcome must be 'passed' or 'failed'");
-        }
-      },
+      validator: (cmd: AssessmentCommand) => enforce(checkReadiness(status, cmd)),
     },
   );
   setHandler(
@@ -143,23 +123,8 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
       return Promise.resolve(status);
     },
     {
-      validator: (cmd: EbrOutcomeCommand) => {
-        if (!premier) refuse(LifecycleErrorType.WrongState, 'EBR outcomes are for Premier applications only');
-        if (status.decision)
-          refuse(LifecycleErrorType.WrongState, `the application was already ${status.decision.outcome}`);
-        const window = status.ebrWindow;
-        if (!window || status.stage !== 'scheduled-for-ebr') {
-          refuse(LifecycleErrorType.WrongState, 'no EBR is scheduled for this application');
-        }
-        const today = clock.today();
-        if (today < window.opensOn) {
-          refuse(LifecycleErrorType.WrongState, `EBR window ${window.id} opens on ${window.opensOn}`);
-        }
-        if (ebrOutcome) refuse(LifecycleErrorType.WrongState, 'an EBR outcome is already being recorded');
-        if (!['approved', 'rejected', 'deferred'].includes(cmd?.outcome)) {
-          refuse(LifecycleErrorType.InvalidCommand, "outcome must be 'approved', 'rejected' or 'deferred'");
-        }
-      },
+      validator: (cmd: EbrOutcomeCommand) =>
+        enforce(checkEbrOutcome(status, cmd, clock.today(), ebrOutcome !== undefined)),
     },
   );
 
@@ -236,9 +201,9 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
   async function check(on: IsoDate): Promise<void> {
     const result = await activities.evaluatePartner({ partnerId: input.partnerId, asOf: on, targetTier: 'premier' });
     checks.push({ on, highestTierMet: result.highestTierMet, premierMet: result.premierMet });
-    const since = sustainedSince(checks);
+    const { since, months: streak } = sustainedStreak(checks, on);
     status.sustainedSince = since;
-    status.sustainedMonths = since ? wholeMonths(since, on) : 0;
+    status.sustainedMonths = streak;
     status.gaps = result.gaps;
     await journal(on, 'sustained-check', {
       premierMet: result.premierMet,
@@ -249,21 +214,20 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
     });
     show();
   }
-  const sustained = () => status.sustainedMonths >= months;
-  const ready = () => status.readiness?.outcome === 'passed';
+  const sustained = () => isSustained(status, lifecycle);
+  const ready = () => isReady(status);
   const withdrawn = () => withdrawal !== undefined;
   const closeWithdrawn = () => decide('withdrawn', [withdrawal!.reason], withdrawal!.by);
-  const closeLapsed = () =>
-    decide('lapsed', status.gaps.length > 0 ? status.gaps : ['a monthly check no longer met Premier'], 'rules-engine');
+  const closeLapsed = () => decide('lapsed', lapseReasons(status), 'rules-engine');
 
   await check(input.submittedOn);
-  let nextCheck = firstDayOf(addMonthsToMonth(monthOf(input.submittedOn), 1));
+  let nextCheck = nextSustainedCheck(input.submittedOn);
   /** The monthly check that fell due (meet and maintain): false when it failed after six months were reached. */
   async function maintained(): Promise<boolean> {
     const wasSustained = sustained();
     await check(nextCheck);
-    nextCheck = firstDayOf(addMonthsToMonth(monthOf(nextCheck), 1));
-    return !(maintain && wasSustained && status.sustainedMonths === 0);
+    nextCheck = nextSustainedCheck(nextCheck);
+    return !lapsesAfterCheck(maintain, wasSustained, status);
   }
   while (!(sustained() && ready())) {
     if (!sustained()) status.stage = 'sustaining';
@@ -277,7 +241,7 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
   }
 
   // R-PREMIER (3) / R-EBR: the earliest window not yet ended on the day (1) and (2) both hold.
-  let window: EbrWindow = ebrWindowFor(clock.today(), lifecycle.ebrCalendar);
+  let window: EbrWindow = firstEbrWindow(clock.today(), lifecycle);
   for (;;) {
     // Cleared before the stage says 'scheduled-for-ebr': an outcome recorded while the scheduling activities below
     // still run must not be wiped out.
@@ -334,13 +298,6 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
     if (outcome?.outcome === 'rejected') {
       return await decide('rejected', [outcome.notes ?? 'rejected at the Executive Business Review'], outcome.by);
     }
-    window = nextEbrWindow(window.id, lifecycle.ebrCalendar);
+    window = deferredEbrWindow(window, lifecycle);
   }
-}
-
-/** Whole calendar months from `from` to `to`. */
-function wholeMonths(from: IsoDate, to: IsoDate): number {
-  let n = 0;
-  while (addMonths(from, n + 1) <= to) n += 1;
-  return n;
 }
