@@ -1,17 +1,12 @@
 /**
- * What both lifecycle workflows share: the workflow ids, the one activity-options block, and how a refusal is thrown.
+ * What both lifecycle workflows share: the workflow ids (./ids), the one activity-options block, and how a refusal is thrown.
  */
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { Refusal } from '../domain/membership';
 import type { LifecycleErrorType } from './types';
 
-/** A partner's lifecycle workflow id, derived from the partner id. */
-export const partnerWorkflowId = (partnerId: string): string => `partner/${partnerId}`;
-
-/** An upgrade application's workflow id: its partner workflow's id and the application number. */
-export const applicationWorkflowId = (parentWorkflowId: string, number: number): string =>
-  `${parentWorkflowId}/application/${number}`;
+export { applicationWorkflowId, partnerWorkflowId } from './ids';
 
 export const activities = proxyActivities<ReturnType<typeof createActivities>>({
   // Activities are short store calls: a dead worker's attempt is retried within seconds, not after a minute.
