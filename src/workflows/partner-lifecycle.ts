@@ -14,6 +14,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   getExternalWorkflowHandle,
   log,
   patched,
@@ -91,6 +92,7 @@ import {
   type PartnerStatus,
   type PaymentCommand,
   type ReinstateCommand,
+  type RememberedCommand,
   type Tier,
 } from './types';
 import { upgradeApplication } from './upgrade-application';
@@ -102,7 +104,11 @@ const MONTHLY_KEPT = 24;
 const RERUN_WITH_ARG: IncidentStep[] = ['renewal-review', 'renewal-fee'];
 
 type CommandBody = MembershipCommand;
-type Command = CommandBody & { id: number };
+type Command = CommandBody & { id: number; updateId?: string };
+type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** How many commands' answers the workflow keeps by Update id (exactly once across continue-as-new). */
+const RECENT_COMMANDS_KEPT = 200;
 
 function initialState(input: PartnerLifecycleInput, registeredOn: IsoDate): LifecycleState {
   // A partner registered at a fee-paying tier holds that tier for the membership year it is in: taken as paid.
@@ -131,7 +137,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   const partnerId = state.partner.id;
   const incidents: Incident[] = (state.incidents ??= []);
   const queue: Command[] = [];
-  const results = new Map<number, { ok: true; value: unknown } | { ok: false; error: unknown }>();
+  const results = new Map<number, Result>();
   let commandSeq = 0;
   let waitingFor = 'starting';
 
@@ -843,13 +849,37 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     }
   }
 
-  function enqueue(command: CommandBody): number {
+  function enqueue(command: CommandBody, updateId?: string): number {
     commandSeq += 1;
-    queue.push({ ...command, id: commandSeq });
+    queue.push({ ...command, id: commandSeq, ...(updateId === undefined ? {} : { updateId }) });
     return commandSeq;
   }
+  /** The answer already given to this Update's id, in this run or (carried in the state) an earlier one. */
+  function remembered(): RememberedCommand | undefined {
+    const updateId = currentUpdateInfo()?.id;
+    return updateId === undefined ? undefined : state.recentCommands?.find((c) => c.id === updateId);
+  }
+  function remember(command: Command, result: Result): void {
+    results.set(command.id, result);
+    if (command.updateId === undefined) return;
+    const error = result.ok ? undefined : result.error;
+    const kept: RememberedCommand = result.ok
+      ? { id: command.updateId, ok: true, value: result.value }
+      : {
+          id: command.updateId,
+          ok: false,
+          error: {
+            type: (error instanceof ApplicationFailure && error.type) || LifecycleErrorType.WrongState,
+            message: error instanceof Error ? error.message : String(error),
+          },
+        };
+    state.recentCommands = [...(state.recentCommands ?? []), kept].slice(-RECENT_COMMANDS_KEPT);
+  }
   async function submit<T>(command: CommandBody): Promise<T> {
-    const id = enqueue(command);
+    const seen = remembered();
+    if (seen?.ok) return seen.value as T;
+    if (seen?.error) refuse(seen.error.type as LifecycleErrorType, seen.error.message);
+    const id = enqueue(command, currentUpdateInfo()?.id);
     await condition(() => results.has(id));
     const result = results.get(id)!;
     results.delete(id);
@@ -859,7 +889,10 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
 
   // ---- handlers (registered before the first await) ----
   /** An Update's validator: the same check the command runs again when its turn comes. */
-  const validate = (command: CommandBody): void => enforce(checkCommand(state, command, clock.today(), lifecycle));
+  const validate = (command: CommandBody): void => {
+    // An Update already answered (before continue-as-new) is answered again, not checked against today's state.
+    if (!remembered()) enforce(checkCommand(state, command, clock.today(), lifecycle));
+  };
   setHandler(partnerStatusQuery, status);
   setHandler(evidenceChangedSignal, (change) => {
     enqueue({ kind: 'evidence', version: typeof change?.version === 'number' ? change.version : undefined });
@@ -900,7 +933,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     while (queue.length > 0) {
       const command = queue.shift()!;
       try {
-        results.set(command.id, { ok: true, value: await runCommand(command) });
+        remember(command, { ok: true, value: await runCommand(command) });
       } catch (error) {
         if (error instanceof ActivityFailure) {
           // The command's work failed part-way for good: the caller is told, an operator sees the incident.
@@ -911,9 +944,9 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
             nonRetryable: true,
             message: `${command.kind} could not be completed: ${incident.reason} (incident ${incident.id})`,
           });
-          results.set(command.id, { ok: false, error: refusal });
+          remember(command, { ok: false, error: refusal });
         } else if (error instanceof ApplicationFailure) {
-          results.set(command.id, { ok: false, error });
+          remember(command, { ok: false, error });
         } else throw error;
       }
       await runDue();

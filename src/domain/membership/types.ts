@@ -167,6 +167,20 @@ export interface LifecycleState {
   journalSeq: number;
   caseSeq: number;
   runsSoFar: number;
+  /**
+   * The latest commands' Update ids and answers (absent in state from before they were kept): the same Update sent
+   * again after continue-as-new, when Temporal no longer knows its id, gets the first answer instead of applying twice.
+   */
+  recentCommands?: RememberedCommand[];
+}
+
+/** A command's answer kept by its Update id (exactly once across continue-as-new). */
+export interface RememberedCommand {
+  id: string;
+  ok: boolean;
+  value?: unknown;
+  /** The refusal, for a command that was refused when it ran. */
+  error?: { type: string; message: string };
 }
 
 export interface ApplicationDecision {
