@@ -29,7 +29,7 @@ import {
   sustainedStreak,
 } from '../domain/membership';
 import { BusinessClock } from './clock';
-import { activities, applicationWorkflowId, enforce } from './common';
+import { applicationActivities as activities, applicationWorkflowId, enforce } from './common';
 import {
   applicationDecidedSignal,
   applicationStatusQuery,

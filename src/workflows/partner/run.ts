@@ -6,7 +6,7 @@
 import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
 import { currentEdition } from '../../domain/catalog';
 import { isBlocked } from '../../domain/membership';
-import { activities } from '../common';
+import { ACTIVITY_MAX_ATTEMPTS, activities } from '../common';
 import type { BusinessClock } from '../clock';
 import type { Incident, IncidentStep, IsoDate, LifecycleState } from '../types';
 
@@ -84,6 +84,8 @@ export function openIncident(
     activity: failure.activityType,
     ...(cause?.type ? { errorType: cause.type } : {}),
     reason: cause?.message ?? failure.message,
+    // A retryable failure that outlasted every attempt: the last attempt's error, and how many there were.
+    ...(failure.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? { attempt: ACTIVITY_MAX_ATTEMPTS } : {}),
     ...extra,
   };
   run.incidents.push(incident);
