@@ -18,7 +18,7 @@ test('R-PAID: a payment Update sent again with its id after continue-as-new answ
   const { env, store } = suite;
   const partnerId = `once-${Date.now().toString(36)}`;
   // Renewal 02-02: the 2019-02-02 renewal fee is invoiced on that day, its review skipped (R-RENEWAL before April 2019).
-  await store.registerPartner({
+  const partner = {
     id: partnerId,
     name: 'Once Only',
     track: 'consulting',
@@ -26,8 +26,8 @@ test('R-PAID: a payment Update sent again with its id after continue-as-new answ
     renewalDate: '02-02',
     country: 'US',
     feeAccountId: '123456789012',
-    allianceLeadId: 'alliance-lead',
-  });
+  } as const;
+  await store.registerPartner({ ...partner, allianceLeadId: 'alliance-lead' });
   const taskQueue = `exactly-once-${partnerId}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -44,15 +44,7 @@ test('R-PAID: a payment Update sent again with its id after continue-as-new answ
       workflowId,
       args: [
         {
-          partner: {
-            id: partnerId,
-            name: 'Once Only',
-            track: 'consulting',
-            tier: 'select',
-            renewalDate: '02-02',
-            country: 'US',
-            feeAccountId: '123456789012',
-          },
+          partner,
           clock: { offsetMs },
           continueAsNewAfterEvents: 30,
         },

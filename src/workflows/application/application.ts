@@ -32,6 +32,7 @@ import type {
 } from '../types';
 
 const lifecycle = currentEdition.lifecycle;
+type ApplicationRow = Parameters<typeof activities.recordApplication>[0];
 
 export class Application {
   readonly premier: boolean;
@@ -76,6 +77,21 @@ export class Application {
     });
   }
 
+  /** Writes the application's store row: who applied for what, and `row` (its status, decision and EBR window). */
+  private async recordRow(row: Pick<ApplicationRow, 'status' | 'decidedOn' | 'gaps' | 'ebrWindow'>): Promise<void> {
+    const { input, status } = this;
+    await activities.recordApplication({
+      id: status.workflowId,
+      partnerId: input.partnerId,
+      number: input.number,
+      targetTier: input.targetTier,
+      feeAccountId: input.feeAccountId,
+      submittedOn: input.submittedOn,
+      submittedBy: input.submittedBy,
+      ...row,
+    });
+  }
+
   /** The Web UI's current details. */
   show(): void {
     const { input, status } = this;
@@ -108,19 +124,7 @@ export class Application {
     };
     status.decision = decision;
     status.stage = outcome;
-    await activities.recordApplication({
-      id: status.workflowId,
-      partnerId: input.partnerId,
-      number: input.number,
-      targetTier: input.targetTier,
-      feeAccountId: input.feeAccountId,
-      submittedOn: input.submittedOn,
-      submittedBy: input.submittedBy,
-      status: outcome,
-      decidedOn,
-      gaps: reasons,
-      ebrWindow: status.ebrWindow?.id,
-    });
+    await this.recordRow({ status: outcome, decidedOn, gaps: reasons, ebrWindow: status.ebrWindow?.id });
     const closed = outcome === 'approved' || outcome === 'rejected' ? `application-${outcome}` : 'application-closed';
     await this.journal(decidedOn, closed, {
       targetTier: input.targetTier,
@@ -221,17 +225,7 @@ export class Application {
       { key: ApnNextEbrWindow, value: window.id },
       { key: ApnLifecycleStage, value: 'scheduled-for-ebr' },
     ]);
-    await activities.recordApplication({
-      id: status.workflowId,
-      partnerId: input.partnerId,
-      number: input.number,
-      targetTier: input.targetTier,
-      feeAccountId: input.feeAccountId,
-      submittedOn: input.submittedOn,
-      submittedBy: input.submittedBy,
-      status: 'in-progress',
-      ebrWindow: window.id,
-    });
+    await this.recordRow({ status: 'in-progress', ebrWindow: window.id });
     await this.journal(this.clock.today(), 'ebr-scheduled', {
       window: window.id,
       opensOn: window.opensOn,
