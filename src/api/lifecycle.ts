@@ -3,7 +3,6 @@
  * through the definition objects (never handler names), each call bounded by a deadline so a stalled Temporal
  * answers 503 instead of hanging the request.
  */
-import { applicationId } from '../domain/applications';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -24,6 +23,7 @@ import {
   decideCaseUpdate,
   resolveIncidentUpdate,
 } from '../workflows/definitions';
+import { applicationWorkflowId as childApplicationId, partnerWorkflowId } from '../workflows/ids';
 import type { partnerLifecycle } from '../workflows/partner-lifecycle';
 import type {
   ApplicationStatus,
@@ -77,9 +77,9 @@ export function partnerProfileOf(
   };
 }
 
-export const partnerWorkflowId = (partnerId: string): string => `partner/${partnerId}`;
+export { partnerWorkflowId };
 export const applicationWorkflowId = (partnerId: string, number: number): string =>
-  applicationId(partnerWorkflowId(partnerId), number);
+  childApplicationId(partnerWorkflowId(partnerId), number);
 
 export class Lifecycle {
   readonly clock: ClockOptions;
