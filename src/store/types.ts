@@ -5,20 +5,16 @@
 import type { ApplicationRecordStatus } from '../domain/applications';
 import type { CaseKind, CaseReason, CaseStatus } from '../domain/cases';
 import type { IsoDate } from '../domain/dates';
+import type { PartnerProfile } from '../domain/membership/types';
 import type { Tier, Track } from '../domain/tier-ladder';
 
 export { TIERS, TRACKS } from '../domain/tier-ladder';
 export type { ApplicationRecordStatus, CaseKind, CaseReason, CaseStatus, IsoDate, Tier, Track };
 
-export interface Partner {
-  id: string;
-  name: string;
-  track: Track;
-  tier: Tier;
-  /** Membership renewal day, `MM-DD`. */
-  renewalDate: string;
-  /** ISO-3166 alpha-2. */
-  country: string;
+/** The registration facts of a partner: the domain's profile (id, name, track, tier, renewal date, country). */
+type ProfileFacts = Omit<PartnerProfile, 'feeAccountId'>;
+
+export interface Partner extends ProfileFacts {
   /** 12-digit AWS account id the fee is billed to (R-FEE), if known. */
   feeAccountId: string | null;
   allianceLeadId: string;
@@ -31,13 +27,7 @@ export interface Partner {
   createdAt: string;
 }
 
-export interface RegisterPartnerInput {
-  id: string;
-  name: string;
-  track: Track;
-  tier: Tier;
-  renewalDate: string;
-  country: string;
+export interface RegisterPartnerInput extends ProfileFacts {
   feeAccountId?: string | null;
   allianceLeadId: string;
   partnerManagerIds?: string[];
