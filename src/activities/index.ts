@@ -11,7 +11,8 @@ import { parseEvidence } from '../domain/evidence';
 import { evaluateScorecard } from '../domain/scorecard';
 import { feeAmounts } from '../domain/membership';
 import type { Tier } from '../domain/tier-ladder';
-import { NotFoundError, StoreConflictError, type ApplicationStatus, type Store } from '../store';
+import { NotFoundError, StoreConflictError, StoreValidationError, type ApplicationStatus, type Store } from '../store';
+import type { PartnerStatus } from '../workflows/types';
 
 export enum ActivityErrorType {
   PartnerNotFound = 'PartnerNotFound',
@@ -19,6 +20,7 @@ export enum ActivityErrorType {
   NoFeeAccount = 'NoFeeAccount',
   InvoiceNotOpen = 'InvoiceNotOpen',
   Conflict = 'Conflict',
+  InvalidView = 'InvalidView',
 }
 
 export interface ActivityDependencies {
@@ -272,6 +274,40 @@ export function createActivities(deps: ActivityDependencies) {
           nextEbrWindow: input.nextEbrWindow,
         }),
       );
+    },
+
+    /**
+     * Writes the partner's read model (the API's partner read) at the workflow's view revision; a late attempt with
+     * an older revision changes nothing.
+     */
+    async savePartnerView(input: {
+      partnerId: string;
+      revision: number;
+      asOf: string;
+      status: PartnerStatus;
+    }): Promise<{ applied: boolean }> {
+      if (input.status?.partnerId !== input.partnerId) {
+        throw nonRetryable(
+          ActivityErrorType.InvalidView,
+          `the view of '${input.partnerId}' carries the status of '${String(input.status?.partnerId)}'`,
+        );
+      }
+      const { applied } = await guard(async () => {
+        try {
+          return await store.putPartnerView({
+            partnerId: input.partnerId,
+            revision: input.revision,
+            asOf: input.asOf,
+            status: { ...input.status },
+          });
+        } catch (err) {
+          // A view the store refuses is refused again on every retry.
+          if (err instanceof StoreValidationError) throw nonRetryable(ActivityErrorType.InvalidView, err.message);
+          throw err;
+        }
+      });
+      if (!applied) log.info('partner view already newer', { partnerId: input.partnerId, revision: input.revision });
+      return { applied };
     },
 
     /** Creates the application record on submission (idempotent on its workflow id) and updates it afterwards. */

@@ -151,9 +151,18 @@ export const PartnerViewSchema = z
     partner: PartnerSchema,
     lifecycle: LifecycleStatusSchema.nullable().meta({
       description:
-        'null when the lifecycle workflow does not exist (any more), or when Temporal did not answer in time ' +
-        '(then the header `Apn-Lifecycle: unavailable` says so and `partner` is the store’s read model alone)',
+        'The lifecycle workflow’s state: as its activities last stored it (`Apn-Lifecycle: stored`, see ' +
+        '`lifecycleView`), or its live answer (`Apn-Lifecycle: live`). null when neither is there: no view stored ' +
+        'yet and Temporal did not answer in time (`Apn-Lifecycle: unavailable`), or the workflow does not exist',
     }),
+    lifecycleView: z
+      .object({
+        revision: z.number().int().min(0).meta({ description: 'Grows with every view the workflow writes' }),
+        asOf: IsoDateSchema.meta({ description: 'The business date the workflow saw when it wrote the view' }),
+        writtenAt: z.iso.datetime().meta({ description: 'When the view was written' }),
+      })
+      .nullable()
+      .meta({ description: 'How fresh `lifecycle` is when it comes from the store; null for a live answer' }),
     scorecard: ScorecardSchema.nullable().meta({
       description: 'Latest evidence evaluated today; null without evidence',
     }),
@@ -215,6 +224,16 @@ export const InvoiceSchema = z
     voidedOn: IsoDateSchema.nullable(),
   })
   .meta({ id: 'Invoice' });
+
+export const PartnerReadQuery = z
+  .object({
+    live: booleanQuery.optional().meta({
+      description:
+        'true: ask the workflow itself (2 s at most), for when the live answer matters; the stored view answers ' +
+        'when it does not reply in time',
+    }),
+  })
+  .strict();
 
 export const ScorecardQuery = z.object({ asOf: IsoDateSchema.optional() }).strict();
 

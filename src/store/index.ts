@@ -4,3 +4,4 @@ export { openConnection, defaultMigrationsFolder, type StoreConfig, type Connect
 export { NotFoundError, StoreConflictError, StoreError, StoreValidationError } from './errors';
 export { securePrivateDir } from './private-dir';
 export * from './types';
+export type { PartnerView, PartnerViewInput } from './partner-views';

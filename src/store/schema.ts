@@ -344,6 +344,27 @@ export const apiIdempotency = pgTable(
   (t) => [primaryKey({ columns: [t.callerId, t.key] })],
 );
 
+/**
+ * The partner read model: the lifecycle workflow's visible state (its status query's answer) as last written by its
+ * activity, so a partner read needs no workflow query. `revision` grows with every write of one workflow; an older
+ * write arriving late (a retried activity) never replaces a newer one.
+ */
+export const partnerViews = pgTable(
+  'partner_views',
+  {
+    partnerId: text('partner_id')
+      .primaryKey()
+      .references(() => partners.id),
+    revision: integer('revision').notNull(),
+    /** The business date the workflow saw when it wrote the view. */
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    status: jsonb('status').notNull(),
+    /** Wall-clock time of the write (the database clock), for freshness. */
+    writtenAt: timestamp('written_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [check('partner_views_revision_ck', sql`${t.revision} >= 0`)],
+);
+
 export const schema = {
   partners,
   evidenceVersions,
@@ -359,5 +380,6 @@ export const schema = {
   advancePayFundings,
   advancePayApplications,
   apiIdempotency,
+  partnerViews,
 };
 export type Schema = typeof schema;

@@ -8,6 +8,7 @@
 import { and, arrayContains, asc, eq, gt, inArray, like, ne, sql, type SQL } from 'drizzle-orm';
 import { openConnection, pingConnection, type Db, type StoreConfig } from './connection';
 import { addDays, assertIsoDate } from './dates';
+import { PartnerViewRepository, type PartnerView, type PartnerViewInput } from './partner-views';
 import { NotFoundError, sqlState, StoreConflictError, StoreValidationError, translateDbError } from './errors';
 import {
   advancePayAccounts,
@@ -71,6 +72,11 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 
+  // Partner read model (src/store/partner-views.ts): the lifecycle state the workflow last wrote
+  /** Writes a partner's view unless a same or newer revision is stored; `applied` says whether it did. */
+  putPartnerView(input: PartnerViewInput): Promise<{ view: PartnerView; applied: boolean }>;
+  getPartnerView(partnerId: string): Promise<PartnerView | undefined>;
+
   // Partners
   registerPartner(input: RegisterPartnerInput): Promise<{ partner: Partner; created: boolean }>;
   /**
@@ -79,6 +85,8 @@ export interface Store {
    */
   unregisterPartner(partnerId: string): Promise<boolean>;
   getPartner(partnerId: string): Promise<Partner | undefined>;
+  /** The partners with these ids (unknown ids are left out), in one query. */
+  getPartners(partnerIds: readonly string[]): Promise<Map<string, Partner>>;
   listPartners(query?: ListPartnersQuery): Promise<Page<Partner>>;
   updatePartnerStatus(partnerId: string, patch: PartnerStatusPatch): Promise<Partner>;
   /** Changes the tier and appends its audit record in one transaction, once per `change.key`. */
@@ -373,11 +381,23 @@ function assertMoney(name: string, value: number): void {
 }
 
 class DrizzleStore implements Store {
+  private readonly views: PartnerViewRepository;
+
   constructor(
     readonly driver: 'pglite' | 'postgres',
     private readonly db: Db,
     private readonly closeConnection: () => Promise<void>,
-  ) {}
+  ) {
+    this.views = new PartnerViewRepository(db);
+  }
+
+  putPartnerView(input: PartnerViewInput): Promise<{ view: PartnerView; applied: boolean }> {
+    return this.views.put(input);
+  }
+
+  getPartnerView(partnerId: string): Promise<PartnerView | undefined> {
+    return this.views.get(partnerId);
+  }
 
   async ping(): Promise<void> {
     await pingConnection(this.db);
@@ -447,6 +467,15 @@ class DrizzleStore implements Store {
   async getPartner(partnerId: string): Promise<Partner | undefined> {
     const [row] = await this.db.select().from(partners).where(eq(partners.id, partnerId));
     return row && toPartner(row);
+  }
+
+  async getPartners(partnerIds: readonly string[]): Promise<Map<string, Partner>> {
+    if (partnerIds.length === 0) return new Map();
+    const rows = await this.db
+      .select()
+      .from(partners)
+      .where(inArray(partners.id, [...new Set(partnerIds)]));
+    return new Map(rows.map((r) => [r.id, toPartner(r)]));
   }
 
   async listPartners(query: ListPartnersQuery = {}): Promise<Page<Partner>> {

@@ -313,6 +313,29 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     if (!synced) await publish();
   }
 
+  // ---- read model: the API reads partners from the store (partner_views), not by querying this workflow ----
+  let lastViewFingerprint = '';
+  /**
+   * Writes the status query's answer to the store's read model when it changed since the last write (a turn on a new
+   * business day counts): at most once per turn of the main loop, the only place that calls it.
+   */
+  async function syncReadModel(): Promise<void> {
+    if (!patched('partner-read-model')) return;
+    const view = status();
+    const fingerprint = JSON.stringify(view);
+    if (fingerprint === lastViewFingerprint) return;
+    // Taken before the write: a write that failed after landing is followed by a higher revision, never the same.
+    state.viewRevision = (state.viewRevision ?? 0) + 1;
+    try {
+      await activities.savePartnerView({ partnerId, revision: state.viewRevision, asOf: view.today, status: view });
+      lastViewFingerprint = fingerprint;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // A read model is not worth an incident: the next turn writes it again.
+      log.warn('partner view not written', { partnerId, revision: state.viewRevision, error: error.message });
+    }
+  }
+
   function details(today: IsoDate): string {
     return [
       `**${state.partner.name}** (${state.partner.track}) — tier **${state.tier}** as of ${today}`,
@@ -1131,6 +1154,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     const next = nextDue();
     waitingFor = next ? `${next.what} on ${next.on}, or a command` : 'a command';
     await publish();
+    await syncReadModel();
     const threshold = input.continueAsNewAfterEvents;
     const info = workflowInfo();
     if (info.continueAsNewSuggested || (threshold !== undefined && info.historyLength >= threshold)) break;

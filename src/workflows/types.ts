@@ -166,6 +166,8 @@ export interface LifecycleState {
   journalSeq: number;
   caseSeq: number;
   runsSoFar: number;
+  /** Revision of the last partner read model write (absent before the read model existed). */
+  viewRevision?: number;
 }
 
 export interface ClockOptions {

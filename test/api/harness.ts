@@ -27,6 +27,8 @@ export interface ApiHarness {
   server: DevServerHandle;
   lifecycle: Lifecycle;
   taskQueue: string;
+  /** Stops the worker (the workflows stay, with nobody to run them or answer their queries); teardown copes. */
+  stopWorker(): Promise<void>;
   /** `Authorization` header value for a principal. */
   auth(role: Role, sub?: string, partnerId?: string): Promise<string>;
   teardown(): Promise<void>;
@@ -70,8 +72,12 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     lifecycle,
     taskQueue,
     auth: mintAuth,
+    async stopWorker() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
     async teardown() {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await store.close();
       await server.teardown();
