@@ -31,6 +31,15 @@ export const RegisterPartnerBody = z
   .object({
     ...partnerProfileShape,
     allianceLeadId: UserId.meta({ description: 'User id of the partner’s Alliance Lead' }),
+    allianceTeamIds: z
+      .array(UserId)
+      .max(50)
+      .optional()
+      .meta({
+        description:
+          'The partner’s Alliance Team users (their token `sub`). When given, only they may act as its alliance-team; ' +
+          'when absent, any alliance-team token naming the partner may',
+      }),
     partnerManagerIds: z
       .array(UserId)
       .max(20)
@@ -57,6 +66,7 @@ export const PartnerSchema = z
     country: z.string(),
     feeAccountId: z.string().nullable(),
     allianceLeadId: z.string(),
+    allianceTeamIds: z.array(z.string()).nullable(),
     partnerManagerIds: z.array(z.string()),
     atRisk: z.boolean(),
     lifecycleStage: z.string(),

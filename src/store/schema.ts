@@ -39,6 +39,9 @@ export const partners = pgTable(
       .array()
       .notNull()
       .default(sql`'{}'::text[]`),
+    // The Alliance Team users the registration names; null when it names none (then any alliance-team token of the
+    // partner is taken).
+    allianceTeamIds: text('alliance_team_ids').array(),
     atRisk: boolean('at_risk').notNull().default(false),
     lifecycleStage: text('lifecycle_stage').notNull().default('active'),
     nextEbrWindow: text('next_ebr_window'),

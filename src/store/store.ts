@@ -234,6 +234,7 @@ const toPartner = (r: PartnerRow): Partner => ({
   country: r.country,
   feeAccountId: r.feeAccountId,
   allianceLeadId: r.allianceLeadId,
+  allianceTeamIds: r.allianceTeamIds ? [...r.allianceTeamIds] : null,
   partnerManagerIds: [...r.partnerManagerIds],
   atRisk: r.atRisk,
   lifecycleStage: r.lifecycleStage,
@@ -339,6 +340,8 @@ function registrationOf(input: RegisterPartnerInput): Record<string, unknown> {
     feeAccountId: input.feeAccountId ?? null,
     allianceLeadId: input.allianceLeadId,
     partnerManagerIds: [...new Set(input.partnerManagerIds ?? [])].sort(),
+    // Only when named: registrations stored before the field existed compare equal to the same request again.
+    ...(input.allianceTeamIds ? { allianceTeamIds: [...new Set(input.allianceTeamIds)].sort() } : {}),
   };
 }
 
@@ -432,6 +435,7 @@ class DrizzleStore implements Store {
           country: input.country,
           feeAccountId: input.feeAccountId ?? null,
           allianceLeadId: input.allianceLeadId,
+          allianceTeamIds: (registration.allianceTeamIds as string[] | undefined) ?? null,
           partnerManagerIds: registration.partnerManagerIds as string[],
           registration,
         })

@@ -24,6 +24,8 @@ export interface Partner {
   /** 12-digit AWS account id the fee is billed to (R-FEE), if known. */
   feeAccountId: string | null;
   allianceLeadId: string;
+  /** Alliance Team users named by the registration (their token `sub`); null when it names none. */
+  allianceTeamIds: string[] | null;
   partnerManagerIds: string[];
   atRisk: boolean;
   lifecycleStage: string;
@@ -42,6 +44,7 @@ export interface RegisterPartnerInput {
   country: string;
   feeAccountId?: string | null;
   allianceLeadId: string;
+  allianceTeamIds?: string[] | null;
   partnerManagerIds?: string[];
 }
 

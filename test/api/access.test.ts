@@ -138,6 +138,7 @@ function registration(id: string, opts: PartnerOptions = {}) {
     country: 'US',
     feeAccountId: FEE_ACCOUNT,
     allianceLeadId: SUBJECT['alliance-lead'],
+    allianceTeamIds: [SUBJECT['alliance-team']],
     partnerManagerIds: [PM],
     ...(opts.lookBack ? { lookBackFrom: '2019-04-01' } : {}),
   };
@@ -644,6 +645,18 @@ describe.each(ROWS.map((row) => [row.op, row] as const))('%s:', (_op, row) => {
       const res = await send(call, await authAs(role, outsider));
       expectProblem(res, 403, crossPartnerDetail(role, /you act for partner/));
     });
+    const notRegistered: Record<string, RegExp> = {
+      'alliance-lead': /is not the registered alliance lead/,
+      'alliance-team': /is not on the registered alliance team/,
+    };
+    test.each(alliance.map((role) => [role, byRole(role)] as const))(
+      '%s of the partner but not registered for it → 403%s',
+      async (role) => {
+        const call = await row.make(false);
+        const res = await send(call, await authAs(role, call.partnerId, `stranger-${role}`));
+        expectProblem(res, 403, crossPartnerDetail(role, notRegistered[role]!));
+      },
+    );
     test(`unassigned partner manager → 403${byRole('partner-manager')}`, async () => {
       const call = await row.make(false);
       const res = await send(call, await authAs('partner-manager', call.partnerId, STRANGER_PM));

@@ -101,6 +101,7 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
         ...profileOf(body),
         feeAccountId: body.feeAccountId ?? null,
         allianceLeadId: body.allianceLeadId,
+        ...(body.allianceTeamIds ? { allianceTeamIds: body.allianceTeamIds } : {}),
         partnerManagerIds: body.partnerManagerIds,
       });
       try {

@@ -1,0 +1,1 @@
+ALTER TABLE "partners" ADD COLUMN "alliance_team_ids" text[];
