@@ -210,6 +210,23 @@ describe('tokens: failed attempts are limited per address, lifetimes are bounded
     expect((await request(built.app).get('/v1/partners').set('Authorization', good)).status).toBe(429);
   });
 
+  test('good requests in flight from one address are never counted as failures, however many', async () => {
+    const built = await createOfflineApp(store, { authFailuresPerMinute: 5 });
+    extraConnections.push(built.connection);
+    const good = await auth('program-admin');
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => request(built.app).get('/v1/partners').set('Authorization', good)),
+    );
+    expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
+    // Failures still count, and once past the limit the address waits, told for how long.
+    for (let i = 0; i < 5; i++) {
+      expect((await request(built.app).get('/v1/partners').set('Authorization', `Bearer bad-${i}`)).status).toBe(401);
+    }
+    const limited = await request(built.app).get('/v1/partners').set('Authorization', good);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   test('a token without `iat` is refused', async () => {
     const res = await request(app)
       .get('/v1/partners')
