@@ -10,57 +10,34 @@
  *   npm run bench:api -- --connections 10 --duration 10 --partners 300
  *   BENCH_CONNECTIONS=10 BENCH_DURATION=10 BENCH_PARTNERS=300 npm run bench:api
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { arch, cpus, devNull, loadavg, platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { arch, cpus, loadavg, platform } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import autocannon from 'autocannon';
-import express, { type Express } from 'express';
-import pino from 'pino';
-import { createActivities } from '../src/activities';
-import { createApp } from '../src/api/app';
-import { createVerifier, mintToken, type Role } from '../src/api/auth';
-import { Lifecycle, partnerWorkflowId } from '../src/api/lifecycle';
-import { freePort, startDevServer } from '../src/dev/processes';
-import { resolveTemporalCli } from '../src/dev/tools';
+import { partnerWorkflowId } from '../src/api/lifecycle';
+import { addDays, evaluateScorecard, type PartnerEvidence } from '../src/domain';
 import {
-  addDays,
-  emptyEvidence,
-  evaluateScorecard,
-  mergeEvidence,
-  PartnerEvidenceSchema,
-  type PartialEvidence,
-  type PartnerEvidence,
-  type PartnerEvidenceInput,
-} from '../src/domain';
-import {
-  connectNativeWithRetry,
-  connectWithRetry,
-  createClient,
-  ensureSearchAttributes,
-} from '../src/platform/temporal';
-import { createStore } from '../src/store';
-import { createWorker } from '../src/worker';
-import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../src/workflows/search-attributes';
+  BenchError,
+  cannon,
+  parsed,
+  selectEvidence,
+  call,
+  expectStatus,
+  fmt,
+  inPool,
+  settle,
+  SETTLE_TIMEOUT_MS,
+  Stack,
+  startEngine,
+  times,
+  type CannonRun,
+  type RunStats,
+} from './support';
 
 /** Business date the API and its workflows live on, so every run evaluates the same evidence the same way. */
 const BUSINESS_DATE = '2019-10-02';
-const NAMESPACE = 'default';
 const TASK_QUEUE = 'bench-api';
-const SECRET = 'bench-api-secret-that-is-at-least-32-characters';
-const ISSUER = 'apn-tier-engine';
-const AUDIENCE = 'apn-api';
-const SETTLE_TIMEOUT_MS = 90_000;
 /** Fewest requests of the bare run beside the upgrade applications: a few hundred finish too fast to be steady. */
 const BARE_MIN_REQUESTS = 5_000;
-
-/** A failure this script explains itself: printed without a stack trace. */
-class BenchError extends Error {}
 
 // ---- configuration ----
 
@@ -131,12 +108,6 @@ function rng(seed: number): () => number {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
-}
-
-function parsed(input: PartnerEvidenceInput, what: string): PartnerEvidence {
-  const result = PartnerEvidenceSchema.safeParse(input);
-  if (!result.success) throw new BenchError(`bench ${what} evidence is invalid: ${result.error.message.slice(0, 500)}`);
-  return result.data;
 }
 
 /**
@@ -236,71 +207,6 @@ function premierSizeEvidence(asOf: string): PartnerEvidence {
   );
 }
 
-/**
- * A consulting partner meeting Select on and for a year after `on` (DOMAIN §2): 2 technical + 2 business accredited,
- * 2 Cloud Practitioners, 2 Associate-certified, 3 launched opportunities worth $1,500 MRR, 1 public reference and 5
- * verified CSAT responses. The shape of test/support/evidence.ts, kept here so the bench does not import tests.
- */
-function selectEvidence(on: string, tag: string): PartnerEvidence {
-  const individuals = Array.from({ length: 4 }, (_, i) => ({
-    id: `u-${i}`,
-    registeredOn: '2018-01-01',
-    leftOn: null,
-    credentials: [
-      {
-        type: 'accreditation' as const,
-        name: i < 2 ? ('technical-professional' as const) : ('business-professional' as const),
-        earnedOn: '2018-02-01',
-      },
-      ...(i < 2
-        ? [
-            {
-              type: 'certification' as const,
-              name: 'cloud-practitioner',
-              level: 'foundational' as const,
-              earnedOn: '2018-03-01',
-            },
-            {
-              type: 'certification' as const,
-              name: 'solutions-architect-associate',
-              level: 'associate' as const,
-              earnedOn: '2018-03-01',
-            },
-          ]
-        : []),
-    ],
-  }));
-  const partial: PartialEvidence = {
-    individuals,
-    opportunities: Array.from({ length: 3 }, (_, i) => ({
-      id: `o-${tag}-${i}`,
-      status: 'launched' as const,
-      launchedOn: on,
-      estimatedMrr: 500,
-      source: 'partner' as const,
-    })),
-    references: [
-      {
-        id: `r-${tag}`,
-        customer: 'Customer 0',
-        public: true,
-        source: 'ace-opportunity' as const,
-        designatedOn: on,
-        status: 'approved' as const,
-      },
-    ],
-    csatResponses: Array.from({ length: 5 }, (_, i) => ({
-      id: `c-${tag}-${i}`,
-      customer: `Customer ${i}`,
-      submittedOn: on,
-      origin: 'rate-this-partner' as const,
-      emailConfirmed: true,
-      awsCustomerVerified: true,
-    })),
-  };
-  return parsed(mergeEvidence(emptyEvidence('consulting'), partial), 'Select');
-}
-
 /** Items in a document: every list entry, credentials and credits included. */
 function countItems(e: PartnerEvidence): number {
   return (
@@ -317,220 +223,9 @@ function countItems(e: PartnerEvidence): number {
 
 // ---- load generation ----
 
-interface RunStats {
-  endpoint: string;
-  connections: number;
-  /** Responses received. */
-  requests: number;
-  seconds: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  /** Connection errors and timeouts (no response at all). */
-  errors: number;
-  statusCodes: Record<string, number>;
-}
-
-interface CannonRun {
-  endpoint: string;
-  url: string;
-  connections: number;
-  durationS?: number;
-  amount?: number;
-  headers?: Record<string, string>;
-  requests?: autocannon.Request[];
-}
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-/**
- * One autocannon run. Latencies and the elapsed time are taken here from every response: autocannon's own histogram
- * has whole-millisecond resolution (a bare endpoint answers in less) and an `amount` run ends on its next 1 s tick.
- */
-async function cannon(run: CannonRun): Promise<RunStats> {
-  const latencies: number[] = [];
-  const statusCodes: Record<string, number> = {};
-  let non2xx = 0;
-  let lastResponseAt = 0;
-  const started = performance.now();
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: run.url,
-        connections: run.connections,
-        pipelining: 1,
-        timeout: 30,
-        ...(run.amount === undefined ? { duration: run.durationS ?? 10 } : { amount: run.amount }),
-        ...(run.headers ? { headers: run.headers } : {}),
-        ...(run.requests ? { requests: run.requests } : {}),
-      },
-      (err: unknown, res: autocannon.Result) => {
-        if (err) reject(err instanceof Error ? err : new Error(`autocannon failed: ${JSON.stringify(err)}`));
-        else resolve(res);
-      },
-    );
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      lastResponseAt = performance.now();
-      latencies.push(responseTime);
-      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-      if (statusCode < 200 || statusCode > 299) non2xx += 1;
-    });
-  });
-  const sorted = Float64Array.from(latencies).sort();
-  const seconds = ((lastResponseAt || performance.now()) - started) / 1000;
-  return {
-    endpoint: run.endpoint,
-    connections: run.connections,
-    requests: latencies.length,
-    seconds,
-    rps: latencies.length / seconds,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    non2xx,
-    errors: result.errors,
-    statusCodes,
-  };
-}
-
 // ---- the stack ----
 
-type Stop = { name: string; stop: () => Promise<void> };
-
-/** Everything started, stopped in reverse order, once: a second call waits for the first. */
-class Stack {
-  private readonly items: Stop[] = [];
-  private stopping: Promise<void> | undefined;
-
-  push(name: string, stop: () => Promise<void>): void {
-    this.items.push({ name, stop });
-  }
-
-  stopAll(): Promise<void> {
-    this.stopping ??= (async () => {
-      for (const item of this.items.reverse()) {
-        try {
-          await item.stop();
-        } catch (err) {
-          console.error(
-            `bench:api: ${item.name} did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`,
-          );
-        }
-      }
-    })();
-    return this.stopping;
-  }
-}
-
-async function listen(app: Express, stack: Stack, name: string): Promise<string> {
-  const server: Server = await new Promise((ready, fail) => {
-    const s = app.listen(0, '127.0.0.1', () => ready(s));
-    s.once('error', fail);
-  });
-  stack.push(name, async () => {
-    await new Promise<void>((done) => {
-      server.close(() => done());
-      server.closeAllConnections();
-    });
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new BenchError(`${name} has no TCP address`);
-  return `http://127.0.0.1:${address.port}`;
-}
-
-/**
- * A detached shell that stops the dev server's process group and removes the temp dir once this process is gone
- * without having done so: under `tsx`, Ctrl-C SIGKILLs a child that does not acknowledge the signal within 30 ms,
- * and the dev server runs in its own process group, so it would outlive us. Killed first on a clean stop.
- */
-function startWatchdog(devServerPid: number, dir: string) {
-  const script = [
-    `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done`,
-    `kill -TERM -${devServerPid} 2>/dev/null`,
-    'sleep 5',
-    `kill -KILL -${devServerPid} 2>/dev/null`,
-    `rm -rf '${dir}'`,
-  ].join('; ');
-  const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
-  child.unref();
-  return child;
-}
-
-/** Runs `fn` over `items` with at most `concurrency` at a time. */
-async function inPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  });
-  await Promise.all(lanes);
-}
-
-/** Waits until none of the workflows has a workflow task, activity or child start pending. */
-async function settle(client: Client, workflowIds: readonly string[], what: string): Promise<number> {
-  const started = performance.now();
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  for (;;) {
-    const busy: string[] = [];
-    await inPool(workflowIds, 16, async (id) => {
-      const { raw } = await client.workflow.getHandle(id).describe();
-      if (raw.pendingWorkflowTask || (raw.pendingActivities?.length ?? 0) > 0) busy.push(id);
-    });
-    if (busy.length === 0) return (performance.now() - started) / 1000;
-    if (Date.now() > deadline) {
-      throw new BenchError(
-        `${what}: ${busy.length} workflows still busy after ${SETTLE_TIMEOUT_MS / 1000} s (${busy[0]}, …)`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-interface ApiAnswer {
-  status: number;
-  body: unknown;
-}
-
-async function call(base: string, method: string, path: string, token: string, body?: unknown): Promise<ApiAnswer> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let parsedBody: unknown = text;
-  try {
-    parsedBody = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text for the error message
-  }
-  return { status: res.status, body: parsedBody };
-}
-
-async function expectStatus(answer: Promise<ApiAnswer>, expected: number, what: string): Promise<ApiAnswer> {
-  const a = await answer;
-  if (a.status !== expected) {
-    throw new BenchError(`${what} answered ${a.status}, expected ${expected}: ${JSON.stringify(a.body).slice(0, 400)}`);
-  }
-  return a;
-}
-
 // ---- output ----
-
-const fmt = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const times = (n: number): string => {
-  if (!Number.isFinite(n)) return '-';
-  return `${n >= 10 ? n.toFixed(1) : n >= 0.1 ? n.toFixed(2) : n.toPrecision(2)}×`;
-};
 
 interface Row {
   stats: RunStats;
@@ -623,87 +318,13 @@ async function main(stack: Stack): Promise<void> {
   const t0 = performance.now();
   const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
-  // The SDK must not act on SIGINT/SIGTERM itself: our handler stops everything in order, the dev server included.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-
-  const dir = await mkdtemp(join(tmpdir(), 'apn-bench-api-'));
-  stack.push('temp dir', () => rm(dir, { recursive: true, force: true }));
-
-  // The dev server and the store (PGlite on disk, migrated) start side by side.
-  const startTemporal = async () => {
-    const temporalCli = await resolveTemporalCli((line) => console.log(line));
-    const port = await freePort();
-    const devServer = await startDevServer({
-      temporalCli,
-      port,
-      searchAttributes: SEARCH_ATTRIBUTE_CLI_TYPES,
-      logFile: join(dir, 'temporal-dev-server.log'),
-    });
-    stack.push('Temporal dev server', () => devServer.stop());
-    if (devServer.pid !== undefined) {
-      const watchdog = startWatchdog(devServer.pid, dir);
-      stack.push('watchdog', async () => {
-        watchdog.kill('SIGTERM');
-        await Promise.resolve();
-      });
-    }
-    const address = `127.0.0.1:${port}`;
-    const connection = await connectWithRetry(address);
-    stack.push('Temporal client', () => connection.close());
-    await ensureSearchAttributes(connection, NAMESPACE);
-    return { address, client: createClient(connection, NAMESPACE) };
-  };
-  const openStore = async () => {
-    const opened = await createStore({ dataDir: join(dir, 'pglite') });
-    stack.push('store', () => opened.close());
-    return opened;
-  };
-  const [{ address, client }, store] = await Promise.all([startTemporal(), openStore()]);
-
-  const nativeConnection = await connectNativeWithRetry(address);
-  stack.push('worker connection', () => nativeConnection.close());
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: NAMESPACE,
+  const { client, store, apiUrl, bareUrl, guard, token } = await startEngine(stack, {
+    name: 'bench-api',
     taskQueue: TASK_QUEUE,
-    activities: createActivities({ store }),
+    businessDate: BUSINESS_DATE,
   });
-  let stopping = false;
-  const running = worker.run();
-  const workerDown = running.then(
-    () => {
-      if (!stopping) throw new BenchError('the Temporal worker stopped before the benchmark ended');
-    },
-    (err: unknown) => {
-      throw new BenchError(`the Temporal worker failed: ${err instanceof Error ? err.message : String(err)}`);
-    },
-  );
-  workerDown.catch(() => undefined);
-  stack.push('worker', async () => {
-    stopping = true;
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
-  /** `p`, or the worker's failure if it dies first. */
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, workerDown.then(() => p)]);
+  console.log(`[${since()}] engine started`);
 
-  const offsetMs = Date.parse(`${BUSINESS_DATE}T12:00:00Z`) - Date.now();
-  const app = createApp({
-    store,
-    lifecycle: new Lifecycle(client, { taskQueue: TASK_QUEUE, clock: { offsetMs } }),
-    verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
-    // Request logs are written as in production, to a sink that costs no terminal time.
-    log: pino({ level: 'info' }, pino.destination({ dest: devNull, sync: true })),
-    rateLimitPerMinute: 100_000_000,
-  });
-  const apiUrl = await listen(app, stack, 'HTTP API');
-  const bare = express();
-  bare.get('/bare', (_q, r) => r.json({ ok: true }));
-  const bareUrl = `${await listen(bare, stack, 'bare express app')}/bare`;
-  console.log(`[${since()}] Temporal ${address}, API ${apiUrl}, bare ${bareUrl}, store ${join(dir, 'pglite')}`);
-
-  const token = (role: Role, sub: string, partnerId?: string) =>
-    mintToken({ secret: SECRET, role, sub, ...(partnerId ? { partnerId } : {}), issuer: ISSUER, audience: AUDIENCE });
   const admin = await token('program-admin', 'bench-admin');
   const feed = await token('evidence-feed', 'bench-feed');
 
