@@ -99,6 +99,48 @@ test('the stored view follows a tier change, its revision grows, and reads never
   expect(live.body.lifecycle).toEqual(after.lifecycle);
 });
 
+test('a workflow turn that changes nothing visible writes no view: evidence signals leave the revision as it was', async () => {
+  const id = 'stored-unchanged';
+  const created = await request(h.app)
+    .post('/v1/partners')
+    .set('Authorization', await h.auth('program-admin'))
+    .send(registration(id));
+  expect(created.status).toBe(201);
+  const handle = h.server.env.client.workflow.getHandle(`partner/${id}`);
+  const viewWrites = async () =>
+    (await handle.fetchHistory()).events?.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'savePartnerView',
+    ).length ?? 0;
+  const signals = async () =>
+    (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length ?? 0;
+  const idle = async () => {
+    const { raw } = await handle.describe();
+    return raw.pendingWorkflowTask || (raw.pendingActivities?.length ?? 0) > 0 ? undefined : true;
+  };
+  const before = await storedView(id, 'the first stored view', (v) => v.lifecycle?.tier === 'select');
+  await eventually(idle, 'the workflow to be idle');
+  const writesBefore = await viewWrites();
+  expect(writesBefore).toBeGreaterThan(0);
+
+  // Each signal is a turn of the main loop; none changes what the status query answers.
+  for (let version = 1; version <= 3; version++) await h.lifecycle.evidenceChanged(id, version, BUSINESS_DATE);
+  await eventually(async () => ((await signals()) >= 3 ? idle() : undefined), 'the three signals to be handled');
+
+  expect(await viewWrites()).toBe(writesBefore);
+  const after = await read(id);
+  expect(after.body.lifecycleView!.revision).toBe(before.lifecycleView!.revision);
+});
+
+test('?live is true or false, nothing else', async () => {
+  const res = await request(h.app)
+    .get('/v1/partners/stored-follows?live=yes')
+    .set('Authorization', await h.auth('program-admin'));
+  expect(res.status).toBe(400);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(JSON.stringify(res.body)).toContain('live');
+});
+
+// Last: it stops the worker.
 test('with the worker stopped the stored view answers at once; ?live=true waits 2 s at most, then answers it too', async () => {
   const id = 'stored-no-worker';
   const created = await request(h.app)
@@ -124,13 +166,4 @@ test('with the worker stopped the stored view answers at once; ?live=true waits 
   expect(live.body.lifecycleView).toEqual(stored.lifecycleView);
   expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
   expect(Date.now() - started).toBeLessThan(15_000);
-});
-
-test('?live is true or false, nothing else', async () => {
-  const res = await request(h.app)
-    .get('/v1/partners/stored-follows?live=yes')
-    .set('Authorization', await h.auth('program-admin'));
-  expect(res.status).toBe(400);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(JSON.stringify(res.body)).toContain('live');
 });
