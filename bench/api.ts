@@ -10,11 +10,12 @@
  *   npm run bench:api -- --connections 10 --duration 10 --partners 300
  *   BENCH_CONNECTIONS=10 BENCH_DURATION=10 BENCH_PARTNERS=300 npm run bench:api
  */
-import { arch, cpus, loadavg, platform } from 'node:os';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { partnerWorkflowId } from '../src/api/lifecycle';
 import { addDays, evaluateScorecard, type PartnerEvidence } from '../src/domain';
+import type { Stack } from './support';
 import {
   BenchError,
   cannon,
@@ -24,9 +25,11 @@ import {
   expectStatus,
   fmt,
   inPool,
+  machineInfo,
+  registerWithEvidence,
   settle,
   SETTLE_TIMEOUT_MS,
-  Stack,
+  runBench,
   startEngine,
   times,
   type CannonRun,
@@ -299,14 +302,7 @@ function summaryOf(row: Row) {
 
 async function main(stack: Stack): Promise<void> {
   const config = readConfig();
-  const cpu = cpus();
-  const machine = {
-    cpus: cpu.length,
-    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
-    node: process.version,
-    platform: `${platform()} ${arch()}`,
-    loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(2)),
-  };
+  const machine = machineInfo();
   console.log(
     `APN API benchmark — ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${machine.platform}, ` +
       `load average ${machine.loadAverage1m}`,
@@ -358,28 +354,9 @@ async function main(stack: Stack): Promise<void> {
   }
   const everyone = [premier, ...applicants];
   await guard(
-    inPool(everyone, config.setupConcurrency, async (p) => {
-      await expectStatus(
-        call(apiUrl, 'POST', '/v1/partners', admin, {
-          id: p.id,
-          name: `Bench ${p.id}`,
-          track: 'consulting',
-          tier: p.tier,
-          renewalDate: '12-15',
-          country: 'US',
-          feeAccountId: '123456789012',
-          allianceLeadId: `lead@${p.id}`,
-          partnerManagerIds: ['pm-bench'],
-        }),
-        201,
-        `registering ${p.id}`,
-      );
-      await expectStatus(
-        call(apiUrl, 'PUT', `/v1/partners/${p.id}/evidence`, feed, p.evidence),
-        200,
-        `evidence of ${p.id}`,
-      );
-    }),
+    inPool(everyone, config.setupConcurrency, (p) =>
+      registerWithEvidence(apiUrl, { admin, feed }, { id: p.id, tier: p.tier, evidence: p.evidence }),
+    ),
   );
   const partnerWorkflows = everyone.map((p) => partnerWorkflowId(p.id));
   console.log(`[${since()}] registered ${everyone.length} partners with evidence through the API`);
@@ -526,24 +503,4 @@ async function main(stack: Stack): Promise<void> {
   );
 }
 
-const stack = new Stack();
-let exiting = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (exiting) return;
-    exiting = true;
-    console.error(`bench:api: ${signal}, stopping`);
-    void stack.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  });
-}
-main(stack).then(
-  async () => {
-    await stack.stopAll();
-  },
-  async (err: unknown) => {
-    const detail = err instanceof BenchError || !(err instanceof Error) ? String(err) : (err.stack ?? err.message);
-    console.error(`bench:api failed: ${detail.replace(/^Error: /, '')}`);
-    await stack.stopAll();
-    process.exit(1);
-  },
-);
+runBench('bench:api', main);

@@ -12,23 +12,24 @@
  *   npm run bench:reads -- --readers 50 --writers 5 --duration 30 --partners 10
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
 import { partnerWorkflowId } from '../src/api/lifecycle';
 import { addDays } from '../src/domain';
+import type { Stack } from './support';
 import {
   BenchError,
-  call,
   cannon,
-  expectStatus,
   fmt,
   inPool,
+  machineInfo,
+  registerWithEvidence,
+  runBench,
   selectEvidence,
   settle,
-  Stack,
   startEngine,
   type RunStats,
 } from './support';
@@ -139,14 +140,7 @@ function summaryOf({ run, role, stats: s, lifecycle }: Measured) {
 
 async function main(stack: Stack): Promise<void> {
   const config = readConfig();
-  const cpu = cpus();
-  const machine = {
-    cpus: cpu.length,
-    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
-    node: process.version,
-    platform: `${platform()} ${arch()}`,
-    loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(2)),
-  };
+  const machine = machineInfo();
   console.log(
     `APN partner-read benchmark — ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, load average ` +
       `${machine.loadAverage1m}; ${config.readers} readers + ${config.writers} evidence writers, ${config.durationS} s ` +
@@ -174,28 +168,13 @@ async function main(stack: Stack): Promise<void> {
     };
   });
   await guard(
-    inPool(partners, 4, async (p) => {
-      await expectStatus(
-        call(apiUrl, 'POST', '/v1/partners', admin, {
-          id: p.id,
-          name: `Bench ${p.id}`,
-          track: 'consulting',
-          tier: 'select',
-          renewalDate: '12-15',
-          country: 'US',
-          feeAccountId: '123456789012',
-          allianceLeadId: `lead@${p.id}`,
-          partnerManagerIds: ['pm-bench'],
-        }),
-        201,
-        `registering ${p.id}`,
-      );
-      await expectStatus(
-        call(apiUrl, 'PUT', `/v1/partners/${p.id}/evidence`, feed, JSON.parse(p.documents[0]!)),
-        200,
-        `evidence of ${p.id}`,
-      );
-    }),
+    inPool(partners, 4, (p) =>
+      registerWithEvidence(
+        apiUrl,
+        { admin, feed },
+        { id: p.id, tier: 'select', evidence: JSON.parse(p.documents[0]!) as unknown },
+      ),
+    ),
   );
   const workflows = partners.map((p) => partnerWorkflowId(p.id));
   await guard(settle(client, workflows, 'after registration'));
@@ -327,24 +306,4 @@ async function main(stack: Stack): Promise<void> {
   console.log(`written to ${file}`);
 }
 
-const stack = new Stack();
-let exiting = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (exiting) return;
-    exiting = true;
-    console.error(`bench:reads: ${signal}, stopping`);
-    void stack.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  });
-}
-main(stack).then(
-  async () => {
-    await stack.stopAll();
-  },
-  async (err: unknown) => {
-    const detail = err instanceof BenchError || !(err instanceof Error) ? String(err) : (err.stack ?? err.message);
-    console.error(`bench:reads failed: ${detail.replace(/^Error: /, '')}`);
-    await stack.stopAll();
-    process.exit(1);
-  },
-);
+runBench('bench:reads', main);

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { devNull, tmpdir } from 'node:os';
+import { arch, cpus, devNull, loadavg, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
@@ -274,6 +274,46 @@ export const times = (n: number): string => {
   return `${n >= 10 ? n.toFixed(1) : n >= 0.1 ? n.toFixed(2) : n.toPrecision(2)}×`;
 };
 
+/** The machine a run measured on, and how loaded it was when it started. */
+export function machineInfo() {
+  const cpu = cpus();
+  return {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(2)),
+  };
+}
+
+/**
+ * Runs `main` with a stack that is stopped when it ends, fails, or the process hears SIGINT/SIGTERM; a BenchError is
+ * printed without its stack trace.
+ */
+export function runBench(name: string, main: (stack: Stack) => Promise<void>): void {
+  const stack = new Stack();
+  let exiting = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (exiting) return;
+      exiting = true;
+      console.error(`${name}: ${signal}, stopping`);
+      void stack.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+  main(stack).then(
+    async () => {
+      await stack.stopAll();
+    },
+    async (err: unknown) => {
+      const detail = err instanceof BenchError || !(err instanceof Error) ? String(err) : (err.stack ?? err.message);
+      console.error(`${name} failed: ${detail.replace(/^Error: /, '')}`);
+      await stack.stopAll();
+      process.exit(1);
+    },
+  );
+}
+
 // ---- the engine ----
 
 export interface Engine {
@@ -381,6 +421,35 @@ export async function startEngine(
     token: (role, sub, partnerId) =>
       mintToken({ secret: SECRET, role, sub, ...(partnerId ? { partnerId } : {}), issuer: ISSUER, audience: AUDIENCE }),
   };
+}
+
+/** Registers a consulting partner through the API (renewal 12-15, fee account, manager pm-bench) and sends its evidence. */
+export async function registerWithEvidence(
+  apiUrl: string,
+  tokens: { admin: string; feed: string },
+  partner: { id: string; tier: string; evidence: unknown },
+): Promise<void> {
+  const { id } = partner;
+  await expectStatus(
+    call(apiUrl, 'POST', '/v1/partners', tokens.admin, {
+      id,
+      name: `Bench ${id}`,
+      track: 'consulting',
+      tier: partner.tier,
+      renewalDate: '12-15',
+      country: 'US',
+      feeAccountId: '123456789012',
+      allianceLeadId: `lead@${id}`,
+      partnerManagerIds: ['pm-bench'],
+    }),
+    201,
+    `registering ${id}`,
+  );
+  await expectStatus(
+    call(apiUrl, 'PUT', `/v1/partners/${id}/evidence`, tokens.feed, partner.evidence),
+    200,
+    `evidence of ${id}`,
+  );
 }
 
 // ---- evidence ----
