@@ -11,6 +11,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   numeric,
   pgTable,
@@ -361,7 +362,8 @@ export const partnerViews = pgTable(
     revision: integer('revision').notNull(),
     /** The business date the workflow saw when it wrote the view. */
     asOf: date('as_of', { mode: 'string' }).notNull(),
-    status: jsonb('status').notNull(),
+    // json, not jsonb: the view reads back exactly as the workflow wrote it, keys in its order.
+    status: json('status').notNull(),
     /** Wall-clock time of the write (the database clock), for freshness. */
     writtenAt: timestamp('written_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },

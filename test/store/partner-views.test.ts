@@ -44,6 +44,14 @@ describe.each(drivers)('partner read model on %s', (driver) => {
     expect(await store.getPartnerView(partnerId)).toEqual(view);
   });
 
+  test('the view reads back exactly as written, keys in their order (json, not jsonb)', async () => {
+    const partnerId = await registered();
+    const written = { partnerId, today: '2019-06-01', tier: 'select', zeta: 1, alpha: { b: 2, a: 1 } };
+    await store.putPartnerView({ partnerId, revision: 1, asOf: '2019-06-01', status: written });
+    const view = await store.getPartnerView(partnerId);
+    expect(JSON.stringify(view?.status)).toBe(JSON.stringify(written));
+  });
+
   test('a newer revision replaces the view', async () => {
     const partnerId = await registered();
     await store.putPartnerView({ partnerId, revision: 1, asOf: '2019-06-01', status: status('advanced') });
