@@ -165,6 +165,9 @@ export const PartnerViewSchema = z
         '`lifecycleView`), or its live answer (`Apn-Lifecycle: live`). null when neither is there: no view stored ' +
         'yet and Temporal did not answer in time (`Apn-Lifecycle: unavailable`), or the workflow does not exist',
     }),
+    scorecard: ScorecardSchema.nullable().meta({
+      description: 'Latest evidence evaluated today; null without evidence',
+    }),
     lifecycleView: z
       .object({
         revision: z.number().int().min(0).meta({ description: 'Grows with every view the workflow writes' }),
@@ -173,9 +176,6 @@ export const PartnerViewSchema = z
       })
       .nullable()
       .meta({ description: 'How fresh `lifecycle` is when it comes from the store; null for a live answer' }),
-    scorecard: ScorecardSchema.nullable().meta({
-      description: 'Latest evidence evaluated today; null without evidence',
-    }),
   })
   .meta({ id: 'PartnerView' });
 

@@ -177,14 +177,14 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
       if (live) {
         return {
           status: 200,
-          body: { partner: p, lifecycle: live.status ?? null, lifecycleView: null, scorecard },
+          body: { partner: p, lifecycle: live.status ?? null, scorecard, lifecycleView: null },
           headers: { 'Apn-Lifecycle': 'live' },
         };
       }
       if (!view) {
         return {
           status: 200,
-          body: { partner: p, lifecycle: null, lifecycleView: null, scorecard },
+          body: { partner: p, lifecycle: null, scorecard, lifecycleView: null },
           headers: { 'Apn-Lifecycle': 'unavailable' },
         };
       }
@@ -193,8 +193,9 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
         body: {
           partner: p,
           lifecycle: view.status as unknown as PartnerStatus,
-          lifecycleView: { revision: view.revision, asOf: view.asOf, writtenAt: view.writtenAt },
           scorecard,
+          // Last, after the fields that were there before it, for readers that match the body as text.
+          lifecycleView: { revision: view.revision, asOf: view.asOf, writtenAt: view.writtenAt },
         },
         headers: {
           'Apn-Lifecycle': 'stored',
