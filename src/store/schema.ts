@@ -210,10 +210,20 @@ export const notifications = pgTable(
     on: date('on', { mode: 'string' }).notNull(),
     status: text('status').notNull().default('pending'),
     sentOn: date('sent_on', { mode: 'string' }),
+    /** Delivery attempts so far (the outbox dispatcher, src/notifications). */
+    attempts: integer('attempts').notNull().default(0),
+    /**
+     * When the dispatcher may next try: after a failure the backoff, while one dispatcher holds it the end of its
+     * lease (a dispatcher that died between sending and marking gives it back when the lease runs out).
+     */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }),
+    lastError: text('last_error'),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
   },
   (t) => [
-    check('notifications_status_ck', sql`${t.status} in ('pending', 'sent')`),
+    check('notifications_status_ck', sql`${t.status} in ('pending', 'sent', 'dead')`),
+    check('notifications_attempts_ck', sql`${t.attempts} >= 0`),
     index('notifications_partner_idx').on(t.partnerId, t.on),
     index('notifications_pending_idx')
       .on(t.on)

@@ -9,6 +9,7 @@ import { and, arrayContains, asc, eq, gt, inArray, like, ne, sql, type SQL } fro
 import { openConnection, pingConnection, type Db, type StoreConfig } from './connection';
 import { addDays, assertIsoDate } from './dates';
 import { NotFoundError, sqlState, StoreConflictError, StoreValidationError, translateDbError } from './errors';
+import { OutboxDelivery } from './outbox-delivery';
 import {
   advancePayAccounts,
   advancePayApplications,
@@ -147,6 +148,8 @@ export interface Store {
   listNotifications(partnerId: string, filter?: { status?: NotificationStatus }): Promise<Notification[]>;
   listPendingNotifications(limit?: number): Promise<Notification[]>;
   markNotificationSent(key: string, on: IsoDate): Promise<{ notification: Notification; changed: boolean }>;
+  /** Delivery of the outbox: claims, retries, dead letters (src/store/outbox-delivery.ts). */
+  readonly outbox: OutboxDelivery;
 
   // Billing reference data: AWS Organizations (R-FEE, R-RESELLER)
   createOrganization(input: Organization & { on: IsoDate }): Promise<{ organization: Organization; created: boolean }>;
@@ -373,11 +376,15 @@ function assertMoney(name: string, value: number): void {
 }
 
 class DrizzleStore implements Store {
+  readonly outbox: OutboxDelivery;
+
   constructor(
     readonly driver: 'pglite' | 'postgres',
     private readonly db: Db,
     private readonly closeConnection: () => Promise<void>,
-  ) {}
+  ) {
+    this.outbox = new OutboxDelivery(db);
+  }
 
   async ping(): Promise<void> {
     await pingConnection(this.db);

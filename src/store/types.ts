@@ -200,7 +200,8 @@ export interface ApplicationPatch {
   appendHistory?: unknown[];
 }
 
-export type NotificationStatus = 'pending' | 'sent';
+/** `dead`: the outbox dispatcher gave up after its attempts (a dead letter a program admin may retry). */
+export type NotificationStatus = 'pending' | 'sent' | 'dead';
 
 export interface Notification {
   key: string;
