@@ -23,6 +23,7 @@ import type { Lifecycle } from './lifecycle';
 import { problemBody, problemHandler, ProblemError, sendProblem } from './problem';
 import { applicationRoutes } from './routes/applications';
 import { evidenceRoutes } from './routes/evidence';
+import { outboxRoutes } from './routes/outbox';
 import { partnerRoutes } from './routes/partners';
 
 export interface AppDependencies {
@@ -262,6 +263,7 @@ function describeApi(
   partnerRoutes(router, routeDeps);
   evidenceRoutes(router, routeDeps);
   applicationRoutes(router, routeDeps);
+  outboxRoutes(router, routeDeps);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

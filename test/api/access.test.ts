@@ -8,10 +8,12 @@
  * Q3 2019 EBR window (R-EBR).
  */
 import { SignJWT } from 'jose';
+import pino from 'pino';
 import type { Response } from 'supertest';
 import { mintToken, ROLES, roleTakesPartner, type Role } from '../../src/api/auth';
 import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind, type ItemKindSpec } from '../../src/api/evidence-items';
 import { emptyEvidence, mergeEvidence, type PartnerEvidence } from '../../src/domain/evidence';
+import { OutboxDispatcher } from '../../src/notifications';
 import { consultingEvidence } from '../support/evidence';
 import { eventually, request, SECRET, startApiHarness, type ApiHarness } from './harness';
 
@@ -569,7 +571,59 @@ const ROWS: Row[] = [
       };
     }),
   },
+  {
+    op: 'GET /v1/outbox',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: () => Promise.resolve({ method: 'get', url: '/v1/outbox?status=pending' }),
+  },
+  {
+    op: 'GET /v1/outbox/dead-letters',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: () => Promise.resolve({ method: 'get', url: '/v1/outbox/dead-letters' }),
+  },
+  {
+    op: 'POST /v1/outbox/{key}/retry',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: consuming(async () => {
+      const key = await deadLetter();
+      return { method: 'post', url: `/v1/outbox/${encodeURIComponent(key)}/retry` };
+    }),
+  },
 ];
+
+/**
+ * A notification every delivery attempt of which failed: a round of a dispatcher whose mail server refuses everything
+ * and that gives up after one attempt (what else the round takes fails too; nothing here reads it).
+ */
+async function deadLetter(): Promise<string> {
+  const key = `partner/${outsider}#access-${next()}`;
+  await h.store.enqueueNotification({
+    key,
+    partnerId: outsider,
+    kind: 'fee-reminder',
+    recipient: 'alliance-lead',
+    on: BUSINESS_DATE,
+    payload: { day: 30 },
+  });
+  const dispatcher = new OutboxDispatcher({
+    store: h.store,
+    mailer: { kind: 'smtp', send: () => Promise.reject(new Error('550 refused by the test')), close: () => undefined },
+    log: pino({ level: 'silent' }),
+    from: 'apn-engine@localhost',
+    recipientDomain: 'localhost',
+    intervalMs: 1_000,
+    maxAttempts: 1,
+    batchSize: 500,
+  });
+  while ((await h.store.outbox.get(key))?.status !== 'dead') await dispatcher.runOnce();
+  return key;
+}
 
 // ---------- the suite ----------
 
