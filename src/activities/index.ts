@@ -121,7 +121,8 @@ export function createActivities(deps: ActivityDependencies) {
         throw nonRetryable(ActivityErrorType.NoFeeAccount, `partner '${partner.id}' has no fee account ID to bill`);
       }
       const amounts = feeAmounts(partner.country, currentEdition.lifecycle, input.on);
-      const payerAccountId = await store.resolvePayer(partner.feeAccountId);
+      const feeAccountId = partner.feeAccountId;
+      const payer = await store.accounts.resolvePayer(feeAccountId);
       const { invoice, created } = await guard(() =>
         store.createInvoice({
           partnerId: partner.id,
@@ -129,11 +130,14 @@ export function createActivities(deps: ActivityDependencies) {
           reason: input.reason,
           amount: amounts.fee,
           vatAmount: amounts.tax,
-          payerAccountId,
+          payerAccountId: payer.payerAccountId,
+          feeAccountId,
           issuedOn: input.on,
           dueOn: input.on,
         }),
       );
+      // A retry finds the invoice issued the first time: it keeps the payer it was issued to.
+      const { payerAccountId } = invoice;
       let paidViaAdvancePay = invoice.status === 'paid' && invoice.paidVia === 'advance-pay';
       if (invoice.status === 'open') {
         const applied = await store.applyAdvancePay(payerAccountId, invoice.id, amounts.total, input.on);
@@ -149,7 +153,9 @@ export function createActivities(deps: ActivityDependencies) {
           });
         }
       }
-      if (created) log.info('fee invoiced', { partnerId: partner.id, invoiceId: invoice.id, payerAccountId });
+      if (created) {
+        log.info('fee invoiced', { partnerId: partner.id, invoiceId: invoice.id, payerAccountId, feeAccountId });
+      }
       return {
         invoiceId: invoice.id,
         fee: amounts.fee,
@@ -157,6 +163,8 @@ export function createActivities(deps: ActivityDependencies) {
         total: amounts.total,
         ...(amounts.taxNote ? { taxNote: amounts.taxNote } : {}),
         payerAccountId,
+        feeAccountId: invoice.feeAccountId ?? feeAccountId,
+        ...(payer.organizationId ? { organizationId: payer.organizationId } : {}),
         paidViaAdvancePay,
       };
     },

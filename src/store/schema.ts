@@ -92,6 +92,8 @@ export const invoices = pgTable(
     vatAmount: money('vat_amount').notNull().default(0),
     currency: text('currency').notNull().default('USD'),
     payerAccountId: text('payer_account_id').notNull(),
+    /** The partner's fee account the invoice is for; the payer differs when it belongs to an organization. */
+    feeAccountId: text('fee_account_id'),
     issuedOn: date('issued_on', { mode: 'string' }).notNull(),
     dueOn: date('due_on', { mode: 'string' }).notNull(),
     status: text('status').notNull().default('open'),
@@ -106,6 +108,10 @@ export const invoices = pgTable(
     check('invoices_paid_via_ck', sql`${t.paidVia} is null or ${t.paidVia} in ('payment', 'advance-pay')`),
     check('invoices_currency_ck', sql`${t.currency} = 'USD'`),
     check('invoices_amounts_ck', sql`${t.amount} >= 0 and ${t.vatAmount} >= 0`),
+    check(
+      'invoices_accounts_ck',
+      sql`${t.payerAccountId} ~ '^[0-9]{12}$' and (${t.feeAccountId} is null or ${t.feeAccountId} ~ '^[0-9]{12}$')`,
+    ),
     // R-FEE: one live fee invoice per partner and membership year. Voided invoices step aside so a partner that
     // re-applies in the same year (after a fee-unpaid downgrade) can be invoiced again.
     uniqueIndex('invoices_partner_year_live_uq')

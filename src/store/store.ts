@@ -9,6 +9,7 @@ import { and, arrayContains, asc, eq, gt, inArray, like, ne, sql, type SQL } fro
 import { openConnection, pingConnection, type Db, type StoreConfig } from './connection';
 import { addDays, assertIsoDate } from './dates';
 import { NotFoundError, sqlState, StoreConflictError, StoreValidationError, translateDbError } from './errors';
+import { BillingAccounts } from './billing-accounts';
 import { OutboxDelivery } from './outbox-delivery';
 import {
   advancePayAccounts,
@@ -150,6 +151,8 @@ export interface Store {
   markNotificationSent(key: string, on: IsoDate): Promise<{ notification: Notification; changed: boolean }>;
   /** Delivery of the outbox: claims, retries, dead letters (src/store/outbox-delivery.ts). */
   readonly outbox: OutboxDelivery;
+  /** Organizations with their members and payer resolution (src/store/billing-accounts.ts). */
+  readonly accounts: BillingAccounts;
 
   // Billing reference data: AWS Organizations (R-FEE, R-RESELLER)
   createOrganization(input: Organization & { on: IsoDate }): Promise<{ organization: Organization; created: boolean }>;
@@ -246,6 +249,7 @@ const toInvoice = (r: InvoiceRow): Invoice => ({
   vatAmount: r.vatAmount,
   currency: 'USD',
   payerAccountId: r.payerAccountId,
+  feeAccountId: r.feeAccountId,
   issuedOn: r.issuedOn,
   dueOn: r.dueOn,
   status: r.status as Invoice['status'],
@@ -377,6 +381,7 @@ function assertMoney(name: string, value: number): void {
 
 class DrizzleStore implements Store {
   readonly outbox: OutboxDelivery;
+  readonly accounts: BillingAccounts;
 
   constructor(
     readonly driver: 'pglite' | 'postgres',
@@ -384,6 +389,7 @@ class DrizzleStore implements Store {
     private readonly closeConnection: () => Promise<void>,
   ) {
     this.outbox = new OutboxDelivery(db);
+    this.accounts = new BillingAccounts(db);
   }
 
   async ping(): Promise<void> {
@@ -668,6 +674,7 @@ class DrizzleStore implements Store {
             amount: input.amount,
             vatAmount: input.vatAmount,
             payerAccountId: input.payerAccountId,
+            feeAccountId: input.feeAccountId ?? null,
             issuedOn: input.issuedOn,
             dueOn: input.dueOn,
           })

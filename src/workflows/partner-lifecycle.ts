@@ -399,6 +399,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
       total: issued.total,
       ...(issued.taxNote ? { taxNote: issued.taxNote } : {}),
       payerAccountId: issued.payerAccountId,
+      ...(issued.feeAccountId ? { feeAccountId: issued.feeAccountId } : {}),
       membershipYear,
       reason,
     });
