@@ -23,6 +23,7 @@ import type { Lifecycle } from './lifecycle';
 import { problemBody, problemHandler, ProblemError, sendProblem } from './problem';
 import { applicationRoutes } from './routes/applications';
 import { evidenceRoutes } from './routes/evidence';
+import { organizationRoutes } from './routes/organizations';
 import { outboxRoutes } from './routes/outbox';
 import { partnerRoutes } from './routes/partners';
 
@@ -264,6 +265,7 @@ function describeApi(
   evidenceRoutes(router, routeDeps);
   applicationRoutes(router, routeDeps);
   outboxRoutes(router, routeDeps);
+  organizationRoutes(router, routeDeps);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

@@ -595,7 +595,73 @@ const ROWS: Row[] = [
       return { method: 'post', url: `/v1/outbox/${encodeURIComponent(key)}/retry` };
     }),
   },
+  {
+    op: 'POST /v1/organizations',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(() => Promise.resolve({ method: 'post', url: '/v1/organizations', body: newOrganization() })),
+  },
+  {
+    op: 'GET /v1/organizations',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: () => Promise.resolve({ method: 'get', url: '/v1/organizations' }),
+  },
+  {
+    op: 'GET /v1/organizations/{orgId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({ method: 'get', url: `/v1/organizations/${(await organization()).id}` })),
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/members',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => ({
+      method: 'post',
+      url: `/v1/organizations/${(await organization()).id}/members`,
+      body: { accountId: nextAccount() },
+    })),
+  },
+  {
+    op: 'DELETE /v1/organizations/{orgId}/members/{accountId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: consuming(async () => {
+      const { id } = await organization();
+      const accountId = nextAccount();
+      await h.store.addOrganizationMember(id, accountId, BUSINESS_DATE);
+      return { method: 'delete', url: `/v1/organizations/${id}/members/${accountId}` };
+    }),
+  },
+  {
+    op: 'GET /v1/accounts/{accountId}/payer',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: () => Promise.resolve({ method: 'get', url: `/v1/accounts/${FEE_ACCOUNT}/payer` }),
+  },
 ];
+
+/** 12-digit AWS account ids no other row uses. */
+let accountSeq = 0;
+const nextAccount = (): string => String(300_000_000_000 + (Date.now() % 1_000_000) * 1_000 + ++accountSeq);
+
+function newOrganization() {
+  return { id: partnerIdFor('org'), name: 'Access Org', managementAccountId: nextAccount(), reseller: true };
+}
+
+/** One organization the reading and member rows act on. */
+const organization = once(async () => {
+  const body = newOrganization();
+  const { organization: org } = await h.store.createOrganization({ ...body, on: BUSINESS_DATE });
+  return org;
+});
 
 /**
  * A notification every delivery attempt of which failed: a round of a dispatcher whose mail server refuses everything

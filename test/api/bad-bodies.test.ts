@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { z } from 'zod';
 import { roleTakesPartner, type Role } from '../../src/api/auth';
+import { AddMemberBody, CreateOrganizationBody } from '../../src/api/billing-schemas';
 import { parseCsvItems } from '../../src/api/csv-import';
 import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/api/evidence-items';
 import {
@@ -152,7 +153,16 @@ async function snapshot(): Promise<unknown> {
       };
     }),
   );
-  return { partners: partners.body as unknown, perPartner };
+  const [organizations, payer] = await Promise.all([
+    getAs('/v1/organizations'),
+    getAs(`/v1/accounts/${FEE_ACCOUNT}/payer`),
+  ]);
+  return {
+    partners: partners.body as unknown,
+    perPartner,
+    organizations: organizations.body as unknown,
+    payer: payer.body as unknown,
+  };
 }
 
 /** A snapshot taken once two reads a moment apart agree: activities of the set-up may still be landing. */
@@ -331,6 +341,22 @@ const ENDPOINTS: BodyEndpoint[] = [
     partner: () => invoiced,
     schema: IncidentResolutionBody,
     valid: { action: 'dismiss', note: 'handled by hand' },
+  },
+  {
+    op: 'POST /v1/organizations',
+    role: 'program-admin',
+    url: () => '/v1/organizations',
+    partner: () => invoiced,
+    schema: CreateOrganizationBody,
+    valid: { id: `bodies-org-${RUN}`, name: 'Bodies Org', managementAccountId: '210987654321', reseller: true },
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/members',
+    role: 'program-admin',
+    url: () => `/v1/organizations/bodies-org-${RUN}/members`,
+    partner: () => invoiced,
+    schema: AddMemberBody,
+    valid: { accountId: FEE_ACCOUNT, joinedOn: '2019-02-01' },
   },
   {
     op: 'POST /v1/scorecards/evaluate',
