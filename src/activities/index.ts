@@ -169,6 +169,21 @@ export function createActivities(deps: ActivityDependencies) {
       };
     },
 
+    /**
+     * R-ADVANCE-PAY when funds arrive during grace: pays the open invoice from its payer's balance if the balance
+     * covers it whole (applied once per invoice, however often this runs). The caller settles the invoice in the
+     * lifecycle when `applied`.
+     */
+    async applyAdvancePay(input: { invoiceId: string; on: string }) {
+      const invoice = await store.getInvoice(input.invoiceId);
+      if (!invoice || invoice.status === 'voided') {
+        throw nonRetryable(ActivityErrorType.InvoiceNotOpen, `invoice '${input.invoiceId}' is not open`);
+      }
+      const total = Math.round((invoice.amount + invoice.vatAmount) * 100) / 100;
+      const result = await guard(() => store.applyAdvancePay(invoice.payerAccountId, invoice.id, total, input.on));
+      return { invoiceId: invoice.id, payerAccountId: invoice.payerAccountId, total, ...result };
+    },
+
     /** Checks a payment against the open invoice (R-PAID). */
     async recordPayment(input: { invoiceId: string; amount: number; paidOn: string }): Promise<void> {
       const invoice = await store.getInvoice(input.invoiceId);

@@ -21,6 +21,7 @@ import type { Principal, TokenVerifier } from './auth';
 import { AuthError } from './auth';
 import type { Lifecycle } from './lifecycle';
 import { problemBody, problemHandler, ProblemError, sendProblem } from './problem';
+import { advancePayRoutes } from './routes/advance-pay';
 import { applicationRoutes } from './routes/applications';
 import { evidenceRoutes } from './routes/evidence';
 import { organizationRoutes } from './routes/organizations';
@@ -266,6 +267,7 @@ function describeApi(
   applicationRoutes(router, routeDeps);
   outboxRoutes(router, routeDeps);
   organizationRoutes(router, routeDeps);
+  advancePayRoutes(router, routeDeps);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

@@ -66,3 +66,84 @@ export const PayerSchema = z
     reseller: z.boolean(),
   })
   .meta({ id: 'PayerResolution' });
+
+// ---- Advance Pay (R-ADVANCE-PAY, 003) ----
+
+const Usd = z
+  .number()
+  .positive()
+  .max(10_000_000, 'amount is over $10,000,000')
+  .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'amount has at most 2 decimals (USD)');
+
+export const FundingMethodSchema = z
+  .enum(['us-bank-transfer', 'eft'])
+  .meta({ description: 'A US bank account transfer, or an electronic funds transfer (EFT)' });
+
+export const RegisterAdvancePayBody = z
+  .object({ registeredOn: IsoDateSchema.optional().meta({ description: 'Business date (default: today)' }) })
+  .strict()
+  .meta({ id: 'AdvancePayRegistration' });
+
+export const FundingDocumentBody = z
+  .object({
+    amount: Usd.meta({ description: 'USD the payer means to add' }),
+    method: FundingMethodSchema,
+    issuedOn: IsoDateSchema.optional().meta({ description: 'Business date (default: today)' }),
+  })
+  .strict()
+  .meta({ id: 'FundingDocumentRequest' });
+export type FundingDocumentBody = z.infer<typeof FundingDocumentBody>;
+
+export const TransferBody = z
+  .object({
+    reference: z
+      .string()
+      .regex(/^AP-[A-Z0-9]{12}$/, 'reference is the funding document’s, e.g. AP-7K3M9Q2X4W8R')
+      .meta({ description: 'The funding document reference the transfer quoted' }),
+    amount: Usd.meta({ description: 'USD the transfer brought' }),
+    receivedOn: IsoDateSchema.optional().meta({ description: 'Business date the funds arrived (default: today)' }),
+  })
+  .strict()
+  .meta({ id: 'AdvancePayTransfer' });
+export type TransferBody = z.infer<typeof TransferBody>;
+
+export const FundingDocumentSchema = z
+  .object({
+    reference: z.string(),
+    payerAccountId: z.string(),
+    amount: z.number(),
+    method: FundingMethodSchema,
+    issuedOn: IsoDateSchema,
+    status: z.enum(['issued', 'funded']),
+    fundedOn: IsoDateSchema.nullable(),
+    fundedAmount: z.number().nullable(),
+  })
+  .meta({ id: 'FundingDocument' });
+
+export const AdvancePayStatementSchema = z
+  .object({
+    payerAccountId: z.string(),
+    balance: z.number().meta({ description: 'USD available to pay this payer’s invoices when they fall due' }),
+    registeredOn: IsoDateSchema.nullable(),
+    fundings: z.array(
+      z.object({
+        key: z.string(),
+        payerAccountId: z.string(),
+        amount: z.number(),
+        method: FundingMethodSchema,
+        on: IsoDateSchema,
+      }),
+    ),
+    documents: z.array(FundingDocumentSchema),
+  })
+  .meta({ id: 'AdvancePayStatement' });
+
+export const TransferResultSchema = z
+  .object({
+    document: FundingDocumentSchema,
+    balance: z.number(),
+    openInvoices: z
+      .array(z.object({ invoiceId: z.string(), partnerId: z.string(), total: z.number(), issuedOn: IsoDateSchema }))
+      .meta({ description: 'The payer’s open invoices, oldest first: what the balance could now pay' }),
+  })
+  .meta({ id: 'AdvancePayTransferResult' });

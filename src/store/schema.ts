@@ -310,9 +310,38 @@ export const advancePayAccounts = pgTable(
   {
     payerAccountId: text('payer_account_id').primaryKey(),
     balance: money('balance').notNull().default(0),
+    /** Business date the payer registered for Advance Pay (null: funded before registration was recorded). */
+    registeredOn: date('registered_on', { mode: 'string' }),
     createdAt: createdAt(),
   },
   (t) => [check('advance_pay_balance_ck', sql`${t.balance} >= 0`)],
+);
+
+/**
+ * Funding documents (003): issued to a registered payer for an amount and a method; the transfer quotes the
+ * reference, and the funding it brings is keyed by it, so a bank notification delivered twice funds once.
+ */
+export const advancePayFundingDocuments = pgTable(
+  'advance_pay_funding_documents',
+  {
+    reference: text('reference').primaryKey(),
+    payerAccountId: text('payer_account_id')
+      .notNull()
+      .references(() => advancePayAccounts.payerAccountId),
+    amount: money('amount').notNull(),
+    method: text('method').notNull(),
+    issuedOn: date('issued_on', { mode: 'string' }).notNull(),
+    status: text('status').notNull().default('issued'),
+    fundedOn: date('funded_on', { mode: 'string' }),
+    fundedAmount: money('funded_amount'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('advance_pay_documents_method_ck', sql`${t.method} in ('us-bank-transfer', 'eft')`),
+    check('advance_pay_documents_status_ck', sql`${t.status} in ('issued', 'funded')`),
+    check('advance_pay_documents_amount_ck', sql`${t.amount} > 0`),
+    index('advance_pay_documents_payer_idx').on(t.payerAccountId, t.issuedOn),
+  ],
 );
 
 export const advancePayFundings = pgTable(
@@ -373,6 +402,7 @@ export const schema = {
   invitations,
   advancePayAccounts,
   advancePayFundings,
+  advancePayFundingDocuments,
   advancePayApplications,
   apiIdempotency,
 };

@@ -9,6 +9,7 @@ import { and, arrayContains, asc, eq, gt, inArray, like, ne, sql, type SQL } fro
 import { openConnection, pingConnection, type Db, type StoreConfig } from './connection';
 import { addDays, assertIsoDate } from './dates';
 import { NotFoundError, sqlState, StoreConflictError, StoreValidationError, translateDbError } from './errors';
+import { AdvancePayDocuments } from './advance-pay-documents';
 import { BillingAccounts } from './billing-accounts';
 import { OutboxDelivery } from './outbox-delivery';
 import {
@@ -153,6 +154,8 @@ export interface Store {
   readonly outbox: OutboxDelivery;
   /** Organizations with their members and payer resolution (src/store/billing-accounts.ts). */
   readonly accounts: BillingAccounts;
+  /** Advance Pay registration and funding documents (src/store/advance-pay-documents.ts). */
+  readonly advancePay: AdvancePayDocuments;
 
   // Billing reference data: AWS Organizations (R-FEE, R-RESELLER)
   createOrganization(input: Organization & { on: IsoDate }): Promise<{ organization: Organization; created: boolean }>;
@@ -382,6 +385,7 @@ function assertMoney(name: string, value: number): void {
 class DrizzleStore implements Store {
   readonly outbox: OutboxDelivery;
   readonly accounts: BillingAccounts;
+  readonly advancePay: AdvancePayDocuments;
 
   constructor(
     readonly driver: 'pglite' | 'postgres',
@@ -390,6 +394,11 @@ class DrizzleStore implements Store {
   ) {
     this.outbox = new OutboxDelivery(db);
     this.accounts = new BillingAccounts(db);
+    this.advancePay = new AdvancePayDocuments(
+      db,
+      (input) => this.fundAdvancePay(input),
+      (payer) => this.getAdvancePay(payer),
+    );
   }
 
   async ping(): Promise<void> {

@@ -646,7 +646,65 @@ const ROWS: Row[] = [
     status: 200,
     make: () => Promise.resolve({ method: 'get', url: `/v1/accounts/${FEE_ACCOUNT}/payer` }),
   },
+  {
+    op: 'POST /v1/advance-pay/{accountId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(() =>
+      Promise.resolve({
+        method: 'post',
+        url: `/v1/advance-pay/${nextAccount()}`,
+        body: { registeredOn: BUSINESS_DATE },
+      }),
+    ),
+  },
+  {
+    op: 'GET /v1/advance-pay/{accountId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({ method: 'get', url: `/v1/advance-pay/${await advancePayer()}` })),
+  },
+  {
+    op: 'POST /v1/advance-pay/{accountId}/funding-documents',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => ({
+      method: 'post',
+      url: `/v1/advance-pay/${await advancePayer()}/funding-documents`,
+      body: { amount: 3000, method: 'eft' },
+    })),
+  },
+  {
+    op: 'POST /v1/advance-pay/{accountId}/transfers',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => {
+      const payerAccountId = await advancePayer();
+      const doc = await h.store.advancePay.issueDocument({
+        payerAccountId,
+        amount: 1000,
+        method: 'us-bank-transfer',
+        on: BUSINESS_DATE,
+      });
+      return {
+        method: 'post',
+        url: `/v1/advance-pay/${payerAccountId}/transfers`,
+        body: { reference: doc.reference, amount: 1000 },
+      };
+    }),
+  },
 ];
+
+/** A payer registered for Advance Pay that the reading and funding rows act on. */
+const advancePayer = once(async () => {
+  const payerAccountId = nextAccount();
+  await h.store.advancePay.register(payerAccountId, BUSINESS_DATE);
+  return payerAccountId;
+});
 
 /** 12-digit AWS account ids no other row uses. */
 let accountSeq = 0;
