@@ -13,6 +13,7 @@ import { createActivities } from '../../src/activities';
 import { NotFoundError, StoreConflictError, type Store } from '../../src/store';
 import { createOfflineApp, request, type ApiHarness } from '../api/harness';
 import { drivers, openTestStore, partnerInput } from '../store/pg';
+import { expectProblem } from '../support/problem';
 
 let seq = Math.floor(Math.random() * 1e6);
 const account = () => String(400_000_000_000 + ++seq * 7_919);
@@ -225,14 +226,6 @@ describe('the Advance Pay API', () => {
       [method](url)
       .set('Authorization', await auth('program-admin'));
     return body ? req.send(body) : req;
-  }
-
-  function expectProblem(res: Response, status: number, detail?: RegExp): void {
-    expect({ status: res.status, body: res.body as unknown }).toMatchObject({
-      status,
-      ...(detail ? { body: { detail: expect.stringMatching(detail) as unknown } } : {}),
-    });
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   }
 
   test('register, fund through a funding document, read the balance and history; a repeated transfer adds nothing', async () => {

@@ -10,6 +10,7 @@ import type { Response } from 'supertest';
 import type { Store } from '../../src/store';
 import { openTestStore } from '../support/store';
 import { createOfflineApp, request, type ApiHarness } from '../api/harness';
+import { expectProblem } from '../support/problem';
 
 let store: Store;
 let app: Express;
@@ -31,14 +32,6 @@ async function admin(method: 'get' | 'post' | 'delete', url: string, body?: obje
     .set('Authorization', await auth('program-admin'));
   if (key) req = req.set('Idempotency-Key', key);
   return body ? req.send(body) : req;
-}
-
-function expectProblem(res: Response, status: number, detail?: RegExp): void {
-  expect({ status: res.status, body: res.body as unknown }).toMatchObject({
-    status,
-    ...(detail ? { body: { detail: expect.stringMatching(detail) as unknown } } : {}),
-  });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
 }
 
 const RESELLER = { id: 'o-reseller', name: 'Reseller Co', managementAccountId: '111111111111', reseller: true };

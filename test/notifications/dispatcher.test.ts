@@ -25,6 +25,7 @@ import type { Store } from '../../src/store';
 import { createOfflineApp, request } from '../api/harness';
 import { drivers, openTestStore, partnerInput, uniqueId } from '../store/pg';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+import { expectProblem } from '../support/problem';
 
 const FROM = 'APN Tier Engine <apn-engine@engine.example>';
 const silent = pino({ level: 'silent' });
@@ -253,14 +254,6 @@ async function retry(app: Express, auth: (role: 'program-admin') => Promise<stri
   return request(app)
     .post(`/v1/outbox/${encodeURIComponent(key)}/retry`)
     .set('Authorization', await auth('program-admin'));
-}
-
-function expectProblem(res: Response, status: number, detail?: RegExp): void {
-  expect({ status: res.status, body: res.body as unknown }).toMatchObject({
-    status,
-    ...(detail ? { body: { detail: expect.stringMatching(detail) as unknown } } : {}),
-  });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
 }
 
 describe('without SMTP_URL (the embedded default)', () => {
