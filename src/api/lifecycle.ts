@@ -23,6 +23,7 @@ import {
   decideCaseUpdate,
   resolveIncidentUpdate,
 } from '../workflows/definitions';
+import { applicationWorkflowId as childApplicationId, partnerWorkflowId } from '../workflows/ids';
 import type { partnerLifecycle } from '../workflows/partner-lifecycle';
 import type {
   ApplicationStatus,
@@ -59,9 +60,9 @@ function updateIdOf(options: UpdateOptions): { updateId?: string } {
   return options.updateId === undefined ? {} : { updateId: options.updateId };
 }
 
-export const partnerWorkflowId = (partnerId: string): string => `partner/${partnerId}`;
+export { partnerWorkflowId };
 export const applicationWorkflowId = (partnerId: string, number: number): string =>
-  `${partnerWorkflowId(partnerId)}/application/${number}`;
+  childApplicationId(partnerWorkflowId(partnerId), number);
 
 export class Lifecycle {
   readonly clock: ClockOptions;

@@ -6,5 +6,5 @@ export * from './evidence';
 export * from './scorecard';
 export * from './tiers';
 export { formatUsd } from './text';
-export * from './membership';
+export * from './membership/calendar';
 export * from './partner';

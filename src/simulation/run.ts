@@ -23,6 +23,7 @@ import {
   decideCaseUpdate,
   resolveIncidentUpdate,
 } from '../workflows/definitions';
+import { partnerWorkflowId } from '../workflows/ids';
 import type { partnerLifecycle } from '../workflows/partner-lifecycle';
 import type { ApplicationStatus, PartnerStatus } from '../workflows/types';
 import type { Scenario, ScenarioEvent } from './scenario';
@@ -75,7 +76,7 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
   const { partner } = scenario;
   const taskQueue = options.taskQueue ?? `simulate-${partner.id}-${Date.now()}`;
   const client = env.client;
-  const workflowId = `partner/${partner.id}`;
+  const workflowId = partnerWorkflowId(partner.id);
   const refusals: TimelineEntry[] = [];
   const applicationIds = new Set<string>();
 

@@ -4,343 +4,70 @@
  * every gap. Consulting Advanced → Premier (R-PREMIER): six months of sustained Premier attainment checked monthly,
  * the Partner Manager's readiness pre-assessment, then an EBR in the earliest window not yet ended (R-EBR), whose
  * outcome the Partner Manager records. The decision goes back to the partner workflow by signal, so it survives the
- * parent continuing as new.
+ * parent continuing as new. The steps live in ./application/application.ts, the rules in src/domain/membership.
  */
-import {
-  ApplicationFailure,
-  getExternalWorkflowHandle,
-  patched,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { createActivities } from '../activities';
-import { currentEdition } from '../domain/catalog';
-import { addDays, addMonths, addMonthsToMonth, firstDayOf, monthOf } from '../domain/dates';
-import { ebrWindowFor, nextEbrWindow, type EbrWindow } from '../domain/ebr';
+import { patched, setHandler } from '@temporalio/workflow';
+import { checkEbrOutcome, checkReadiness } from '../domain/membership';
+import { Application } from './application/application';
 import { BusinessClock } from './clock';
+import { applicationActivities as activities, enforce } from './common';
 import {
-  applicationDecidedSignal,
   applicationStatusQuery,
   recordEbrOutcomeUpdate,
   recordReadinessUpdate,
   withdrawApplicationSignal,
 } from './definitions';
-import { ApnLifecycleStage, ApnNextEbrWindow } from './search-attributes';
-import {
-  LifecycleErrorType,
-  type ApplicationDecision,
-  type ApplicationOutcome,
-  type ApplicationStatus,
-  type AssessmentCommand,
-  type EbrOutcomeCommand,
-  type IsoDate,
-  type MonthlySummary,
-  type UpgradeApplicationInput,
-  type WithdrawCommand,
-} from './types';
+import type { ApplicationDecision, AssessmentCommand, EbrOutcomeCommand, UpgradeApplicationInput } from './types';
 
-const lifecycle = currentEdition.lifecycle;
-
-const activities = proxyActivities<ReturnType<typeof createActivities>>({
-  // Activities are short store calls: a dead worker's attempt is retried within seconds, not after a minute.
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2 },
-});
-
-function refuse(type: LifecycleErrorType, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
-
-/**
- * The start of the current run of consecutive passing checks, or undefined when the latest check failed.
- * R-PREMIER: one failed check restarts the count.
- */
-export function sustainedSince(checks: readonly MonthlySummary[]): IsoDate | undefined {
-  let since: IsoDate | undefined;
-  for (const check of checks) since = check.premierMet ? (since ?? check.on) : undefined;
-  return since;
-}
-
-/** One upgrade application, from submission to decision. */
-export async function upgradeApplication(input: UpgradeApplicationInput): Promise<ApplicationDecision> {
-  const clock = new BusinessClock(input.clock);
-  const premier = input.targetTier === 'premier';
-  const checks: MonthlySummary[] = [...input.priorMonthly];
-  const status: ApplicationStatus = {
-    number: input.number,
-    workflowId: `${input.parentWorkflowId}/application/${input.number}`,
-    targetTier: input.targetTier,
-    submittedOn: input.submittedOn,
-    stage: premier ? 'sustaining' : 'evaluating',
-    sustainedMonths: 0,
-    gaps: [],
-  };
-  let seq = 0;
-  let ebrOutcome: EbrOutcomeCommand | undefined;
-  let readinessChanged = false;
-  let withdrawal: WithdrawCommand | undefined;
-  /**
-   * R-PREMIER "meet and maintain": monthly checks go on until the decision and a failed one closes the application
-   * `lapsed`. Applications started before this rule stopped checking at six months; their histories keep doing so.
-   */
-  const maintain = premier && patched('premier-meet-and-maintain');
-
-  async function journal(on: IsoDate, type: string, data: Record<string, unknown>): Promise<void> {
-    seq += 1;
-    await activities.appendJournal({
-      partnerId: input.partnerId,
-      entries: [{ key: `${status.workflowId}#${seq}`, on, type, data: { application: input.number, ...data } }],
-    });
-  }
-  function show(): void {
-    const lines = [
-      `Application #${input.number}: ${input.fromTier} → **${input.targetTier}** (submitted ${input.submittedOn} by ${input.submittedBy})`,
-      `Stage: ${status.stage}`,
-    ];
-    if (premier) {
-      lines.push(
-        `Sustained Premier attainment: ${status.sustainedMonths} of ${lifecycle.sustainedAttainment.months} months`,
-      );
-      lines.push(`Readiness pre-assessment: ${status.readiness ? status.readiness.outcome : 'not recorded'}`);
-      if (status.ebrWindow)
-        lines.push(`EBR window ${status.ebrWindow.id}: ${status.ebrWindow.opensOn} → ${status.ebrWindow.closesOn}`);
-    }
-    setCurrentDetails(lines.join('\n'));
-  }
-
+/** Registers the query, the withdrawal signal and the Partner Manager's Updates (validators: the domain's checks). */
+function serve(app: Application): void {
+  const { status, clock } = app;
   setHandler(applicationStatusQuery, () => status);
   setHandler(withdrawApplicationSignal, (cmd) => {
-    withdrawal ??= cmd;
+    app.withdrawal ??= cmd;
   });
   setHandler(
     recordReadinessUpdate,
     async (cmd: AssessmentCommand) => {
       const on = clock.today();
       status.readiness = { outcome: cmd.outcome, on, by: cmd.by, ...(cmd.notes ? { notes: cmd.notes } : {}) };
-      readinessChanged = true;
-      await journal(on, 'readiness-assessment', { outcome: cmd.outcome, by: cmd.by });
+      app.readinessChanged = true;
+      await app.journal(on, 'readiness-assessment', { outcome: cmd.outcome, by: cmd.by });
       return status;
     },
-    {
-      validator: (cmd: AssessmentCommand) => {
-        if (!premier)
-          refuse(LifecycleErrorType.WrongState, 'readiness pre-assessments are for Premier applications only');
-        if (status.decision)
-          refuse(LifecycleErrorType.WrongState, `the application was already ${status.decision.outcome}`);
-        if (status.ebrWindow) refuse(LifecycleErrorType.WrongState, 'the application is already scheduled for an EBR');
-        if (cmd?.outcome !== 'passed' && cmd?.outcome !== 'failed') {
-          refuse(LifecycleErrorType.InvalidCommand, "outcome must be 'passed' or 'failed'");
-        }
-      },
-    },
+    { validator: (cmd: AssessmentCommand) => enforce(checkReadiness(status, cmd)) },
   );
   setHandler(
     recordEbrOutcomeUpdate,
     (cmd: EbrOutcomeCommand) => {
-      ebrOutcome = cmd;
+      app.ebrOutcome = cmd;
       return Promise.resolve(status);
     },
     {
-      validator: (cmd: EbrOutcomeCommand) => {
-        if (!premier) refuse(LifecycleErrorType.WrongState, 'EBR outcomes are for Premier applications only');
-        if (status.decision)
-          refuse(LifecycleErrorType.WrongState, `the application was already ${status.decision.outcome}`);
-        const window = status.ebrWindow;
-        if (!window || status.stage !== 'scheduled-for-ebr') {
-          refuse(LifecycleErrorType.WrongState, 'no EBR is scheduled for this application');
-        }
-        const today = clock.today();
-        if (today < window.opensOn) {
-          refuse(LifecycleErrorType.WrongState, `EBR window ${window.id} opens on ${window.opensOn}`);
-        }
-        if (ebrOutcome) refuse(LifecycleErrorType.WrongState, 'an EBR outcome is already being recorded');
-        if (!['approved', 'rejected', 'deferred'].includes(cmd?.outcome)) {
-          refuse(LifecycleErrorType.InvalidCommand, "outcome must be 'approved', 'rejected' or 'deferred'");
-        }
-      },
+      validator: (cmd: EbrOutcomeCommand) =>
+        enforce(checkEbrOutcome(status, cmd, clock.today(), app.ebrOutcome !== undefined)),
     },
   );
+}
 
-  async function decide(outcome: ApplicationOutcome, reasons: string[], by: string): Promise<ApplicationDecision> {
-    const decidedOn = clock.today();
-    const decision: ApplicationDecision = {
-      number: input.number,
-      targetTier: input.targetTier,
-      outcome,
-      decidedOn,
-      reasons,
-      by,
-    };
-    status.decision = decision;
-    status.stage = outcome;
-    await activities.recordApplication({
-      id: status.workflowId,
-      partnerId: input.partnerId,
-      number: input.number,
-      targetTier: input.targetTier,
-      feeAccountId: input.feeAccountId,
-      submittedOn: input.submittedOn,
-      submittedBy: input.submittedBy,
-      status: outcome,
-      decidedOn,
-      gaps: reasons,
-      ebrWindow: status.ebrWindow?.id,
-    });
-    const closed = outcome === 'approved' || outcome === 'rejected' ? `application-${outcome}` : 'application-closed';
-    await journal(decidedOn, closed, {
-      targetTier: input.targetTier,
-      reasons,
-      by,
-      ...(closed === 'application-closed' ? { outcome } : {}),
-    });
-    await activities.notify({
-      key: `${status.workflowId}#decision`,
-      partnerId: input.partnerId,
-      kind: `application-${outcome}`,
-      recipient: 'alliance-lead',
-      on: decidedOn,
-      payload: { application: input.number, targetTier: input.targetTier, reasons },
-    });
-    show();
-    await getExternalWorkflowHandle(input.parentWorkflowId).signal(applicationDecidedSignal, decision);
-    return decision;
-  }
+/** One upgrade application, from submission to decision. */
+export async function upgradeApplication(input: UpgradeApplicationInput): Promise<ApplicationDecision> {
+  const premier = input.targetTier === 'premier';
+  // Applications started before "meet and maintain" (R-PREMIER) stopped checking at six months; their histories
+  // keep doing so.
+  const app = new Application(input, new BusinessClock(input.clock), premier && patched('premier-meet-and-maintain'));
+  serve(app);
 
   await activities.notify({
-    key: `${status.workflowId}#submitted`,
+    key: `${app.status.workflowId}#submitted`,
     partnerId: input.partnerId,
     kind: 'application-submitted',
     recipient: 'partner-manager',
     on: input.submittedOn,
     payload: { application: input.number, targetTier: input.targetTier, by: input.submittedBy },
   });
-  show();
+  app.show();
 
-  if (!premier) {
-    // R-UPGRADE: judged on the application date, under the requirements in force.
-    const result = await activities.evaluatePartner({
-      partnerId: input.partnerId,
-      asOf: input.submittedOn,
-      targetTier: input.targetTier,
-    });
-    status.gaps = result.gaps;
-    return result.tierMet[input.targetTier] === true
-      ? await decide('approved', [], 'rules-engine')
-      : await decide('rejected', result.gaps, 'rules-engine');
-  }
-
-  // R-PREMIER (1): sustained attainment, checked now and on the 1st of every month.
-  const months = lifecycle.sustainedAttainment.months;
-  async function check(on: IsoDate): Promise<void> {
-    const result = await activities.evaluatePartner({ partnerId: input.partnerId, asOf: on, targetTier: 'premier' });
-    checks.push({ on, highestTierMet: result.highestTierMet, premierMet: result.premierMet });
-    const since = sustainedSince(checks);
-    status.sustainedSince = since;
-    status.sustainedMonths = since ? wholeMonths(since, on) : 0;
-    status.gaps = result.gaps;
-    await journal(on, 'sustained-check', {
-      premierMet: result.premierMet,
-      sustainedSince: since ?? null,
-      months: status.sustainedMonths,
-      required: months,
-      ...(result.premierMet ? {} : { gaps: result.gaps }),
-    });
-    show();
-  }
-  const sustained = () => status.sustainedMonths >= months;
-  const ready = () => status.readiness?.outcome === 'passed';
-  const withdrawn = () => withdrawal !== undefined;
-  const closeWithdrawn = () => decide('withdrawn', [withdrawal!.reason], withdrawal!.by);
-  const closeLapsed = () =>
-    decide('lapsed', status.gaps.length > 0 ? status.gaps : ['a monthly check no longer met Premier'], 'rules-engine');
-
-  await check(input.submittedOn);
-  let nextCheck = firstDayOf(addMonthsToMonth(monthOf(input.submittedOn), 1));
-  /** The monthly check that fell due (meet and maintain): false when it failed after six months were reached. */
-  async function maintained(): Promise<boolean> {
-    const wasSustained = sustained();
-    await check(nextCheck);
-    nextCheck = firstDayOf(addMonthsToMonth(monthOf(nextCheck), 1));
-    return !(maintain && wasSustained && status.sustainedMonths === 0);
-  }
-  while (!(sustained() && ready())) {
-    if (!sustained()) status.stage = 'sustaining';
-    else status.stage = 'awaiting-readiness';
-    show();
-    readinessChanged = false;
-    const checking = !sustained() || maintain;
-    const woken = await clock.waitUntil(checking ? nextCheck : undefined, () => readinessChanged || withdrawn());
-    if (withdrawn()) return await closeWithdrawn();
-    if (!woken && checking && !(await maintained())) return await closeLapsed();
-  }
-
-  // R-PREMIER (3) / R-EBR: the earliest window not yet ended on the day (1) and (2) both hold.
-  let window: EbrWindow = ebrWindowFor(clock.today(), lifecycle.ebrCalendar);
-  for (;;) {
-    // Cleared before the stage says 'scheduled-for-ebr': an outcome recorded while the scheduling activities below
-    // still run must not be wiped out.
-    ebrOutcome = undefined;
-    status.ebrWindow = window;
-    status.stage = 'scheduled-for-ebr';
-    upsertSearchAttributes([
-      { key: ApnNextEbrWindow, value: window.id },
-      { key: ApnLifecycleStage, value: 'scheduled-for-ebr' },
-    ]);
-    await activities.recordApplication({
-      id: status.workflowId,
-      partnerId: input.partnerId,
-      number: input.number,
-      targetTier: input.targetTier,
-      feeAccountId: input.feeAccountId,
-      submittedOn: input.submittedOn,
-      submittedBy: input.submittedBy,
-      status: 'in-progress',
-      ebrWindow: window.id,
-    });
-    await journal(clock.today(), 'ebr-scheduled', {
-      window: window.id,
-      opensOn: window.opensOn,
-      closesOn: window.closesOn,
-    });
-    await activities.notify({
-      key: `${status.workflowId}#ebr#${window.id}`,
-      partnerId: input.partnerId,
-      kind: 'ebr-scheduled',
-      recipient: 'partner-manager',
-      on: clock.today(),
-      payload: { application: input.number, window },
-    });
-    show();
-    // The window's last day is closesOn; with no outcome by the end of it, the EBR moves to the next window.
-    const ended = addDays(window.closesOn, 1);
-    for (;;) {
-      const until = maintain && nextCheck < ended ? nextCheck : ended;
-      const woken = await clock.waitUntil(until, () => ebrOutcome !== undefined || withdrawn());
-      if (withdrawn()) return await closeWithdrawn();
-      if (woken || until === ended) break;
-      if (!(await maintained())) return await closeLapsed();
-    }
-    const outcome = ebrOutcome as EbrOutcomeCommand | undefined;
-    const on = clock.today();
-    await journal(on, 'ebr-outcome', {
-      window: window.id,
-      outcome: outcome?.outcome ?? 'no-outcome',
-      ...(outcome ? { by: outcome.by } : {}),
-      ...(outcome?.notes ? { notes: outcome.notes } : {}),
-    });
-    if (outcome?.outcome === 'approved') return await decide('approved', [], outcome.by);
-    if (outcome?.outcome === 'rejected') {
-      return await decide('rejected', [outcome.notes ?? 'rejected at the Executive Business Review'], outcome.by);
-    }
-    window = nextEbrWindow(window.id, lifecycle.ebrCalendar);
-  }
-}
-
-/** Whole calendar months from `from` to `to`. */
-function wholeMonths(from: IsoDate, to: IsoDate): number {
-  let n = 0;
-  while (addMonths(from, n + 1) <= to) n += 1;
-  return n;
+  if (!premier) return await app.decideOnEvidence();
+  return (await app.sustainAndGetReady()) ?? (await app.executiveBusinessReview());
 }

@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { simulate, type SimulationResult } from '../../src/simulation/run';
 import { ScenarioSchema, type ScenarioInput } from '../../src/simulation/scenario';
 import { ApnNeedsAttention } from '../../src/workflows/search-attributes';
+import { ACTIVITY_MAX_ATTEMPTS } from '../../src/workflows/common';
 import type { PartnerStatus } from '../../src/workflows/types';
 import { consultingEvidence } from '../support/evidence';
 import { timeSkippingSuite } from '../support/temporal';
@@ -57,6 +58,23 @@ function failingOnce(name: string) {
           message: `injected fault in ${name}`,
           nonRetryable: true,
         });
+      }
+      return await real(...args);
+    };
+    return wrapped as T;
+  };
+}
+
+/** The real activities, with `name` failing retryably (store down) on every attempt of its first call. */
+function failingEveryAttempt(name: string) {
+  return <T>(activities: T): T => {
+    let calls = 0;
+    const wrapped = { ...(activities as Activities) };
+    const real = wrapped[name]!;
+    wrapped[name] = async (...args: unknown[]) => {
+      calls += 1;
+      if (calls <= ACTIVITY_MAX_ATTEMPTS) {
+        throw ApplicationFailure.create({ type: 'StoreDown', message: `store down in ${name} (call ${calls})` });
       }
       return await real(...args);
     };
@@ -157,3 +175,25 @@ test('the incident is findable by operators: ApnNeedsAttention=true on the partn
   expect(description.typedSearchAttributes.get(ApnNeedsAttention)).toBe(true);
   await expectRunning(result);
 });
+
+// Retryable failures retry with backoff (about 13 minutes of business time, skipped by the test server); an activity
+// still failing after ACTIVITY_MAX_ATTEMPTS opens its incident instead of retrying in silence. Commands are left out:
+// the test server skips no time while a client waits for an Update, so their backoff would take real minutes.
+describe.each(SITES.filter(([, step]) => step !== 'command'))(
+  'a %s call failing on every attempt',
+  (activity, step, fixes) => {
+    test(`surfaces a ${step} incident after ${ACTIVITY_MAX_ATTEMPTS} attempts, and once retried ends where the fault-free run ends`, async () => {
+      const result = await run(scenario(fixes), failingEveryAttempt(activity));
+      await expectRunning(result);
+      expect(result.timeline.filter((e) => e.type === 'incident-opened')).toEqual([
+        expect.objectContaining({
+          step,
+          activity,
+          attempt: ACTIVITY_MAX_ATTEMPTS,
+          reason: `store down in ${activity} (call ${ACTIVITY_MAX_ATTEMPTS})`,
+        }),
+      ]);
+      expect(outcome(result.finalStatus)).toEqual(baseline);
+    });
+  },
+);

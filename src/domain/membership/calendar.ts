@@ -2,8 +2,8 @@
  * Membership calendar and fee arithmetic (R-FEE, R-RENEWAL): pure functions of a renewal month-day, a date and the
  * catalog's lifecycle parameters. No zod here: the lifecycle workflows import this file.
  */
-import type { LifecycleParameters } from './catalog/types';
-import { addDays, daysInMonth, type IsoDate } from './dates';
+import type { LifecycleParameters } from '../catalog/types';
+import { addDays, daysInMonth, type IsoDate } from '../dates';
 
 /** `MM-DD` of a membership renewal; Feb 29 renews on Feb 28 in common years. */
 export type RenewalMonthDay = string;

@@ -1,0 +1,298 @@
+/**
+ * The membership's plain data (R-FEE, R-GRACE, R-RENEWAL, R-UPGRADE, R-PREMIER): the state a partner's lifecycle
+ * carries from run to run, its commands, and the views read from it. No zod, no I/O, no Temporal: the lifecycle
+ * workflows bundle this file, and the API and CLI import it for typing.
+ */
+
+import type { Tier, Track } from '../tier-ladder';
+import type { IsoDate } from '../dates';
+
+export type { Tier, Track, IsoDate };
+
+/** The partner profile the lifecycle runs for. */
+export interface PartnerProfile {
+  id: string;
+  name: string;
+  track: Track;
+  tier: Tier;
+  /** Membership renewal month and day, `MM-DD` (R-FEE, R-RENEWAL). */
+  renewalDate: string;
+  /** ISO 3166-1 alpha-2; outside `US` the fee carries VAT/GST (R-FEE). */
+  country: string;
+  feeAccountId?: string;
+}
+
+/** Error types every workflow refusal carries (ApplicationFailure.type). */
+export enum LifecycleErrorType {
+  InvalidCommand = 'InvalidCommand',
+  WrongState = 'WrongState',
+  NotFound = 'NotFound',
+  /** A command whose work failed part-way for a business reason: an incident is open for an operator. */
+  Incident = 'Incident',
+}
+
+/** The scheduled steps of the partner calendar, and the other kinds of work an incident can stop. */
+export type IncidentStep =
+  | 'monthly-check'
+  | 'renewal-review'
+  | 'renewal-fee'
+  | 'grace-step'
+  | 'case-end'
+  | 'case-escalation'
+  | 'status-sync'
+  | 'journal'
+  | 'command';
+
+/**
+ * Work that failed for a business reason (a non-retryable activity failure): the partner workflow keeps running its
+ * calendar, the step stays blocked, and an operator retries or dismisses it (never the workflow's end).
+ */
+export interface Incident {
+  id: string;
+  step: IncidentStep;
+  /** The business date the step was due on (the day the command ran, for commands). */
+  on: IsoDate;
+  /** The step's own argument when it differs from `on` (the renewal date of a review or fee). */
+  arg?: IsoDate;
+  openedOn: IsoDate;
+  /** The command that failed, for `command` incidents. */
+  command?: string;
+  activity?: string;
+  errorType?: string;
+  reason: string;
+  attempt?: number;
+}
+
+export interface IncidentCommand {
+  incidentId: string;
+  action: 'retry' | 'dismiss';
+  by: string;
+  note?: string;
+}
+
+export type CaseReason = 'fee-unpaid' | 'non-compliant' | 'cancellation-requested';
+
+export interface CaseState {
+  id: string;
+  reason: CaseReason;
+  openedOn: IsoDate;
+  fromTier: Tier;
+  targetTier: Tier;
+  /** Last day a Partner Manager may reinstate the tier (non-compliant cases, R-RENEWAL). */
+  reinstatableUntil?: IsoDate;
+  /** fee-unpaid cases (R-GRACE): the unpaid invoice, and the day an undecided case is escalated to program admins. */
+  invoiceId?: string;
+  escalateOn?: IsoDate;
+  escalated?: boolean;
+  reviewDate?: IsoDate;
+}
+
+export interface InvoiceState {
+  id: string;
+  membershipYear: string;
+  issuedOn: IsoDate;
+  total: number;
+  payerAccountId: string;
+  /** Day 90 from issue, moved by at most one extension (R-GRACE). */
+  deadline: IsoDate;
+  remindersSent: number[];
+  extended: boolean;
+  /** Set once the deadline passed unpaid (R-GRACE): the partner is at risk and a fee-unpaid case decides. */
+  overdueSince?: IsoDate;
+}
+
+/** What the monthly scorecard check saw (R-PREMIER basis). */
+export interface MonthlySummary {
+  on: IsoDate;
+  highestTierMet: Tier;
+  premierMet: boolean;
+  /** The evidence version the check read (null: none stored yet); absent in checks recorded before it was kept. */
+  evidenceVersion?: number | null;
+}
+
+/**
+ * A migrated partner's look-back (R-PREMIER): the months before registration, evaluated from the dated evidence. It
+ * stays open until the first regular monthly check, and every evidence change before then re-evaluates it.
+ */
+export interface LookBackState {
+  requestedFrom: IsoDate;
+  /** The oldest evidence version any look-back month was evaluated with (null: no evidence stored then). */
+  evidenceVersion: number | null;
+  /** How many times the look-back was evaluated (revision numbers in the journal count from 0). */
+  revisions: number;
+}
+
+export interface ApplicationRef {
+  number: number;
+  workflowId: string;
+  targetTier: Tier;
+  submittedOn: IsoDate;
+  status: 'in-progress' | ApplicationOutcome;
+  ebrWindow?: string;
+  /** Kept for closing it from the partner workflow (absent on applications submitted before). */
+  fromTier?: Tier;
+  submittedBy?: string;
+  feeAccountId?: string;
+}
+
+export type LifecycleStage =
+  'active' | 'applying' | 'awaiting-ebr' | 'fee-grace' | 'downgrade-case-open' | 'cancelled' | 'needs-attention';
+
+/** Everything the partner workflow carries from run to run (continue-as-new). */
+export interface LifecycleState {
+  /** First business day of the first run: anchors the first renewal and monthly check. */
+  registeredOn: IsoDate;
+  partner: PartnerProfile;
+  tier: Tier;
+  cancelled: boolean;
+  /** When the membership was last cancelled (R-CANCEL), for judging applications submitted before it. */
+  cancelledOn?: IsoDate;
+  atRisk: boolean;
+  atRiskReason?: string;
+  /** Membership years (keyed by their start date) whose fee is paid. */
+  paidMembershipYears: string[];
+  invoice?: InvoiceState;
+  cases: CaseState[];
+  application?: ApplicationRef;
+  applicationCount: number;
+  monthly: MonthlySummary[];
+  lastMonthlyCheck?: IsoDate;
+  lookBack?: LookBackState;
+  /** Open incidents (absent in state carried over from before incidents existed). */
+  incidents?: Incident[];
+  incidentSeq?: number;
+  /** Renewal reviews already run, by review date. */
+  lastRenewalReview?: IsoDate;
+  lastRenewalInvoice?: IsoDate;
+  journalSeq: number;
+  caseSeq: number;
+  runsSoFar: number;
+  /**
+   * The latest commands' Update ids and answers (absent in state from before they were kept): the same Update sent
+   * again after continue-as-new, when Temporal no longer knows its id, gets the first answer instead of applying twice.
+   */
+  recentCommands?: RememberedCommand[];
+}
+
+/** A command's answer kept by its Update id (exactly once across continue-as-new). */
+export interface RememberedCommand {
+  id: string;
+  ok: boolean;
+  value?: unknown;
+  /** The refusal, for a command that was refused when it ran. */
+  error?: { type: string; message: string };
+}
+
+export interface ApplicationDecision {
+  number: number;
+  targetTier: Tier;
+  outcome: ApplicationOutcome;
+  decidedOn: IsoDate;
+  reasons: string[];
+  by: string;
+}
+
+/**
+ * How an application closes (R-UPGRADE, R-PREMIER): approved, rejected, lapsed (a failed monthly check while waiting
+ * for readiness or the EBR), ineligible (approved, but on the decision day no longer Advanced, cancelled, or its latest
+ * check short of the target), withdrawn (a cancellation or downgrade while it was open).
+ */
+export type ApplicationOutcome = 'approved' | 'rejected' | 'lapsed' | 'ineligible' | 'withdrawn';
+export const APPLICATION_OUTCOMES: readonly ApplicationOutcome[] = [
+  'approved',
+  'rejected',
+  'lapsed',
+  'ineligible',
+  'withdrawn',
+];
+
+/** Application workflow: why it is withdrawn (sent by the partner workflow). */
+export interface WithdrawCommand {
+  reason: string;
+  by: string;
+}
+
+export type EbrOutcome = 'approved' | 'rejected' | 'deferred';
+export type ReadinessOutcome = 'passed' | 'failed';
+
+export interface ApplicationStatus {
+  number: number;
+  workflowId: string;
+  targetTier: Tier;
+  submittedOn: IsoDate;
+  stage: 'evaluating' | 'sustaining' | 'awaiting-readiness' | 'scheduled-for-ebr' | ApplicationOutcome;
+  sustainedSince?: IsoDate;
+  sustainedMonths: number;
+  readiness?: { outcome: ReadinessOutcome; on: IsoDate; by: string; notes?: string };
+  ebrWindow?: { id: string; opensOn: IsoDate; closesOn: IsoDate };
+  decision?: ApplicationDecision;
+  gaps: string[];
+}
+
+export interface PartnerStatus {
+  partnerId: string;
+  today: IsoDate;
+  tier: Tier;
+  track: Track;
+  stage: LifecycleStage;
+  cancelled: boolean;
+  atRisk: boolean;
+  atRiskReason?: string;
+  nextRenewalReview: IsoDate;
+  invoice?: InvoiceState;
+  openCases: CaseState[];
+  application?: ApplicationRef;
+  monthly: MonthlySummary[];
+  incidents: Incident[];
+  waitingFor: string;
+}
+
+export interface ApplyCommand {
+  targetTier: Tier;
+  feeAccountId: string;
+  by: string;
+}
+export interface PaymentCommand {
+  amount: number;
+  by?: string;
+}
+export interface ExtensionCommand {
+  days: number;
+  by: string;
+}
+export interface CancellationCommand {
+  by: string;
+  reason?: string;
+}
+export interface ReinstateCommand {
+  by: string;
+}
+/** R-GRACE: the Partner Manager's decision on a fee-unpaid case. */
+export interface CaseDecisionCommand {
+  caseId: string;
+  decision: 'downgrade' | 'keep';
+  reason: string;
+  by: string;
+}
+export interface AssessmentCommand {
+  outcome: ReadinessOutcome;
+  by: string;
+  notes?: string;
+}
+export interface EbrOutcomeCommand {
+  outcome: EbrOutcome;
+  by: string;
+  notes?: string;
+}
+
+/** Every input a partner's membership accepts from outside, as the workflow queues it (Updates and signals). */
+export type MembershipCommand =
+  | { kind: 'apply'; cmd: ApplyCommand }
+  | { kind: 'payment'; cmd: PaymentCommand }
+  | { kind: 'extension'; cmd: ExtensionCommand }
+  | { kind: 'cancel'; cmd: CancellationCommand }
+  | { kind: 'reinstate'; cmd: ReinstateCommand }
+  | { kind: 'decided'; decision: ApplicationDecision }
+  | { kind: 'evidence'; version?: number }
+  | { kind: 'incident'; cmd: IncidentCommand }
+  | { kind: 'decide-case'; cmd: CaseDecisionCommand };
