@@ -12,7 +12,8 @@ const root = join(__dirname, '..', '..', 'src');
 function queuedKinds(): string[] {
   const kinds = new Set<string>();
   for (const dir of ['workflows', 'activities']) {
-    for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts'))) {
+    const files = readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    for (const file of files) {
       const source = readFileSync(join(root, dir, file), 'utf8');
       for (const call of source.matchAll(/(?:notify|enqueueNotification)\(\{([\s\S]{0,1000}?)\}\);/g)) {
         const kind = /kind: '([a-z-]+)'/.exec(call[1] ?? '')?.[1];
