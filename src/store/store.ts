@@ -10,6 +10,9 @@ import { openConnection, pingConnection, type Db, type StoreConfig } from './con
 import { addDays, assertIsoDate } from './dates';
 import { PartnerViewRepository, type PartnerView, type PartnerViewInput } from './partner-views';
 import { NotFoundError, sqlState, StoreConflictError, StoreValidationError, translateDbError } from './errors';
+import { AdvancePayDocuments } from './advance-pay-documents';
+import { BillingAccounts } from './billing-accounts';
+import { OutboxDelivery } from './outbox-delivery';
 import {
   advancePayAccounts,
   advancePayApplications,
@@ -155,6 +158,12 @@ export interface Store {
   listNotifications(partnerId: string, filter?: { status?: NotificationStatus }): Promise<Notification[]>;
   listPendingNotifications(limit?: number): Promise<Notification[]>;
   markNotificationSent(key: string, on: IsoDate): Promise<{ notification: Notification; changed: boolean }>;
+  /** Delivery of the outbox: claims, retries, dead letters (src/store/outbox-delivery.ts). */
+  readonly outbox: OutboxDelivery;
+  /** Organizations with their members and payer resolution (src/store/billing-accounts.ts). */
+  readonly accounts: BillingAccounts;
+  /** Advance Pay registration and funding documents (src/store/advance-pay-documents.ts). */
+  readonly advancePay: AdvancePayDocuments;
 
   // Billing reference data: AWS Organizations (R-FEE, R-RESELLER)
   createOrganization(input: Organization & { on: IsoDate }): Promise<{ organization: Organization; created: boolean }>;
@@ -252,6 +261,7 @@ const toInvoice = (r: InvoiceRow): Invoice => ({
   vatAmount: r.vatAmount,
   currency: 'USD',
   payerAccountId: r.payerAccountId,
+  feeAccountId: r.feeAccountId,
   issuedOn: r.issuedOn,
   dueOn: r.dueOn,
   status: r.status as Invoice['status'],
@@ -385,6 +395,9 @@ function assertMoney(name: string, value: number): void {
 
 class DrizzleStore implements Store {
   private readonly views: PartnerViewRepository;
+  readonly outbox: OutboxDelivery;
+  readonly accounts: BillingAccounts;
+  readonly advancePay: AdvancePayDocuments;
 
   constructor(
     readonly driver: 'pglite' | 'postgres',
@@ -392,6 +405,13 @@ class DrizzleStore implements Store {
     private readonly closeConnection: () => Promise<void>,
   ) {
     this.views = new PartnerViewRepository(db);
+    this.outbox = new OutboxDelivery(db);
+    this.accounts = new BillingAccounts(db);
+    this.advancePay = new AdvancePayDocuments(
+      db,
+      (input) => this.fundAdvancePay(input),
+      (payer) => this.getAdvancePay(payer),
+    );
   }
 
   putPartnerView(input: PartnerViewInput): Promise<{ view: PartnerView; applied: boolean }> {
@@ -694,6 +714,7 @@ class DrizzleStore implements Store {
             amount: input.amount,
             vatAmount: input.vatAmount,
             payerAccountId: input.payerAccountId,
+            feeAccountId: input.feeAccountId ?? null,
             issuedOn: input.issuedOn,
             dueOn: input.dueOn,
           })
