@@ -22,27 +22,29 @@ type Event = ScenarioInput['events'] extends (infer E)[] | undefined ? E : never
 type Activities = Record<string, (...args: unknown[]) => Promise<unknown>>;
 
 /** A registered partner meeting Select applies for it on 2019-03-10 (the application evaluates as of that day). */
-function scenario(extra: Event[] = []): ScenarioInput {
+function scenario(extra: Event[] = [], from: 'registered' | 'select' = 'registered'): ScenarioInput {
+  const target = from === 'registered' ? 'select' : 'advanced';
   seq += 1;
   return {
     partner: {
       id: `appinc${seq}-${Date.now().toString(36)}`,
       name: `Application incident ${seq}`,
       track: 'consulting',
-      tier: 'registered',
+      tier: from,
       renewalDate: '12-15',
       country: 'US',
       feeAccountId: '123456789012',
     },
     start: '2019-03-01',
     until: '2019-03-20',
-    evidence: [{ on: '2019-03-01', set: consultingEvidence('select', '2019-02-01') }],
-    events: [{ on: '2019-03-10', type: 'apply-upgrade', targetTier: 'select' }, ...extra],
+    evidence: [{ on: '2019-03-01', set: consultingEvidence(target, '2019-02-01') }],
+    events: [{ on: '2019-03-10', type: 'apply-upgrade', targetTier: target }, ...extra],
   };
 }
 
-/** Only the application evaluates for a target tier of Select: the partner's own monthly checks name none. */
-const byApplication = (args: unknown[]) => (args[0] as { targetTier?: string }).targetTier === 'select';
+/** Only the application evaluates for a target tier above the partner's: monthly checks name none, reviews their own. */
+const byApplication = (args: unknown[]) =>
+  ['select', 'advanced'].includes((args[0] as { targetTier?: string }).targetTier ?? '');
 
 /** The real activities, with the application's evaluation failing for good the first `times` it is called. */
 function refusing(times: number, retryable = false) {
@@ -193,5 +195,19 @@ test(`R-UPGRADE: an application activity failing retryably gives up after ${ACTI
     }),
   ]);
   expect(outcome(result.finalStatus)).toEqual(baseline);
+  await expectAllRunning(result);
+});
+
+test('R-PREMIER: a cancellation while the application waits on its incident closes it withdrawn, and the incident with it', async () => {
+  const cancel: Event = { on: '2019-03-12', type: 'request-cancellation', by: 'alliance-lead' };
+  const result = await run(scenario([cancel], 'select'), refusing(1));
+  expect(ofType(result.timeline, 'application-closed')).toEqual([
+    expect.objectContaining({ on: '2019-03-12', application: 1, outcome: 'withdrawn' }),
+  ]);
+  expect(ofType(result.timeline, 'incident-resolved')).toEqual([
+    expect.objectContaining({ step: 'application', action: 'closed', outcome: 'withdrawn' }),
+  ]);
+  expect(result.finalStatus).toMatchObject({ tier: 'registered', cancelled: true, incidents: [] });
+  expect(result.finalStatus.application).toBeUndefined();
   await expectAllRunning(result);
 });

@@ -202,6 +202,14 @@ export function applicationIncident(run: PartnerRun, report: ApplicationIncident
   });
 }
 
+/** An application's decision arrived: incidents its steps left open are over (it no longer waits for an answer). */
+export function closeApplicationIncidents(run: PartnerRun, on: IsoDate, number: number, outcome: string): void {
+  for (const incident of run.incidents.filter((i) => i.step === 'application' && i.application === number)) {
+    run.incidents.splice(run.incidents.indexOf(incident), 1);
+    record(run, on, 'incident-resolved', { incidentId: incident.id, step: incident.step, action: 'closed', outcome });
+  }
+}
+
 /**
  * Passes the operator's answer to the application waiting on it: retry runs its failed step again; dismiss closes the
  * application `withdrawn` (a new one can then be made), or skips the step when the application was already closing.
