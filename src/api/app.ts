@@ -21,8 +21,11 @@ import type { Principal, TokenVerifier } from './auth';
 import { AuthError } from './auth';
 import type { Lifecycle } from './lifecycle';
 import { problemBody, problemHandler, ProblemError, sendProblem } from './problem';
+import { advancePayRoutes } from './routes/advance-pay';
 import { applicationRoutes } from './routes/applications';
 import { evidenceRoutes } from './routes/evidence';
+import { organizationRoutes } from './routes/organizations';
+import { outboxRoutes } from './routes/outbox';
 import { partnerRoutes } from './routes/partners';
 
 export interface AppDependencies {
@@ -262,6 +265,9 @@ function describeApi(
   partnerRoutes(router, routeDeps);
   evidenceRoutes(router, routeDeps);
   applicationRoutes(router, routeDeps);
+  outboxRoutes(router, routeDeps);
+  organizationRoutes(router, routeDeps);
+  advancePayRoutes(router, routeDeps);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

@@ -211,7 +211,11 @@ export const InvoiceSchema = z
     amount: z.number(),
     vatAmount: z.number(),
     currency: z.literal('USD'),
-    payerAccountId: z.string(),
+    payerAccountId: z.string().meta({
+      description:
+        'The account that pays: the fee account’s organization’s management account, else the fee account (R-FEE)',
+    }),
+    feeAccountId: z.string().nullable().meta({ description: 'The partner’s fee account the invoice is for' }),
     issuedOn: IsoDateSchema,
     dueOn: IsoDateSchema,
     status: z.enum(['open', 'paid', 'voided']),

@@ -18,6 +18,7 @@ import { createVerifier, resolveJwtSecret, type TokenVerifier } from '../api/aut
 import { Lifecycle } from '../api/lifecycle';
 import { durationSeconds, type Config } from '../config';
 import { startDevServer } from '../dev/processes';
+import { createDispatcher } from '../notifications';
 import { resolveTemporalCli } from '../dev/tools';
 import { createStore, securePrivateDir, type Store } from '../store';
 import { createWorker } from '../worker';
@@ -152,12 +153,34 @@ export class Runtime {
       activities: createActivities({ store }),
     });
     const running = worker.run();
+    this.notifications(store);
     this.onStop('worker', async () => {
       // The SDK's runtime also reacts to SIGINT/SIGTERM and may already be draining the worker.
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
     return { done: running };
+  }
+
+  /**
+   * The outbox dispatcher, run alongside the worker: sends every pending notification through SMTP_URL, or writes it
+   * under DATA_DIR/mail/ on the embedded default. Stopped before the store closes.
+   */
+  private notifications(store: Store): void {
+    const { config } = this;
+    const log = this.log.child({ component: 'outbox' });
+    const { dispatcher, mailer } = createDispatcher(config, {
+      store,
+      log,
+      // Only the .eml default writes under DATA_DIR: with SMTP there is no reason to create it.
+      dataDir: config.SMTP_URL ? config.DATA_DIR : this.dataDir,
+    });
+    dispatcher.start();
+    log.debug({ mailer: mailer.kind, interval: config.OUTBOX_INTERVAL }, 'outbox dispatcher running');
+    this.onStop('outbox dispatcher', async () => {
+      await dispatcher.stop();
+      mailer.close();
+    });
   }
 
   /** The token verifier: the JWKS in production, else HS256 with JWT_SECRET or the secret kept under DATA_DIR. */

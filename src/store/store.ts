@@ -9,6 +9,9 @@ import { and, arrayContains, asc, eq, gt, inArray, like, ne, sql, type SQL } fro
 import { openConnection, pingConnection, type Db, type StoreConfig } from './connection';
 import { addDays, assertIsoDate } from './dates';
 import { NotFoundError, sqlState, StoreConflictError, StoreValidationError, translateDbError } from './errors';
+import { AdvancePayDocuments } from './advance-pay-documents';
+import { BillingAccounts } from './billing-accounts';
+import { OutboxDelivery } from './outbox-delivery';
 import {
   advancePayAccounts,
   advancePayApplications,
@@ -147,6 +150,12 @@ export interface Store {
   listNotifications(partnerId: string, filter?: { status?: NotificationStatus }): Promise<Notification[]>;
   listPendingNotifications(limit?: number): Promise<Notification[]>;
   markNotificationSent(key: string, on: IsoDate): Promise<{ notification: Notification; changed: boolean }>;
+  /** Delivery of the outbox: claims, retries, dead letters (src/store/outbox-delivery.ts). */
+  readonly outbox: OutboxDelivery;
+  /** Organizations with their members and payer resolution (src/store/billing-accounts.ts). */
+  readonly accounts: BillingAccounts;
+  /** Advance Pay registration and funding documents (src/store/advance-pay-documents.ts). */
+  readonly advancePay: AdvancePayDocuments;
 
   // Billing reference data: AWS Organizations (R-FEE, R-RESELLER)
   createOrganization(input: Organization & { on: IsoDate }): Promise<{ organization: Organization; created: boolean }>;
@@ -243,6 +252,7 @@ const toInvoice = (r: InvoiceRow): Invoice => ({
   vatAmount: r.vatAmount,
   currency: 'USD',
   payerAccountId: r.payerAccountId,
+  feeAccountId: r.feeAccountId,
   issuedOn: r.issuedOn,
   dueOn: r.dueOn,
   status: r.status as Invoice['status'],
@@ -373,11 +383,23 @@ function assertMoney(name: string, value: number): void {
 }
 
 class DrizzleStore implements Store {
+  readonly outbox: OutboxDelivery;
+  readonly accounts: BillingAccounts;
+  readonly advancePay: AdvancePayDocuments;
+
   constructor(
     readonly driver: 'pglite' | 'postgres',
     private readonly db: Db,
     private readonly closeConnection: () => Promise<void>,
-  ) {}
+  ) {
+    this.outbox = new OutboxDelivery(db);
+    this.accounts = new BillingAccounts(db);
+    this.advancePay = new AdvancePayDocuments(
+      db,
+      (input) => this.fundAdvancePay(input),
+      (payer) => this.getAdvancePay(payer),
+    );
+  }
 
   async ping(): Promise<void> {
     await pingConnection(this.db);
@@ -661,6 +683,7 @@ class DrizzleStore implements Store {
             amount: input.amount,
             vatAmount: input.vatAmount,
             payerAccountId: input.payerAccountId,
+            feeAccountId: input.feeAccountId ?? null,
             issuedOn: input.issuedOn,
             dueOn: input.dueOn,
           })

@@ -114,7 +114,10 @@ export interface Invoice {
   amount: number;
   vatAmount: number;
   currency: 'USD';
+  /** The account that pays (R-FEE): the fee account's organization's management account, else the fee account. */
   payerAccountId: string;
+  /** The partner's fee account the invoice is for (null on invoices issued before it was recorded). */
+  feeAccountId: string | null;
   issuedOn: IsoDate;
   dueOn: IsoDate;
   status: InvoiceStatus;
@@ -130,6 +133,7 @@ export interface CreateInvoiceInput {
   amount: number;
   vatAmount: number;
   payerAccountId: string;
+  feeAccountId?: string;
   issuedOn: IsoDate;
   dueOn: IsoDate;
 }
@@ -200,7 +204,8 @@ export interface ApplicationPatch {
   appendHistory?: unknown[];
 }
 
-export type NotificationStatus = 'pending' | 'sent';
+/** `dead`: the outbox dispatcher gave up after its attempts (a dead letter a program admin may retry). */
+export type NotificationStatus = 'pending' | 'sent' | 'dead';
 
 export interface Notification {
   key: string;
