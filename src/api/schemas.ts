@@ -114,6 +114,11 @@ export const IncidentSchema = z
     arg: IsoDateSchema.optional(),
     openedOn: IsoDateSchema,
     command: z.string().optional(),
+    application: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'For step `application`: the number of the upgrade application whose step failed' }),
     activity: z.string().optional(),
     errorType: z.string().optional(),
     reason: z.string(),

@@ -15,6 +15,7 @@ import { BusinessClock } from './clock';
 import { enforce } from './common';
 import {
   applicationDecidedSignal,
+  applicationIncidentSignal,
   applyForUpgradeUpdate,
   decideCaseUpdate,
   evidenceChangedSignal,
@@ -73,6 +74,9 @@ function serve(run: PartnerRun, queue: CommandQueue): void {
   });
   setHandler(applicationDecidedSignal, (decision) => {
     queue.enqueue({ kind: 'decided', decision });
+  });
+  setHandler(applicationIncidentSignal, (report) => {
+    queue.enqueue({ kind: 'application-incident', report });
   });
   setHandler(applyForUpgradeUpdate, (cmd) => queue.submit({ kind: 'apply', cmd }), {
     validator: (cmd: ApplyCommand) => validate({ kind: 'apply', cmd }),

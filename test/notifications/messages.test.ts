@@ -15,7 +15,9 @@ function queuedKinds(): string[] {
     const files = readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
     for (const file of files) {
       const source = readFileSync(join(root, dir, file), 'utf8');
-      for (const call of source.matchAll(/(?:notify|enqueueNotification)\(\{([\s\S]{0,1000}?)\}\);/g)) {
+      for (const call of source.matchAll(
+        /(?:notify\(|enqueueNotification\(|call\('notify', )\{([\s\S]{0,1000}?)\}\);/g,
+      )) {
         const kind = /kind: '([a-z-]+)'/.exec(call[1] ?? '')?.[1];
         if (kind) kinds.add(kind);
         // upgrade-application.ts: `application-${outcome}` for every way an application closes.

@@ -41,7 +41,9 @@ export type IncidentStep =
   | 'case-escalation'
   | 'status-sync'
   | 'journal'
-  | 'command';
+  | 'command'
+  /** A step of the open upgrade application (its child workflow waits for the operator's retry). */
+  | 'application';
 
 /**
  * Work that failed for a business reason (a non-retryable activity failure): the partner workflow keeps running its
@@ -57,6 +59,8 @@ export interface Incident {
   openedOn: IsoDate;
   /** The command that failed, for `command` incidents. */
   command?: string;
+  /** The application whose step failed, for `application` incidents. */
+  application?: number;
   activity?: string;
   errorType?: string;
   reason: string;
@@ -208,6 +212,19 @@ export const APPLICATION_OUTCOMES: readonly ApplicationOutcome[] = [
   'withdrawn',
 ];
 
+/**
+ * Application workflow → partner workflow: one of the application's activities failed for good (a business refusal, or
+ * its retries exhausted); the application waits for the operator's retry (or is withdrawn when the incident is
+ * dismissed).
+ */
+export interface ApplicationIncidentReport {
+  number: number;
+  activity: string;
+  errorType?: string;
+  reason: string;
+  attempt?: number;
+}
+
 /** Application workflow: why it is withdrawn (sent by the partner workflow). */
 export interface WithdrawCommand {
   reason: string;
@@ -295,6 +312,7 @@ export type MembershipCommand =
   | { kind: 'cancel'; cmd: CancellationCommand }
   | { kind: 'reinstate'; cmd: ReinstateCommand }
   | { kind: 'decided'; decision: ApplicationDecision }
+  | { kind: 'application-incident'; report: ApplicationIncidentReport }
   | { kind: 'evidence'; version?: number }
   | { kind: 'incident'; cmd: IncidentCommand }
   | { kind: 'decide-case'; cmd: CaseDecisionCommand };
