@@ -1,6 +1,6 @@
 /**
  * Benchmark of the HTTP API on the real stack (npm run bench:api). Not a test: a Temporal dev server, the worker, a
- * PGlite store on disk in a temp dir and the API, started by startEngine in this process as `npm start` runs them,
+ * PGlite store on disk in a temp dir and the app from its factory, all in this process as `npm start` runs them,
  * driven by autocannon at a fixed concurrency. Measures GET /v1/partners/{id}/scorecard (for a duration, on a
  * Premier-size partner) and POST /v1/partners/{id}/upgrade-applications (exactly one real application per
  * pre-registered partner), each beside a bare express JSON endpoint measured in the same run, and prints a table, the
@@ -10,46 +10,37 @@
  *   npm run bench:api -- --connections 10 --duration 10 --partners 300
  *   BENCH_CONNECTIONS=10 BENCH_DURATION=10 BENCH_PARTNERS=300 npm run bench:api
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { arch, cpus, devNull, loadavg, platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import autocannon from 'autocannon';
-import express, { type Express } from 'express';
-import pino from 'pino';
-import { createVerifier, mintToken, type Role } from '../src/api/auth';
 import { partnerWorkflowId } from '../src/api/lifecycle';
-import { freePort } from '../src/dev/processes';
-import { startEngine, type Engine } from '../src/platform/engine';
+import { addDays, evaluateScorecard, type PartnerEvidence } from '../src/domain';
+import type { Stack } from './support';
 import {
-  addDays,
-  emptyEvidence,
-  evaluateScorecard,
-  mergeEvidence,
-  PartnerEvidenceSchema,
-  type PartialEvidence,
-  type PartnerEvidence,
-  type PartnerEvidenceInput,
-} from '../src/domain';
+  BenchError,
+  cannon,
+  parsed,
+  selectEvidence,
+  call,
+  expectStatus,
+  fmt,
+  inPool,
+  machineInfo,
+  registerWithEvidence,
+  settle,
+  SETTLE_TIMEOUT_MS,
+  runBench,
+  startEngine,
+  times,
+  type CannonRun,
+  type RunStats,
+} from './support';
 
 /** Business date the API and its workflows live on, so every run evaluates the same evidence the same way. */
 const BUSINESS_DATE = '2019-10-02';
-const NAMESPACE = 'default';
 const TASK_QUEUE = 'bench-api';
-const SECRET = 'bench-api-secret-that-is-at-least-32-characters';
-const ISSUER = 'apn-tier-engine';
-const AUDIENCE = 'apn-api';
-const SETTLE_TIMEOUT_MS = 90_000;
 /** Fewest requests of the bare run beside the upgrade applications: a few hundred finish too fast to be steady. */
 const BARE_MIN_REQUESTS = 5_000;
-
-/** A failure this script explains itself: printed without a stack trace. */
-class BenchError extends Error {}
 
 // ---- configuration ----
 
@@ -120,12 +111,6 @@ function rng(seed: number): () => number {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
-}
-
-function parsed(input: PartnerEvidenceInput, what: string): PartnerEvidence {
-  const result = PartnerEvidenceSchema.safeParse(input);
-  if (!result.success) throw new BenchError(`bench ${what} evidence is invalid: ${result.error.message.slice(0, 500)}`);
-  return result.data;
 }
 
 /**
@@ -225,71 +210,6 @@ function premierSizeEvidence(asOf: string): PartnerEvidence {
   );
 }
 
-/**
- * A consulting partner meeting Select on and for a year after `on` (DOMAIN §2): 2 technical + 2 business accredited,
- * 2 Cloud Practitioners, 2 Associate-certified, 3 launched opportunities worth $1,500 MRR, 1 public reference and 5
- * verified CSAT responses. The shape of test/support/evidence.ts, kept here so the bench does not import tests.
- */
-function selectEvidence(on: string, tag: string): PartnerEvidence {
-  const individuals = Array.from({ length: 4 }, (_, i) => ({
-    id: `u-${i}`,
-    registeredOn: '2018-01-01',
-    leftOn: null,
-    credentials: [
-      {
-        type: 'accreditation' as const,
-        name: i < 2 ? ('technical-professional' as const) : ('business-professional' as const),
-        earnedOn: '2018-02-01',
-      },
-      ...(i < 2
-        ? [
-            {
-              type: 'certification' as const,
-              name: 'cloud-practitioner',
-              level: 'foundational' as const,
-              earnedOn: '2018-03-01',
-            },
-            {
-              type: 'certification' as const,
-              name: 'solutions-architect-associate',
-              level: 'associate' as const,
-              earnedOn: '2018-03-01',
-            },
-          ]
-        : []),
-    ],
-  }));
-  const partial: PartialEvidence = {
-    individuals,
-    opportunities: Array.from({ length: 3 }, (_, i) => ({
-      id: `o-${tag}-${i}`,
-      status: 'launched' as const,
-      launchedOn: on,
-      estimatedMrr: 500,
-      source: 'partner' as const,
-    })),
-    references: [
-      {
-        id: `r-${tag}`,
-        customer: 'Customer 0',
-        public: true,
-        source: 'ace-opportunity' as const,
-        designatedOn: on,
-        status: 'approved' as const,
-      },
-    ],
-    csatResponses: Array.from({ length: 5 }, (_, i) => ({
-      id: `c-${tag}-${i}`,
-      customer: `Customer ${i}`,
-      submittedOn: on,
-      origin: 'rate-this-partner' as const,
-      emailConfirmed: true,
-      awsCustomerVerified: true,
-    })),
-  };
-  return parsed(mergeEvidence(emptyEvidence('consulting'), partial), 'Select');
-}
-
 /** Items in a document: every list entry, credentials and credits included. */
 function countItems(e: PartnerEvidence): number {
   return (
@@ -306,193 +226,9 @@ function countItems(e: PartnerEvidence): number {
 
 // ---- load generation ----
 
-interface RunStats {
-  endpoint: string;
-  connections: number;
-  /** Responses received. */
-  requests: number;
-  seconds: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  /** Connection errors and timeouts (no response at all). */
-  errors: number;
-  statusCodes: Record<string, number>;
-}
-
-interface CannonRun {
-  endpoint: string;
-  url: string;
-  connections: number;
-  durationS?: number;
-  amount?: number;
-  headers?: Record<string, string>;
-  requests?: autocannon.Request[];
-}
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-/**
- * One autocannon run. Latencies and the elapsed time are taken here from every response: autocannon's own histogram
- * has whole-millisecond resolution (a bare endpoint answers in less) and an `amount` run ends on its next 1 s tick.
- */
-async function cannon(run: CannonRun): Promise<RunStats> {
-  const latencies: number[] = [];
-  const statusCodes: Record<string, number> = {};
-  let non2xx = 0;
-  let lastResponseAt = 0;
-  const started = performance.now();
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: run.url,
-        connections: run.connections,
-        pipelining: 1,
-        timeout: 30,
-        ...(run.amount === undefined ? { duration: run.durationS ?? 10 } : { amount: run.amount }),
-        ...(run.headers ? { headers: run.headers } : {}),
-        ...(run.requests ? { requests: run.requests } : {}),
-      },
-      (err: unknown, res: autocannon.Result) => {
-        if (err) reject(err instanceof Error ? err : new Error(`autocannon failed: ${JSON.stringify(err)}`));
-        else resolve(res);
-      },
-    );
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      lastResponseAt = performance.now();
-      latencies.push(responseTime);
-      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-      if (statusCode < 200 || statusCode > 299) non2xx += 1;
-    });
-  });
-  const sorted = Float64Array.from(latencies).sort();
-  const seconds = ((lastResponseAt || performance.now()) - started) / 1000;
-  return {
-    endpoint: run.endpoint,
-    connections: run.connections,
-    requests: latencies.length,
-    seconds,
-    rps: latencies.length / seconds,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    non2xx,
-    errors: result.errors,
-    statusCodes,
-  };
-}
-
-// ---- the engine and what the bench adds to it ----
-
-async function listen(app: Express, engine: Engine, name: string): Promise<string> {
-  const server: Server = await new Promise((ready, fail) => {
-    const s = app.listen(0, '127.0.0.1', () => ready(s));
-    s.once('error', fail);
-  });
-  engine.onStop(name, async () => {
-    await new Promise<void>((done) => {
-      server.close(() => done());
-      server.closeAllConnections();
-    });
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new BenchError(`${name} has no TCP address`);
-  return `http://127.0.0.1:${address.port}`;
-}
-
-/**
- * A detached shell that stops the dev server's process group and removes the temp dir once this process is gone
- * without having done so: under `tsx`, Ctrl-C SIGKILLs a child that does not acknowledge the signal within 30 ms,
- * and the dev server runs in its own process group, so it would outlive us. Killed first on a clean stop.
- */
-function startWatchdog(devServerPid: number, dir: string) {
-  const script = [
-    `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done`,
-    `kill -TERM -${devServerPid} 2>/dev/null`,
-    'sleep 5',
-    `kill -KILL -${devServerPid} 2>/dev/null`,
-    `rm -rf '${dir}'`,
-  ].join('; ');
-  const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
-  child.unref();
-  return child;
-}
-
-/** Runs `fn` over `items` with at most `concurrency` at a time. */
-async function inPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  });
-  await Promise.all(lanes);
-}
-
-/** Waits until none of the workflows has a workflow task, activity or child start pending. */
-async function settle(client: Client, workflowIds: readonly string[], what: string): Promise<number> {
-  const started = performance.now();
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  for (;;) {
-    const busy: string[] = [];
-    await inPool(workflowIds, 16, async (id) => {
-      const { raw } = await client.workflow.getHandle(id).describe();
-      if (raw.pendingWorkflowTask || (raw.pendingActivities?.length ?? 0) > 0) busy.push(id);
-    });
-    if (busy.length === 0) return (performance.now() - started) / 1000;
-    if (Date.now() > deadline) {
-      throw new BenchError(
-        `${what}: ${busy.length} workflows still busy after ${SETTLE_TIMEOUT_MS / 1000} s (${busy[0]}, …)`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-interface ApiAnswer {
-  status: number;
-  body: unknown;
-}
-
-async function call(base: string, method: string, path: string, token: string, body?: unknown): Promise<ApiAnswer> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let parsedBody: unknown = text;
-  try {
-    parsedBody = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text for the error message
-  }
-  return { status: res.status, body: parsedBody };
-}
-
-async function expectStatus(answer: Promise<ApiAnswer>, expected: number, what: string): Promise<ApiAnswer> {
-  const a = await answer;
-  if (a.status !== expected) {
-    throw new BenchError(`${what} answered ${a.status}, expected ${expected}: ${JSON.stringify(a.body).slice(0, 400)}`);
-  }
-  return a;
-}
+// ---- the stack ----
 
 // ---- output ----
-
-const fmt = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const times = (n: number): string => {
-  if (!Number.isFinite(n)) return '-';
-  return `${n >= 10 ? n.toFixed(1) : n >= 0.1 ? n.toFixed(2) : n.toPrecision(2)}×`;
-};
 
 interface Row {
   stats: RunStats;
@@ -564,16 +300,9 @@ function summaryOf(row: Row) {
 
 // ---- main ----
 
-async function main(): Promise<void> {
+async function main(stack: Stack): Promise<void> {
   const config = readConfig();
-  const cpu = cpus();
-  const machine = {
-    cpus: cpu.length,
-    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
-    node: process.version,
-    platform: `${platform()} ${arch()}`,
-    loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(2)),
-  };
+  const machine = machineInfo();
   console.log(
     `APN API benchmark — ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${machine.platform}, ` +
       `load average ${machine.loadAverage1m}`,
@@ -585,61 +314,13 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
-  // The SDK must not act on SIGINT/SIGTERM itself: our handler stops everything in order, the dev server included.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-
-  const dir = await mkdtemp(join(tmpdir(), 'apn-bench-api-'));
-  started.dir = dir;
-
-  // The engine as `npm start` runs it: a dev server, PGlite on disk (migrated), the worker and the API, in this process.
-  const offsetMs = Date.parse(`${BUSINESS_DATE}T12:00:00Z`) - Date.now();
-  const engine = await startEngine({
-    temporal: { embedded: { port: await freePort(), logFile: join(dir, 'temporal-dev-server.log') } },
-    namespace: NAMESPACE,
+  const { client, store, apiUrl, bareUrl, guard, token } = await startEngine(stack, {
+    name: 'bench-api',
     taskQueue: TASK_QUEUE,
-    store: { open: { dataDir: join(dir, 'pglite') } },
-    clock: { offsetMs },
-    worker: {},
-    api: {
-      verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
-      // Request logs are written as in production, to a sink that costs no terminal time.
-      log: pino({ level: 'info' }, pino.destination({ dest: devNull, sync: true })),
-      rateLimitPerMinute: 100_000_000,
-      listen: { host: '127.0.0.1', port: 0 },
-    },
-    onToolOutput: (line) => console.log(line),
+    businessDate: BUSINESS_DATE,
   });
-  started.engine = engine;
-  const { store, client } = engine;
-  const address = engine.temporal.address ?? '';
-  if (engine.temporal.devServerPid !== undefined) {
-    const watchdog = startWatchdog(engine.temporal.devServerPid, dir);
-    engine.onStop('watchdog', async () => {
-      watchdog.kill('SIGTERM');
-      await Promise.resolve();
-    });
-  }
-  const workerDone = engine.worker?.done ?? Promise.reject(new BenchError('the engine started no worker'));
-  const workerDown = workerDone.then(
-    () => {
-      if (!started.stopping) throw new BenchError('the Temporal worker stopped before the benchmark ended');
-    },
-    (err: unknown) => {
-      throw new BenchError(`the Temporal worker failed: ${err instanceof Error ? err.message : String(err)}`);
-    },
-  );
-  workerDown.catch(() => undefined);
-  /** `p`, or the worker's failure if it dies first. */
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, workerDown.then(() => p)]);
+  console.log(`[${since()}] engine started`);
 
-  const apiUrl = engine.api?.url ?? '';
-  const bare = express();
-  bare.get('/bare', (_q, r) => r.json({ ok: true }));
-  const bareUrl = `${await listen(bare, engine, 'bare express app')}/bare`;
-  console.log(`[${since()}] Temporal ${address}, API ${apiUrl}, bare ${bareUrl}, store ${join(dir, 'pglite')}`);
-
-  const token = (role: Role, sub: string, partnerId?: string) =>
-    mintToken({ secret: SECRET, role, sub, ...(partnerId ? { partnerId } : {}), issuer: ISSUER, audience: AUDIENCE });
   const admin = await token('program-admin', 'bench-admin');
   const feed = await token('evidence-feed', 'bench-feed');
 
@@ -673,28 +354,9 @@ async function main(): Promise<void> {
   }
   const everyone = [premier, ...applicants];
   await guard(
-    inPool(everyone, config.setupConcurrency, async (p) => {
-      await expectStatus(
-        call(apiUrl, 'POST', '/v1/partners', admin, {
-          id: p.id,
-          name: `Bench ${p.id}`,
-          track: 'consulting',
-          tier: p.tier,
-          renewalDate: '12-15',
-          country: 'US',
-          feeAccountId: '123456789012',
-          allianceLeadId: `lead@${p.id}`,
-          partnerManagerIds: ['pm-bench'],
-        }),
-        201,
-        `registering ${p.id}`,
-      );
-      await expectStatus(
-        call(apiUrl, 'PUT', `/v1/partners/${p.id}/evidence`, feed, p.evidence),
-        200,
-        `evidence of ${p.id}`,
-      );
-    }),
+    inPool(everyone, config.setupConcurrency, (p) =>
+      registerWithEvidence(apiUrl, { admin, feed }, { id: p.id, tier: p.tier, evidence: p.evidence }),
+    ),
   );
   const partnerWorkflows = everyone.map((p) => partnerWorkflowId(p.id));
   console.log(`[${since()}] registered ${everyone.length} partners with evidence through the API`);
@@ -841,35 +503,4 @@ async function main(): Promise<void> {
   );
 }
 
-/** What `main` started: the engine stops first, then its temp dir goes; a second call waits for the first. */
-const started: { engine?: Engine; dir?: string; stopping?: Promise<void> } = {};
-function stopAll(): Promise<void> {
-  started.stopping ??= (async () => {
-    await started.engine?.stop().catch((err: unknown) => {
-      console.error(`bench:api: the engine did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`);
-    });
-    if (started.dir) await rm(started.dir, { recursive: true, force: true });
-  })();
-  return started.stopping;
-}
-
-let exiting = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (exiting) return;
-    exiting = true;
-    console.error(`bench:api: ${signal}, stopping`);
-    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  });
-}
-main().then(
-  async () => {
-    await stopAll();
-  },
-  async (err: unknown) => {
-    const detail = err instanceof BenchError || !(err instanceof Error) ? String(err) : (err.stack ?? err.message);
-    console.error(`bench:api failed: ${detail.replace(/^Error: /, '')}`);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runBench('bench:api', main);

@@ -16,10 +16,12 @@ import type { Tier } from '../domain/tier-ladder';
 import {
   NotFoundError,
   StoreConflictError,
+  StoreValidationError,
   type ApplicationRecordStatus,
   type JournalEntryInput,
   type Store,
 } from '../store';
+import type { PartnerStatus } from '../domain/membership';
 
 export { ActivityErrorType };
 
@@ -119,7 +121,8 @@ export function createActivities(deps: ActivityDependencies) {
         throw nonRetryable(ActivityErrorType.NoFeeAccount, `partner '${partner.id}' has no fee account ID to bill`);
       }
       const amounts = feeAmounts(partner.country, currentEdition.lifecycle, input.on);
-      const payerAccountId = await store.resolvePayer(partner.feeAccountId);
+      const feeAccountId = partner.feeAccountId;
+      const payer = await store.accounts.resolvePayer(feeAccountId);
       const { invoice, created } = await guard(() =>
         store.createInvoice({
           partnerId: partner.id,
@@ -127,11 +130,14 @@ export function createActivities(deps: ActivityDependencies) {
           reason: input.reason,
           amount: amounts.fee,
           vatAmount: amounts.tax,
-          payerAccountId,
+          payerAccountId: payer.payerAccountId,
+          feeAccountId,
           issuedOn: input.on,
           dueOn: input.on,
         }),
       );
+      // A retry finds the invoice issued the first time: it keeps the payer it was issued to.
+      const { payerAccountId } = invoice;
       let paidViaAdvancePay = invoice.status === 'paid' && invoice.paidVia === 'advance-pay';
       if (invoice.status === 'open') {
         const applied = await store.applyAdvancePay(payerAccountId, invoice.id, amounts.total, input.on);
@@ -147,7 +153,9 @@ export function createActivities(deps: ActivityDependencies) {
           });
         }
       }
-      if (created) log.info('fee invoiced', { partnerId: partner.id, invoiceId: invoice.id, payerAccountId });
+      if (created) {
+        log.info('fee invoiced', { partnerId: partner.id, invoiceId: invoice.id, payerAccountId, feeAccountId });
+      }
       return {
         invoiceId: invoice.id,
         fee: amounts.fee,
@@ -155,8 +163,25 @@ export function createActivities(deps: ActivityDependencies) {
         total: amounts.total,
         ...(amounts.taxNote ? { taxNote: amounts.taxNote } : {}),
         payerAccountId,
+        feeAccountId: invoice.feeAccountId ?? feeAccountId,
+        ...(payer.organizationId ? { organizationId: payer.organizationId } : {}),
         paidViaAdvancePay,
       };
+    },
+
+    /**
+     * R-ADVANCE-PAY when funds arrive during grace: pays the open invoice from its payer's balance if the balance
+     * covers it whole (applied once per invoice, however often this runs). The caller settles the invoice in the
+     * lifecycle when `applied`.
+     */
+    async applyAdvancePay(input: { invoiceId: string; on: string }) {
+      const invoice = await store.getInvoice(input.invoiceId);
+      if (!invoice || invoice.status === 'voided') {
+        throw nonRetryable(ActivityErrorType.InvoiceNotOpen, `invoice '${input.invoiceId}' is not open`);
+      }
+      const total = Math.round((invoice.amount + invoice.vatAmount) * 100) / 100;
+      const result = await guard(() => store.applyAdvancePay(invoice.payerAccountId, invoice.id, total, input.on));
+      return { invoiceId: invoice.id, payerAccountId: invoice.payerAccountId, total, ...result };
     },
 
     /** Checks a payment against the open invoice (R-PAID). */
@@ -270,6 +295,40 @@ export function createActivities(deps: ActivityDependencies) {
           nextEbrWindow: input.nextEbrWindow,
         }),
       );
+    },
+
+    /**
+     * Writes the partner's read model (the API's partner read) at the workflow's view revision; a late attempt with
+     * an older revision changes nothing.
+     */
+    async savePartnerView(input: {
+      partnerId: string;
+      revision: number;
+      asOf: string;
+      status: PartnerStatus;
+    }): Promise<{ applied: boolean }> {
+      if (input.status?.partnerId !== input.partnerId) {
+        throw nonRetryable(
+          ActivityErrorType.InvalidView,
+          `the view of '${input.partnerId}' carries the status of '${String(input.status?.partnerId)}'`,
+        );
+      }
+      const { applied } = await guard(async () => {
+        try {
+          return await store.putPartnerView({
+            partnerId: input.partnerId,
+            revision: input.revision,
+            asOf: input.asOf,
+            status: { ...input.status },
+          });
+        } catch (err) {
+          // A view the store refuses is refused again on every retry.
+          if (err instanceof StoreValidationError) throw nonRetryable(ActivityErrorType.InvalidView, err.message);
+          throw err;
+        }
+      });
+      if (!applied) log.info('partner view already newer', { partnerId: input.partnerId, revision: input.revision });
+      return { applied };
     },
 
     /** Creates the application record on submission (idempotent on its workflow id) and updates it afterwards. */

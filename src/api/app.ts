@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import express, { Router, type Express, type RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -21,8 +21,11 @@ import type { Principal, TokenVerifier } from './auth';
 import { AuthError } from './auth';
 import type { Lifecycle } from './lifecycle';
 import { problemBody, problemHandler, ProblemError, sendProblem } from './problem';
+import { advancePayRoutes } from './routes/advance-pay';
 import { applicationRoutes } from './routes/applications';
 import { evidenceRoutes } from './routes/evidence';
+import { organizationRoutes } from './routes/organizations';
+import { outboxRoutes } from './routes/outbox';
 import { partnerRoutes } from './routes/partners';
 
 export interface AppDependencies {
@@ -182,26 +185,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     V1,
     // Bad tokens are counted per address before anything verifies them: only 401s count.
-    rateLimit({
-      windowMs: 60_000,
-      limit: deps.authFailuresPerMinute ?? 60,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      identifier: 'auth-failures',
-      skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-      keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
-      handler: (req, res, _next, options) => {
-        sendProblem(
-          res,
-          problemBody(
-            'rate-limited',
-            `More than ${String(options.limit)} failed authentications a minute from this address; wait a minute`,
-            req.originalUrl,
-          ),
-        );
-      },
-    }),
+    authFailureLimiter(deps.authFailuresPerMinute ?? 60),
     // Who is calling first: a caller without a valid token hears 401 whatever its body.
     authenticate(deps.verifier),
     // Not strict: a JSON scalar body is valid JSON, and zod then says at `body` what was expected.
@@ -262,6 +246,9 @@ function describeApi(
   partnerRoutes(router, routeDeps);
   evidenceRoutes(router, routeDeps);
   applicationRoutes(router, routeDeps);
+  outboxRoutes(router, routeDeps);
+  organizationRoutes(router, routeDeps);
+  advancePayRoutes(router, routeDeps);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -419,5 +406,40 @@ function authenticate(verifier: TokenVerifier): RequestHandler {
         );
       },
     );
+  };
+}
+
+/**
+ * Past `limit` failed authentications (401) from one address in a minute, the address hears 429 until the minute is
+ * over, whatever token it sends. Only answered 401s count: express-rate-limit's own way (count every request, take
+ * the successful ones back when they finish) also refused good requests whenever more than `limit` of them were in
+ * flight from one address — 50 concurrent readers behind one proxy heard 429.
+ */
+function authFailureLimiter(limit: number): RequestHandler {
+  const windowMs = 60_000;
+  const failures = new MemoryStore();
+  // The store reads only windowMs of the limiter's options.
+  failures.init({ windowMs } as RateLimitOptions);
+  return (req, res, next) => {
+    const key = `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+    failures.get(key).then((info) => {
+      if (info && info.totalHits >= limit) {
+        const resetMs = info.resetTime ? info.resetTime.getTime() - Date.now() : windowMs;
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil(resetMs / 1000))));
+        sendProblem(
+          res,
+          problemBody(
+            'rate-limited',
+            `More than ${String(limit)} failed authentications a minute from this address; wait a minute`,
+            req.originalUrl,
+          ),
+        );
+        return;
+      }
+      res.on('finish', () => {
+        if (res.statusCode === 401) void failures.increment(key);
+      });
+      next();
+    }, next);
   };
 }

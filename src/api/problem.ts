@@ -47,6 +47,7 @@ export const PROBLEM_OF_ERROR: { readonly [T in ErrorType]: ProblemKind } = {
   NoFeeAccount: 'conflict',
   InvoiceNotOpen: 'conflict',
   Conflict: 'conflict',
+  InvalidView: 'internal',
   // Store errors
   StoreConflict: 'conflict',
   StoreValidation: 'invalid-request',
@@ -133,6 +134,8 @@ interface BodyParserError {
 
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
+/** The API never cancels a Temporal call itself: a cancelled one is its deadline passing between retries. */
+const GRPC_CANCELLED = 1;
 
 /** Temporal's gRPC status code under a client error, if any. */
 function grpcCode(error: unknown): number | undefined {
@@ -180,7 +183,7 @@ export function toProblemError(error: unknown): ProblemError | undefined {
   if (error instanceof WorkflowNotFoundError) return ProblemError.notFound(`workflow ${error.workflowId} not found`);
   const code = grpcCode(error);
   if (error instanceof ServiceError || code !== undefined) {
-    if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) {
+    if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED || code === GRPC_CANCELLED) {
       return ProblemError.unavailable('Temporal did not answer in time; retry shortly');
     }
   }

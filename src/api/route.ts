@@ -111,12 +111,23 @@ async function authorizePartner(store: Store, principal: Principal, partnerId: s
 }
 
 /**
- * A token naming the partner is not enough: the alliance lead must be the one the partner registered. (The
- * registration names no alliance team, so alliance-team tokens are checked for their partner only.)
+ * A token naming the partner is not enough: the alliance lead must be the one the partner registered, and an
+ * alliance-team user one of the team it registered — where the registration names a team (older registrations do
+ * not; their alliance-team tokens are checked for the partner only).
  */
 function allianceUserOf(partner: Partner | undefined, principal: Principal): Partner | undefined {
   if (partner && principal.role === 'alliance-lead' && partner.allianceLeadId !== principal.sub) {
     throw ProblemError.forbidden(`'${principal.sub}' is not the registered alliance lead of partner '${partner.id}'`);
+  }
+  if (
+    partner &&
+    principal.role === 'alliance-team' &&
+    partner.allianceTeamIds !== null &&
+    !partner.allianceTeamIds.includes(principal.sub)
+  ) {
+    throw ProblemError.forbidden(
+      `'${principal.sub}' is not on the registered alliance team of partner '${partner.id}'`,
+    );
   }
   return partner;
 }

@@ -36,6 +36,15 @@ export const RegisterPartnerBody = z
   .object({
     ...partnerProfileShape,
     allianceLeadId: UserId.meta({ description: 'User id of the partner’s Alliance Lead' }),
+    allianceTeamIds: z
+      .array(UserId)
+      .max(50)
+      .optional()
+      .meta({
+        description:
+          'The partner’s Alliance Team users (their token `sub`). When given, only they may act as its alliance-team; ' +
+          'when absent, any alliance-team token naming the partner may',
+      }),
     partnerManagerIds: z
       .array(UserId)
       .max(20)
@@ -62,6 +71,7 @@ export const PartnerSchema: z.ZodType<Partner> = z
     country: z.string(),
     feeAccountId: z.string().nullable(),
     allianceLeadId: z.string(),
+    allianceTeamIds: z.array(z.string()).nullable(),
     partnerManagerIds: z.array(z.string()),
     atRisk: z.boolean(),
     lifecycleStage: z.string(),
@@ -109,6 +119,11 @@ export const IncidentSchema = z
     arg: IsoDateSchema.optional(),
     openedOn: IsoDateSchema,
     command: z.string().optional(),
+    application: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'For step `application`: the number of the upgrade application whose step failed' }),
     activity: z.string().optional(),
     errorType: z.string().optional(),
     reason: z.string(),
@@ -156,12 +171,21 @@ export const PartnerViewSchema = z
     partner: PartnerSchema,
     lifecycle: LifecycleStatusSchema.nullable().meta({
       description:
-        'null when the lifecycle workflow does not exist (any more), or when Temporal did not answer in time ' +
-        '(then the header `Apn-Lifecycle: unavailable` says so and `partner` is the store’s read model alone)',
+        'The lifecycle workflow’s state: as its activities last stored it (`Apn-Lifecycle: stored`, see ' +
+        '`lifecycleView`), or its live answer (`Apn-Lifecycle: live`). null when neither is there: no view stored ' +
+        'yet and Temporal did not answer in time (`Apn-Lifecycle: unavailable`), or the workflow does not exist',
     }),
     scorecard: ScorecardSchema.nullable().meta({
       description: 'Latest evidence evaluated today; null without evidence',
     }),
+    lifecycleView: z
+      .object({
+        revision: z.number().int().min(0).meta({ description: 'Grows with every view the workflow writes' }),
+        asOf: IsoDateSchema.meta({ description: 'The business date the workflow saw when it wrote the view' }),
+        writtenAt: z.iso.datetime().meta({ description: 'When the view was written' }),
+      })
+      .nullable()
+      .meta({ description: 'How fresh `lifecycle` is when it comes from the store; null for a live answer' }),
   })
   .meta({ id: 'PartnerView' });
 
@@ -211,7 +235,11 @@ export const InvoiceSchema: z.ZodType<Omit<Invoice, 'partnerId'>> = z
     amount: z.number(),
     vatAmount: z.number(),
     currency: z.literal('USD'),
-    payerAccountId: z.string(),
+    payerAccountId: z.string().meta({
+      description:
+        'The account that pays: the fee account’s organization’s management account, else the fee account (R-FEE)',
+    }),
+    feeAccountId: z.string().nullable().meta({ description: 'The partner’s fee account the invoice is for' }),
     issuedOn: IsoDateSchema,
     dueOn: IsoDateSchema,
     status: z.enum(['open', 'paid', 'voided']),
@@ -220,6 +248,16 @@ export const InvoiceSchema: z.ZodType<Omit<Invoice, 'partnerId'>> = z
     voidedOn: IsoDateSchema.nullable(),
   })
   .meta({ id: 'Invoice' });
+
+export const PartnerReadQuery = z
+  .object({
+    live: booleanQuery.optional().meta({
+      description:
+        'true: ask the workflow itself (2 s at most), for when the live answer matters; the stored view answers ' +
+        'when it does not reply in time',
+    }),
+  })
+  .strict();
 
 export const ScorecardQuery = z.object({ asOf: IsoDateSchema.optional() }).strict();
 

@@ -44,6 +44,26 @@ export const ConfigSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** Base URL of the Temporal Web UI, printed and linked from the API. */
   TEMPORAL_UI_URL: z.string().url().optional(),
+  /** SMTP server notifications are sent through; when unset, each message is written to DATA_DIR/mail/ as .eml. */
+  SMTP_URL: z
+    .string()
+    .url()
+    .refine((url) => /^smtps?:\/\//.test(url), 'SMTP_URL is smtp://[user:pass@]host[:port] or smtps://…')
+    .optional(),
+  /** `From:` of notification emails; its domain is also the Message-IDs'. */
+  MAIL_FROM: z.string().min(3).default('apn-engine@localhost'),
+  /** Domain of recipients whose user id is not an email address (`pm-7` → `pm-7@<domain>`). */
+  MAIL_RECIPIENT_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'MAIL_RECIPIENT_DOMAIN is a domain name such as example.com')
+    .default('localhost'),
+  /** Pause between rounds of the outbox dispatcher (run by the worker); also its first retry delay. */
+  OUTBOX_INTERVAL: z
+    .string()
+    .regex(/^[1-9]\d*(ms|s|m|h)$/, 'OUTBOX_INTERVAL is a duration such as 500ms, 15s or 5m')
+    .default('15s'),
+  /** Delivery attempts of one notification before it becomes a dead letter (listed in GET /v1/outbox/dead-letters). */
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -77,6 +97,15 @@ const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 export function durationSeconds(duration: string): number {
   const unit = duration.slice(-1) as keyof typeof SECONDS_PER_UNIT;
   return Number(duration.slice(0, -1)) * SECONDS_PER_UNIT[unit];
+}
+
+const MS_PER_UNIT = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A validated OUTBOX_INTERVAL-style duration (`500ms`, `15s`, `5m`, `1h`) in milliseconds. */
+export function durationMs(duration: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h)$/.exec(duration) ?? [];
+  if (!amount || !unit) throw new Error(`not a duration: ${duration}`);
+  return Number(amount) * MS_PER_UNIT[unit as keyof typeof MS_PER_UNIT];
 }
 
 /** Names of every configuration variable, for the docs and the compose test. */

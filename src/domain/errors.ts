@@ -25,6 +25,8 @@ export const ErrorType = {
   InvoiceNotOpen: 'InvoiceNotOpen',
   /** A store conflict met by an activity. */
   Conflict: 'Conflict',
+  /** The partner's read model (its view) was refused by the store. */
+  InvalidView: 'InvalidView',
 
   // Store errors (src/store/errors.ts).
   /** The write contradicts what the store holds. */
@@ -61,6 +63,7 @@ export const ActivityErrorType = {
   NoFeeAccount: ErrorType.NoFeeAccount,
   InvoiceNotOpen: ErrorType.InvoiceNotOpen,
   Conflict: ErrorType.Conflict,
+  InvalidView: ErrorType.InvalidView,
 } as const;
 export type ActivityErrorType = (typeof ActivityErrorType)[keyof typeof ActivityErrorType];
 

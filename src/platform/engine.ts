@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createApp, type AppDependencies } from '../api/app';
 import { Lifecycle } from '../api/lifecycle';
+import { createDispatcher } from '../notifications';
 import { startDevServer, type DevServerOptions } from '../dev/processes';
 import { resolveTemporalCli } from '../dev/tools';
 import { createStore, type Store, type StoreConfig } from '../store';
@@ -47,6 +48,11 @@ export interface EngineOptions {
   callTimeoutMs?: number;
   /** Runs a worker on `taskQueue`; `wrapActivities` is a test hook (fault injection). */
   worker?: false | { promoCode?: () => string; wrapActivities?: (activities: Activities) => Activities };
+  /**
+   * Runs the outbox dispatcher beside the worker: every pending notification is sent through `config.SMTP_URL`, or
+   * written as an `.eml` file under `dataDir/mail/` without it. Stopped before the store closes.
+   */
+  outbox?: false | { config: DispatcherConfig; dataDir: string; log: Logger };
   /** Builds the API; `listen` makes it listen (tests drive the app with supertest instead). */
   api?:
     | false
@@ -109,6 +115,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const worker = options.worker
       ? await startWorker(options, options.worker, namespace, temporal, store, onStop)
       : undefined;
+    if (options.outbox) startOutbox(options.outbox, store, onStop);
     const api = options.api ? await startApi(options.api, temporal.uiUrl, store, lifecycle, onStop) : undefined;
     options.log?.debug({ taskQueue: options.taskQueue, worker: !!worker, api: api?.url ?? !!api }, 'engine started');
     return {
@@ -252,4 +259,17 @@ async function startApi(
   const port = address && typeof address === 'object' ? address.port : listen.port;
   const host = listen.host === '0.0.0.0' ? 'localhost' : listen.host;
   return { app, url: `http://${host}:${port}` };
+}
+
+type DispatcherConfig = Parameters<typeof createDispatcher>[0];
+
+function startOutbox(outbox: Exclude<EngineOptions['outbox'], false | undefined>, store: Store, onStop: OnStop): void {
+  const { config, log } = outbox;
+  const { dispatcher, mailer } = createDispatcher(config, { store, log, dataDir: outbox.dataDir });
+  dispatcher.start();
+  log.debug({ mailer: mailer.kind, interval: config.OUTBOX_INTERVAL }, 'outbox dispatcher running');
+  onStop('outbox dispatcher', async () => {
+    await dispatcher.stop();
+    mailer.close();
+  });
 }

@@ -118,6 +118,14 @@ export class Runtime {
         open: config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: resolve(this.dataDir, 'pglite') },
       },
       worker: parts.worker ? {} : false,
+      outbox: parts.worker
+        ? {
+            config,
+            log: this.log.child({ component: 'outbox' }),
+            // Only the .eml default writes under DATA_DIR: with SMTP there is no reason to create it.
+            dataDir: config.SMTP_URL ? config.DATA_DIR : this.dataDir,
+          }
+        : false,
       api: parts.api ? this.apiOptions() : false,
       log: this.log,
       onToolOutput: (line) => this.log.info(line),

@@ -14,4 +14,15 @@ export type { PayersRepository } from './payers';
 export { openConnection, defaultMigrationsFolder, type StoreConfig, type Connection, type Db } from './connection';
 export { NotFoundError, StoreConflictError, StoreError, StoreValidationError } from './errors';
 export { securePrivateDir } from './private-dir';
+export {
+  AdvancePayDocuments,
+  fundingKeyOf,
+  type AdvancePayStatement,
+  type FundingDocument,
+  type FundingDocumentStatus,
+  type PayableInvoice,
+} from './advance-pay-documents';
+export { BillingAccounts, type OrganizationWithMembers, type PayerResolution } from './billing-accounts';
+export { OutboxDelivery, type OutboxEntry, type OutboxFilter } from './outbox-delivery';
 export * from './types';
+export type { PartnerView, PartnerViewInput } from './partner-views';

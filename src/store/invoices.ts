@@ -30,6 +30,7 @@ const toInvoice = (r: InvoiceRow): Invoice => ({
   vatAmount: r.vatAmount,
   currency: 'USD',
   payerAccountId: r.payerAccountId,
+  feeAccountId: r.feeAccountId,
   issuedOn: r.issuedOn,
   dueOn: r.dueOn,
   status: r.status as Invoice['status'],
@@ -82,6 +83,7 @@ export function invoicesRepository(db: Db): InvoicesRepository {
               amount: input.amount,
               vatAmount: input.vatAmount,
               payerAccountId: input.payerAccountId,
+              feeAccountId: input.feeAccountId ?? null,
               issuedOn: input.issuedOn,
               dueOn: input.dueOn,
             })

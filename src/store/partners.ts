@@ -1,5 +1,5 @@
 /** The partners and their tier audit (R-AUDIT): registration, listing, the status the workflow mirrors, tier changes. */
-import { and, arrayContains, asc, eq, gt, like, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, eq, gt, inArray, like, type SQL } from 'drizzle-orm';
 import type { Db } from './connection';
 import { assertIsoDate } from './dates';
 import { NotFoundError, sqlState, StoreConflictError, StoreValidationError } from './errors';
@@ -23,6 +23,8 @@ export interface PartnersRepository {
    */
   unregisterPartner(partnerId: string): Promise<boolean>;
   getPartner(partnerId: string): Promise<Partner | undefined>;
+  /** The partners with these ids (unknown ids are left out), in one query. */
+  getPartners(partnerIds: readonly string[]): Promise<Map<string, Partner>>;
   listPartners(query?: ListPartnersQuery): Promise<Page<Partner>>;
   updatePartnerStatus(partnerId: string, patch: PartnerStatusPatch): Promise<Partner>;
   /** Changes the tier and appends its audit record in one transaction, once per `change.key`. */
@@ -47,6 +49,7 @@ const toPartner = (r: PartnerRow): Partner => ({
   country: r.country,
   feeAccountId: r.feeAccountId,
   allianceLeadId: r.allianceLeadId,
+  allianceTeamIds: r.allianceTeamIds ? [...r.allianceTeamIds] : null,
   partnerManagerIds: [...r.partnerManagerIds],
   atRisk: r.atRisk,
   lifecycleStage: r.lifecycleStage,
@@ -79,6 +82,8 @@ function registrationOf(input: RegisterPartnerInput): Record<string, unknown> {
     feeAccountId: input.feeAccountId ?? null,
     allianceLeadId: input.allianceLeadId,
     partnerManagerIds: [...new Set(input.partnerManagerIds ?? [])].sort(),
+    // Only when named: registrations stored before the field existed compare equal to the same request again.
+    ...(input.allianceTeamIds ? { allianceTeamIds: [...new Set(input.allianceTeamIds)].sort() } : {}),
   };
 }
 
@@ -113,6 +118,7 @@ export function partnersRepository(db: Db): PartnersRepository {
             country: input.country,
             feeAccountId: input.feeAccountId ?? null,
             allianceLeadId: input.allianceLeadId,
+            allianceTeamIds: (registration.allianceTeamIds as string[] | undefined) ?? null,
             partnerManagerIds: registration.partnerManagerIds as string[],
             registration,
           })
@@ -148,6 +154,15 @@ export function partnersRepository(db: Db): PartnersRepository {
     async getPartner(partnerId: string): Promise<Partner | undefined> {
       const [row] = await db.select().from(partners).where(eq(partners.id, partnerId));
       return row && toPartner(row);
+    },
+
+    async getPartners(partnerIds: readonly string[]): Promise<Map<string, Partner>> {
+      if (partnerIds.length === 0) return new Map();
+      const rows = await db
+        .select()
+        .from(partners)
+        .where(inArray(partners.id, [...new Set(partnerIds)]));
+      return new Map(rows.map((r) => [r.id, toPartner(r)]));
     },
 
     async listPartners(query: ListPartnersQuery = {}): Promise<Page<Partner>> {

@@ -11,6 +11,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   numeric,
   pgTable,
@@ -39,6 +40,9 @@ export const partners = pgTable(
       .array()
       .notNull()
       .default(sql`'{}'::text[]`),
+    // The Alliance Team users the registration names; null when it names none (then any alliance-team token of the
+    // partner is taken).
+    allianceTeamIds: text('alliance_team_ids').array(),
     atRisk: boolean('at_risk').notNull().default(false),
     lifecycleStage: text('lifecycle_stage').notNull().default('active'),
     nextEbrWindow: text('next_ebr_window'),
@@ -92,6 +96,8 @@ export const invoices = pgTable(
     vatAmount: money('vat_amount').notNull().default(0),
     currency: text('currency').notNull().default('USD'),
     payerAccountId: text('payer_account_id').notNull(),
+    /** The partner's fee account the invoice is for; the payer differs when it belongs to an organization. */
+    feeAccountId: text('fee_account_id'),
     issuedOn: date('issued_on', { mode: 'string' }).notNull(),
     dueOn: date('due_on', { mode: 'string' }).notNull(),
     status: text('status').notNull().default('open'),
@@ -106,6 +112,10 @@ export const invoices = pgTable(
     check('invoices_paid_via_ck', sql`${t.paidVia} is null or ${t.paidVia} in ('payment', 'advance-pay')`),
     check('invoices_currency_ck', sql`${t.currency} = 'USD'`),
     check('invoices_amounts_ck', sql`${t.amount} >= 0 and ${t.vatAmount} >= 0`),
+    check(
+      'invoices_accounts_ck',
+      sql`${t.payerAccountId} ~ '^[0-9]{12}$' and (${t.feeAccountId} is null or ${t.feeAccountId} ~ '^[0-9]{12}$')`,
+    ),
     // R-FEE: one live fee invoice per partner and membership year. Voided invoices step aside so a partner that
     // re-applies in the same year (after a fee-unpaid downgrade) can be invoiced again.
     uniqueIndex('invoices_partner_year_live_uq')
@@ -210,10 +220,20 @@ export const notifications = pgTable(
     on: date('on', { mode: 'string' }).notNull(),
     status: text('status').notNull().default('pending'),
     sentOn: date('sent_on', { mode: 'string' }),
+    /** Delivery attempts so far (the outbox dispatcher, src/notifications). */
+    attempts: integer('attempts').notNull().default(0),
+    /**
+     * When the dispatcher may next try: after a failure the backoff, while one dispatcher holds it the end of its
+     * lease (a dispatcher that died between sending and marking gives it back when the lease runs out).
+     */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }),
+    lastError: text('last_error'),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
   },
   (t) => [
-    check('notifications_status_ck', sql`${t.status} in ('pending', 'sent')`),
+    check('notifications_status_ck', sql`${t.status} in ('pending', 'sent', 'dead')`),
+    check('notifications_attempts_ck', sql`${t.attempts} >= 0`),
     index('notifications_partner_idx').on(t.partnerId, t.on),
     index('notifications_pending_idx')
       .on(t.on)
@@ -294,9 +314,38 @@ export const advancePayAccounts = pgTable(
   {
     payerAccountId: text('payer_account_id').primaryKey(),
     balance: money('balance').notNull().default(0),
+    /** Business date the payer registered for Advance Pay (null: funded before registration was recorded). */
+    registeredOn: date('registered_on', { mode: 'string' }),
     createdAt: createdAt(),
   },
   (t) => [check('advance_pay_balance_ck', sql`${t.balance} >= 0`)],
+);
+
+/**
+ * Funding documents (003): issued to a registered payer for an amount and a method; the transfer quotes the
+ * reference, and the funding it brings is keyed by it, so a bank notification delivered twice funds once.
+ */
+export const advancePayFundingDocuments = pgTable(
+  'advance_pay_funding_documents',
+  {
+    reference: text('reference').primaryKey(),
+    payerAccountId: text('payer_account_id')
+      .notNull()
+      .references(() => advancePayAccounts.payerAccountId),
+    amount: money('amount').notNull(),
+    method: text('method').notNull(),
+    issuedOn: date('issued_on', { mode: 'string' }).notNull(),
+    status: text('status').notNull().default('issued'),
+    fundedOn: date('funded_on', { mode: 'string' }),
+    fundedAmount: money('funded_amount'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('advance_pay_documents_method_ck', sql`${t.method} in ('us-bank-transfer', 'eft')`),
+    check('advance_pay_documents_status_ck', sql`${t.status} in ('issued', 'funded')`),
+    check('advance_pay_documents_amount_ck', sql`${t.amount} > 0`),
+    index('advance_pay_documents_payer_idx').on(t.payerAccountId, t.issuedOn),
+  ],
 );
 
 export const advancePayFundings = pgTable(
@@ -344,6 +393,28 @@ export const apiIdempotency = pgTable(
   (t) => [primaryKey({ columns: [t.callerId, t.key] })],
 );
 
+/**
+ * The partner read model: the lifecycle workflow's visible state (its status query's answer) as last written by its
+ * activity, so a partner read needs no workflow query. `revision` grows with every write of one workflow; an older
+ * write arriving late (a retried activity) never replaces a newer one.
+ */
+export const partnerViews = pgTable(
+  'partner_views',
+  {
+    partnerId: text('partner_id')
+      .primaryKey()
+      .references(() => partners.id),
+    revision: integer('revision').notNull(),
+    /** The business date the workflow saw when it wrote the view. */
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    // json, not jsonb: the view reads back exactly as the workflow wrote it, keys in its order.
+    status: json('status').notNull(),
+    /** Wall-clock time of the write (the database clock), for freshness. */
+    writtenAt: timestamp('written_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [check('partner_views_revision_ck', sql`${t.revision} >= 0`)],
+);
+
 export const schema = {
   partners,
   evidenceVersions,
@@ -357,7 +428,9 @@ export const schema = {
   invitations,
   advancePayAccounts,
   advancePayFundings,
+  advancePayFundingDocuments,
   advancePayApplications,
   apiIdempotency,
+  partnerViews,
 };
 export type Schema = typeof schema;

@@ -7,7 +7,9 @@
  * (`created: false` / `changed: false`) and writes nothing, so a retried Temporal activity is harmless.
  */
 import { advancePayRepository, type AdvancePayRepository } from './advance-pay';
+import { AdvancePayDocuments } from './advance-pay-documents';
 import { applicationsRepository, type ApplicationsRepository } from './applications';
+import { BillingAccounts } from './billing-accounts';
 import { casesRepository, type CasesRepository } from './cases';
 import { openConnection, pingConnection, type StoreConfig } from './connection';
 import { evidenceRepository, type EvidenceRepository } from './evidence';
@@ -15,6 +17,8 @@ import { idempotencyRepository, type IdempotencyRepository } from './idempotency
 import { invoicesRepository, type InvoicesRepository } from './invoices';
 import { journalRepository, type JournalRepository } from './journal';
 import { outboxRepository, type OutboxRepository } from './outbox';
+import { OutboxDelivery } from './outbox-delivery';
+import { PartnerViewRepository, type PartnerView, type PartnerViewInput } from './partner-views';
 import { partnersRepository, type PartnersRepository } from './partners';
 import { payersRepository, type PayersRepository } from './payers';
 
@@ -32,6 +36,16 @@ export interface Store
   readonly driver: 'pglite' | 'postgres';
   /** The API's Idempotency-Key records, on the same database. */
   readonly idempotency: IdempotencyRepository;
+  /** Delivery of the outbox: claims, retries, dead letters (src/store/outbox-delivery.ts). */
+  readonly outbox: OutboxDelivery;
+  /** Organizations with their members and payer resolution (src/store/billing-accounts.ts). */
+  readonly accounts: BillingAccounts;
+  /** Advance Pay registration and funding documents (src/store/advance-pay-documents.ts). */
+  readonly advancePay: AdvancePayDocuments;
+  /** Writes a partner's view (its read model) unless a same or newer revision is stored (src/store/partner-views.ts). */
+  putPartnerView(input: PartnerViewInput): Promise<{ view: PartnerView; applied: boolean }>;
+  /** The lifecycle state the partner's workflow last wrote. */
+  getPartnerView(partnerId: string): Promise<PartnerView | undefined>;
   /** Resolves when the database answers; rejects otherwise (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -41,6 +55,8 @@ export interface Store
 export async function createStore(config: StoreConfig = {}): Promise<Store> {
   const connection = await openConnection(config);
   const { db } = connection;
+  const advancePay = advancePayRepository(db);
+  const views = new PartnerViewRepository(db);
   return {
     ...partnersRepository(db),
     ...evidenceRepository(db),
@@ -50,9 +66,18 @@ export async function createStore(config: StoreConfig = {}): Promise<Store> {
     ...journalRepository(db),
     ...outboxRepository(db),
     ...payersRepository(db),
-    ...advancePayRepository(db),
+    ...advancePay,
     driver: connection.driver,
     idempotency: idempotencyRepository(db),
+    outbox: new OutboxDelivery(db),
+    accounts: new BillingAccounts(db),
+    advancePay: new AdvancePayDocuments(
+      db,
+      (input) => advancePay.fundAdvancePay(input),
+      (payer) => advancePay.getAdvancePay(payer),
+    ),
+    putPartnerView: (input) => views.put(input),
+    getPartnerView: (partnerId) => views.get(partnerId),
     ping: () => pingConnection(db),
     close: () => connection.close(),
   };

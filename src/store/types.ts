@@ -18,6 +18,8 @@ export interface Partner extends ProfileFacts {
   /** 12-digit AWS account id the fee is billed to (R-FEE), if known. */
   feeAccountId: string | null;
   allianceLeadId: string;
+  /** Alliance Team users named by the registration (their token `sub`); null when it names none. */
+  allianceTeamIds: string[] | null;
   partnerManagerIds: string[];
   atRisk: boolean;
   lifecycleStage: string;
@@ -30,6 +32,7 @@ export interface Partner extends ProfileFacts {
 export interface RegisterPartnerInput extends ProfileFacts {
   feeAccountId?: string | null;
   allianceLeadId: string;
+  allianceTeamIds?: string[] | null;
   partnerManagerIds?: string[];
 }
 
@@ -102,7 +105,10 @@ export interface Invoice {
   amount: number;
   vatAmount: number;
   currency: 'USD';
+  /** The account that pays (R-FEE): the fee account's organization's management account, else the fee account. */
   payerAccountId: string;
+  /** The partner's fee account the invoice is for (null on invoices issued before it was recorded). */
+  feeAccountId: string | null;
   issuedOn: IsoDate;
   dueOn: IsoDate;
   status: InvoiceStatus;
@@ -118,6 +124,7 @@ export interface CreateInvoiceInput {
   amount: number;
   vatAmount: number;
   payerAccountId: string;
+  feeAccountId?: string;
   issuedOn: IsoDate;
   dueOn: IsoDate;
 }
@@ -180,7 +187,8 @@ export interface ApplicationPatch {
   appendHistory?: unknown[];
 }
 
-export type NotificationStatus = 'pending' | 'sent';
+/** `dead`: the outbox dispatcher gave up after its attempts (a dead letter a program admin may retry). */
+export type NotificationStatus = 'pending' | 'sent' | 'dead';
 
 export interface Notification {
   key: string;

@@ -28,8 +28,9 @@ export const activities = proxyActivities<ReturnType<typeof createActivities>>({
 });
 
 /**
- * The application workflow's activities retry until they pass: it has no incidents of its own yet, so giving up
- * would fail the application and leave its partner waiting for a decision that never comes.
+ * The activities of application workflows started before application incidents (patch `application-incidents`):
+ * they retry until they pass, since giving up would fail the application. Newer applications use the bounded
+ * `activities` above and turn a failure into an incident on their partner.
  */
 export const applicationActivities = proxyActivities<ReturnType<typeof createActivities>>(options);
 

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  ApplicationIncidentReport,
   CaseDecisionCommand,
   ApplicationDecision,
   ApplicationStatus,
@@ -53,6 +54,16 @@ export const resolveIncidentUpdate = defineUpdate<{ incidents: Incident[] }, [In
 
 /** Partner workflow (from its child): an application reached its decision. */
 export const applicationDecidedSignal = defineSignal<[ApplicationDecision]>('applicationDecided');
+
+/** Partner workflow (from its child): one of the application's activities failed for good; it waits for a retry. */
+export const applicationIncidentSignal = defineSignal<[ApplicationIncidentReport]>('applicationIncident');
+
+/**
+ * Application workflow (from its partner workflow): the operator's answer to its incident — retry runs the failed step
+ * again; dismiss withdraws the application (or skips the step of one already closing).
+ */
+export const resolveApplicationStepSignal =
+  defineSignal<[{ incidentId: string; action: 'retry' | 'dismiss'; by: string }]>('resolveApplicationStep');
 
 /** Application workflow (from its partner workflow): a cancellation or downgrade withdraws it (R-PREMIER). */
 export const withdrawApplicationSignal = defineSignal<[WithdrawCommand]>('withdrawApplication');

@@ -15,6 +15,7 @@ import { BusinessClock } from './clock';
 import { enforce } from './common';
 import {
   applicationDecidedSignal,
+  applicationIncidentSignal,
   applyForUpgradeUpdate,
   decideCaseUpdate,
   evidenceChangedSignal,
@@ -28,7 +29,7 @@ import {
 import { checkMonthsBeforeRegistration } from './partner/calendar';
 import { CommandQueue } from './partner/queue';
 import { lifecycle, newRun, record, type PartnerRun } from './partner/run';
-import { publish, status } from './partner/view';
+import { publish, status, syncReadModel } from './partner/view';
 import type {
   ApplyCommand,
   CancellationCommand,
@@ -74,6 +75,9 @@ function serve(run: PartnerRun, queue: CommandQueue): void {
   setHandler(applicationDecidedSignal, (decision) => {
     queue.enqueue({ kind: 'decided', decision });
   });
+  setHandler(applicationIncidentSignal, (report) => {
+    queue.enqueue({ kind: 'application-incident', report });
+  });
   setHandler(applyForUpgradeUpdate, (cmd) => queue.submit({ kind: 'apply', cmd }), {
     validator: (cmd: ApplyCommand) => validate({ kind: 'apply', cmd }),
   });
@@ -116,6 +120,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
     const next = nextDue(state, lifecycle);
     run.waitingFor = next ? `${next.what} on ${next.on}, or a command` : 'a command';
     await publish(run);
+    await syncReadModel(run);
     const threshold = input.continueAsNewAfterEvents;
     const info = workflowInfo();
     if (info.continueAsNewSuggested || (threshold !== undefined && info.historyLength >= threshold)) break;

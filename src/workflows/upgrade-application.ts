@@ -8,13 +8,14 @@
  */
 import { patched, setHandler } from '@temporalio/workflow';
 import { checkEbrOutcome, checkReadiness } from '../domain/membership';
-import { Application } from './application/application';
+import { Application, StepAbandoned } from './application/application';
 import { BusinessClock } from './clock';
-import { applicationActivities as activities, enforce } from './common';
+import { enforce } from './common';
 import {
   applicationStatusQuery,
   recordEbrOutcomeUpdate,
   recordReadinessUpdate,
+  resolveApplicationStepSignal,
   withdrawApplicationSignal,
 } from './definitions';
 import type { ApplicationDecision, AssessmentCommand, EbrOutcomeCommand, UpgradeApplicationInput } from './types';
@@ -26,13 +27,19 @@ function serve(app: Application): void {
   setHandler(withdrawApplicationSignal, (cmd) => {
     app.withdrawal ??= cmd;
   });
+  setHandler(resolveApplicationStepSignal, (resolution) => app.resolved(resolution));
   setHandler(
     recordReadinessUpdate,
     async (cmd: AssessmentCommand) => {
       const on = clock.today();
       status.readiness = { outcome: cmd.outcome, on, by: cmd.by, ...(cmd.notes ? { notes: cmd.notes } : {}) };
       app.readinessChanged = true;
-      await app.journal(on, 'readiness-assessment', { outcome: cmd.outcome, by: cmd.by });
+      try {
+        await app.journal(on, 'readiness-assessment', { outcome: cmd.outcome, by: cmd.by });
+      } catch (error) {
+        // Withdrawn while the journal waited for its incident's answer: the assessment stands, unjournaled.
+        if (!(error instanceof StepAbandoned)) throw error;
+      }
       return status;
     },
     { validator: (cmd: AssessmentCommand) => enforce(checkReadiness(status, cmd)) },
@@ -53,12 +60,27 @@ function serve(app: Application): void {
 /** One upgrade application, from submission to decision. */
 export async function upgradeApplication(input: UpgradeApplicationInput): Promise<ApplicationDecision> {
   const premier = input.targetTier === 'premier';
+  // Applications started before application incidents retried their activities for ever and failed on a business
+  // refusal; their histories keep doing so.
+  const incidents = patched('application-incidents');
   // Applications started before "meet and maintain" (R-PREMIER) stopped checking at six months; their histories
   // keep doing so.
-  const app = new Application(input, new BusinessClock(input.clock), premier && patched('premier-meet-and-maintain'));
+  const maintain = premier && patched('premier-meet-and-maintain');
+  const app = new Application(input, new BusinessClock(input.clock), maintain, incidents);
   serve(app);
+  try {
+    return await steps(app);
+  } catch (error) {
+    // A step waiting for its incident's answer was withdrawn (or its incident dismissed): the application closes.
+    if (error instanceof StepAbandoned) return await app.closeWithdrawn();
+    throw error;
+  }
+}
 
-  await activities.notify({
+/** Submission to decision. */
+async function steps(app: Application): Promise<ApplicationDecision> {
+  const { input } = app;
+  await app.call('notify', {
     key: `${app.status.workflowId}#submitted`,
     partnerId: input.partnerId,
     kind: 'application-submitted',
@@ -68,6 +90,6 @@ export async function upgradeApplication(input: UpgradeApplicationInput): Promis
   });
   app.show();
 
-  if (!premier) return await app.decideOnEvidence();
+  if (!app.premier) return await app.decideOnEvidence();
   return (await app.sustainAndGetReady()) ?? (await app.executiveBusinessReview());
 }

@@ -8,10 +8,12 @@
  * Q3 2019 EBR window (R-EBR).
  */
 import { SignJWT } from 'jose';
+import pino from 'pino';
 import type { Response } from 'supertest';
 import { mintToken, ROLES, roleTakesPartner, type Role } from '../../src/api/auth';
 import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind, type ItemKindSpec } from '../../src/domain/evidence';
 import { emptyEvidence, mergeEvidence, type PartnerEvidence } from '../../src/domain/evidence';
+import { OutboxDispatcher } from '../../src/notifications';
 import { consultingEvidence } from '../support/evidence';
 import { eventually, request, SECRET, startApiHarness, type ApiHarness } from './harness';
 
@@ -138,6 +140,7 @@ function registration(id: string, opts: PartnerOptions = {}) {
     country: 'US',
     feeAccountId: FEE_ACCOUNT,
     allianceLeadId: SUBJECT['alliance-lead'],
+    allianceTeamIds: [SUBJECT['alliance-team']],
     partnerManagerIds: [PM],
     ...(opts.lookBack ? { lookBackFrom: '2019-04-01' } : {}),
   };
@@ -569,7 +572,183 @@ const ROWS: Row[] = [
       };
     }),
   },
+  {
+    op: 'GET /v1/outbox',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: () => Promise.resolve({ method: 'get', url: '/v1/outbox?status=pending' }),
+  },
+  {
+    op: 'GET /v1/outbox/dead-letters',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: () => Promise.resolve({ method: 'get', url: '/v1/outbox/dead-letters' }),
+  },
+  {
+    op: 'POST /v1/outbox/{key}/retry',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: consuming(async () => {
+      const key = await deadLetter();
+      return { method: 'post', url: `/v1/outbox/${encodeURIComponent(key)}/retry` };
+    }),
+  },
+  {
+    op: 'POST /v1/organizations',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(() => Promise.resolve({ method: 'post', url: '/v1/organizations', body: newOrganization() })),
+  },
+  {
+    op: 'GET /v1/organizations',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: () => Promise.resolve({ method: 'get', url: '/v1/organizations' }),
+  },
+  {
+    op: 'GET /v1/organizations/{orgId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({ method: 'get', url: `/v1/organizations/${(await organization()).id}` })),
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/members',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => ({
+      method: 'post',
+      url: `/v1/organizations/${(await organization()).id}/members`,
+      body: { accountId: nextAccount() },
+    })),
+  },
+  {
+    op: 'DELETE /v1/organizations/{orgId}/members/{accountId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: consuming(async () => {
+      const { id } = await organization();
+      const accountId = nextAccount();
+      await h.store.addOrganizationMember(id, accountId, BUSINESS_DATE);
+      return { method: 'delete', url: `/v1/organizations/${id}/members/${accountId}` };
+    }),
+  },
+  {
+    op: 'GET /v1/accounts/{accountId}/payer',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: () => Promise.resolve({ method: 'get', url: `/v1/accounts/${FEE_ACCOUNT}/payer` }),
+  },
+  {
+    op: 'POST /v1/advance-pay/{accountId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(() =>
+      Promise.resolve({
+        method: 'post',
+        url: `/v1/advance-pay/${nextAccount()}`,
+        body: { registeredOn: BUSINESS_DATE },
+      }),
+    ),
+  },
+  {
+    op: 'GET /v1/advance-pay/{accountId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({ method: 'get', url: `/v1/advance-pay/${await advancePayer()}` })),
+  },
+  {
+    op: 'POST /v1/advance-pay/{accountId}/funding-documents',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => ({
+      method: 'post',
+      url: `/v1/advance-pay/${await advancePayer()}/funding-documents`,
+      body: { amount: 3000, method: 'eft' },
+    })),
+  },
+  {
+    op: 'POST /v1/advance-pay/{accountId}/transfers',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => {
+      const payerAccountId = await advancePayer();
+      const doc = await h.store.advancePay.issueDocument({
+        payerAccountId,
+        amount: 1000,
+        method: 'us-bank-transfer',
+        on: BUSINESS_DATE,
+      });
+      return {
+        method: 'post',
+        url: `/v1/advance-pay/${payerAccountId}/transfers`,
+        body: { reference: doc.reference, amount: 1000 },
+      };
+    }),
+  },
 ];
+
+/** A payer registered for Advance Pay that the reading and funding rows act on. */
+const advancePayer = once(async () => {
+  const payerAccountId = nextAccount();
+  await h.store.advancePay.register(payerAccountId, BUSINESS_DATE);
+  return payerAccountId;
+});
+
+/** 12-digit AWS account ids no other row uses. */
+let accountSeq = 0;
+const nextAccount = (): string => String(300_000_000_000 + (Date.now() % 1_000_000) * 1_000 + ++accountSeq);
+
+function newOrganization() {
+  return { id: partnerIdFor('org'), name: 'Access Org', managementAccountId: nextAccount(), reseller: true };
+}
+
+/** One organization the reading and member rows act on. */
+const organization = once(async () => {
+  const body = newOrganization();
+  const { organization: org } = await h.store.createOrganization({ ...body, on: BUSINESS_DATE });
+  return org;
+});
+
+/**
+ * A notification every delivery attempt of which failed: a round of a dispatcher whose mail server refuses everything
+ * and that gives up after one attempt (what else the round takes fails too; nothing here reads it).
+ */
+async function deadLetter(): Promise<string> {
+  const key = `partner/${outsider}#access-${next()}`;
+  await h.store.enqueueNotification({
+    key,
+    partnerId: outsider,
+    kind: 'fee-reminder',
+    recipient: 'alliance-lead',
+    on: BUSINESS_DATE,
+    payload: { day: 30 },
+  });
+  const dispatcher = new OutboxDispatcher({
+    store: h.store,
+    mailer: { kind: 'smtp', send: () => Promise.reject(new Error('550 refused by the test')), close: () => undefined },
+    log: pino({ level: 'silent' }),
+    from: 'apn-engine@localhost',
+    recipientDomain: 'localhost',
+    intervalMs: 1_000,
+    maxAttempts: 1,
+    batchSize: 500,
+  });
+  while ((await h.store.outbox.get(key))?.status !== 'dead') await dispatcher.runOnce();
+  return key;
+}
 
 // ---------- the suite ----------
 
@@ -644,6 +823,18 @@ describe.each(ROWS.map((row) => [row.op, row] as const))('%s:', (_op, row) => {
       const res = await send(call, await authAs(role, outsider));
       expectProblem(res, 403, crossPartnerDetail(role, /you act for partner/));
     });
+    const notRegistered: Record<string, RegExp> = {
+      'alliance-lead': /is not the registered alliance lead/,
+      'alliance-team': /is not on the registered alliance team/,
+    };
+    test.each(alliance.map((role) => [role, byRole(role)] as const))(
+      '%s of the partner but not registered for it → 403%s',
+      async (role) => {
+        const call = await row.make(false);
+        const res = await send(call, await authAs(role, call.partnerId, `stranger-${role}`));
+        expectProblem(res, 403, crossPartnerDetail(role, notRegistered[role]!));
+      },
+    );
     test(`unassigned partner manager → 403${byRole('partner-manager')}`, async () => {
       const call = await row.make(false);
       const res = await send(call, await authAs('partner-manager', call.partnerId, STRANGER_PM));

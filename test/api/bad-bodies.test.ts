@@ -12,6 +12,13 @@ import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { z } from 'zod';
 import { roleTakesPartner, type Role } from '../../src/api/auth';
+import {
+  AddMemberBody,
+  CreateOrganizationBody,
+  FundingDocumentBody,
+  RegisterAdvancePayBody,
+  TransferBody,
+} from '../../src/api/billing-schemas';
 import { parseCsvItems } from '../../src/domain/evidence';
 import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/domain/evidence';
 import {
@@ -152,7 +159,18 @@ async function snapshot(): Promise<unknown> {
       };
     }),
   );
-  return { partners: partners.body as unknown, perPartner };
+  const [organizations, payer, advancePay] = await Promise.all([
+    getAs('/v1/organizations'),
+    getAs(`/v1/accounts/${FEE_ACCOUNT}/payer`),
+    getAs(`/v1/advance-pay/${FEE_ACCOUNT}`),
+  ]);
+  return {
+    partners: partners.body as unknown,
+    perPartner,
+    organizations: organizations.body as unknown,
+    payer: payer.body as unknown,
+    advancePay: { status: advancePay.status, body: advancePay.body as unknown },
+  };
 }
 
 /** A snapshot taken once two reads a moment apart agree: activities of the set-up may still be landing. */
@@ -331,6 +349,46 @@ const ENDPOINTS: BodyEndpoint[] = [
     partner: () => invoiced,
     schema: IncidentResolutionBody,
     valid: { action: 'dismiss', note: 'handled by hand' },
+  },
+  {
+    op: 'POST /v1/organizations',
+    role: 'program-admin',
+    url: () => '/v1/organizations',
+    partner: () => invoiced,
+    schema: CreateOrganizationBody,
+    valid: { id: `bodies-org-${RUN}`, name: 'Bodies Org', managementAccountId: '210987654321', reseller: true },
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/members',
+    role: 'program-admin',
+    url: () => `/v1/organizations/bodies-org-${RUN}/members`,
+    partner: () => invoiced,
+    schema: AddMemberBody,
+    valid: { accountId: FEE_ACCOUNT, joinedOn: '2019-02-01' },
+  },
+  {
+    op: 'POST /v1/advance-pay/{accountId}',
+    role: 'program-admin',
+    url: () => `/v1/advance-pay/${FEE_ACCOUNT}`,
+    partner: () => invoiced,
+    schema: RegisterAdvancePayBody,
+    valid: { registeredOn: '2019-10-01' },
+  },
+  {
+    op: 'POST /v1/advance-pay/{accountId}/funding-documents',
+    role: 'program-admin',
+    url: () => `/v1/advance-pay/${FEE_ACCOUNT}/funding-documents`,
+    partner: () => invoiced,
+    schema: FundingDocumentBody,
+    valid: { amount: 3000, method: 'eft', issuedOn: '2019-10-01' },
+  },
+  {
+    op: 'POST /v1/advance-pay/{accountId}/transfers',
+    role: 'program-admin',
+    url: () => `/v1/advance-pay/${FEE_ACCOUNT}/transfers`,
+    partner: () => invoiced,
+    schema: TransferBody,
+    valid: { reference: 'AP-ABCDEFGH2345', amount: 3000, receivedOn: '2019-10-02' },
   },
   {
     op: 'POST /v1/scorecards/evaluate',

@@ -3,7 +3,8 @@
  * Errors and safety without a Temporal server: every error is application/problem+json with the right status,
  * never a stack trace, and a dependency that is down answers 503 — with nothing half-done left behind.
  */
-import type { Connection } from '@temporalio/client';
+import { ServiceError, type Connection } from '@temporalio/client';
+import { toProblemError } from '../../src/api/problem';
 import request from 'supertest';
 import type { Store } from '../../src/store';
 import { openTestStore } from '../support/store';
@@ -151,6 +152,51 @@ test('Temporal down: a partner read answers from the store’s read model, sayin
   });
   expect(view.headers['apn-lifecycle']).toBe('unavailable');
   expect(Date.now() - started).toBeLessThan(5_000);
+});
+
+test('Temporal down: a partner with a stored view answers it at once, saying it is stored and how fresh', async () => {
+  await store.registerPartner({ ...registration, partnerManagerIds: ['pm-7'], id: 'stored', feeAccountId: null });
+  const stored = {
+    partnerId: 'stored',
+    today: '2019-06-01',
+    tier: 'registered',
+    track: 'consulting',
+    stage: 'active',
+    cancelled: false,
+    atRisk: false,
+    nextRenewalReview: '2019-12-15',
+    openCases: [],
+    monthly: [],
+    incidents: [],
+    waitingFor: 'a command',
+  };
+  await store.putPartnerView({ partnerId: 'stored', revision: 3, asOf: '2019-06-01', status: stored });
+  const started = Date.now();
+  const view = await request(app)
+    .get('/v1/partners/stored')
+    .set('Authorization', await auth('program-admin'));
+  expect({ status: view.status, body: view.body as unknown }).toMatchObject({
+    status: 200,
+    body: { lifecycle: stored, lifecycleView: { revision: 3, asOf: '2019-06-01' } },
+  });
+  expect(view.headers['apn-lifecycle']).toBe('stored');
+  expect(view.headers['apn-lifecycle-revision']).toBe('3');
+  // No query is tried: one against the unreachable server would wait for the 2 s deadline.
+  expect(Date.now() - started).toBeLessThan(1_500);
+});
+
+test('a Temporal call cancelled by its deadline between retries is a 503, like one past its deadline', () => {
+  // What a workflow query answered under 50 readers (bench:reads): gRPC CANCELLED, which was a 500.
+  for (const [code, what] of [
+    [1, '1 CANCELLED: Call cancelled'],
+    [4, '4 DEADLINE_EXCEEDED: Deadline exceeded after 2.010s'],
+    [14, '14 UNAVAILABLE: No connection established'],
+  ] as const) {
+    const error = new ServiceError('Failed to query Workflow', { cause: Object.assign(new Error(what), { code }) });
+    expect(toProblemError(error)?.status).toBe(503);
+  }
+  const other = new ServiceError('Failed', { cause: Object.assign(new Error('3 INVALID_ARGUMENT'), { code: 3 }) });
+  expect(toProblemError(other)).toBeUndefined();
 });
 
 test('/readyz says which dependency is down; /healthz stays up', async () => {

@@ -221,6 +221,41 @@ describe('Idempotency-Key', () => {
     expect(apps.body.items).toHaveLength(1);
   });
 
+  test('a dead worker holds no step for long: every activity the partner and its application ran may take 15 s at most', async () => {
+    // Issue #15 item 5: with a 1-minute start-to-close (and no heartbeat), an attempt held by a killed worker blocked
+    // its partner for about 75 s before Temporal retried it elsewhere.
+    const id = await registerPartner('registered');
+    await request(h.app)
+      .put(`/v1/partners/${id}/evidence`)
+      .set('Authorization', await h.auth('evidence-feed'))
+      .send(mergeEvidence(emptyEvidence('consulting'), consultingEvidence('select', '2019-05-01', 'timeouts')));
+    const applied = await request(h.app)
+      .post(`/v1/partners/${id}/upgrade-applications`)
+      .set('Authorization', await h.auth('alliance-lead', 'lead', id))
+      .send({ targetTier: 'select', feeAccountId: '123456789012' });
+    expect(applied.status).toBe(202);
+    const admin = await h.auth('program-admin');
+    await eventually(async () => {
+      const res = await request(h.app).get(`/v1/partners/${id}/upgrade-applications/1`).set('Authorization', admin);
+      return ['approved', 'rejected'].includes((res.body as { stage?: string }).stage ?? '') ? true : undefined;
+    }, 'the application to be decided');
+    const scheduled: { workflow: string; activity: string; seconds: number }[] = [];
+    for (const workflowId of [`partner/${id}`, (applied.body as { workflowId: string }).workflowId]) {
+      const history = await h.server.env.client.workflow.getHandle(workflowId).fetchHistory();
+      for (const event of history.events ?? []) {
+        const attributes = event.activityTaskScheduledEventAttributes;
+        if (!attributes) continue;
+        scheduled.push({
+          workflow: workflowId,
+          activity: attributes.activityType?.name ?? '?',
+          seconds: Number(attributes.startToCloseTimeout?.seconds ?? Infinity),
+        });
+      }
+    }
+    expect(new Set(scheduled.map((s) => s.workflow)).size).toBe(2);
+    expect(scheduled.filter((s) => !(s.seconds <= 15))).toEqual([]);
+  });
+
   test('a refusal is replayed too, and a registration replay answers 201 again without a second partner', async () => {
     const id = await registerPartner('advanced');
     const lead = await h.auth('alliance-lead', 'lead', id);

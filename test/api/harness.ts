@@ -26,6 +26,8 @@ export interface ApiHarness {
   server: DevServerHandle;
   lifecycle: Lifecycle;
   taskQueue: string;
+  /** Stops the worker (the workflows stay, with nobody to run them or answer their queries); teardown copes. */
+  stopWorker(): Promise<void>;
   /** `Authorization` header value for a principal. */
   auth(role: Role, sub?: string, partnerId?: string): Promise<string>;
   teardown(): Promise<void>;
@@ -71,6 +73,11 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     lifecycle: engine.lifecycle,
     taskQueue,
     auth: mintAuth,
+    async stopWorker() {
+      const worker = engine.worker!;
+      if (worker.native.getState() === 'RUNNING') worker.native.shutdown();
+      await worker.done;
+    },
     async teardown() {
       await engine.stop();
       await server.teardown();

@@ -221,4 +221,26 @@ test('the answers of the API validate against the schemas it publishes', async (
     '/v1/partners/{id}/audit',
     await request(app).get('/v1/partners/nobody/audit').set('Authorization', admin),
   );
+  // The outbox: a notification with a payload, and a retry refused because it is no dead letter (409).
+  await store.enqueueNotification({
+    key: 'partner/known#conforms',
+    partnerId: 'known',
+    kind: 'fee-reminder',
+    recipient: 'alliance-lead',
+    on: '2019-12-15',
+    payload: { day: 30, total: 2500 },
+  });
+  const outbox = await request(app).get('/v1/outbox').set('Authorization', admin);
+  expect(outbox.body).toMatchObject({ items: [expect.objectContaining({ key: 'partner/known#conforms' })] });
+  expectConforms('get', '/v1/outbox', outbox);
+  expectConforms(
+    'get',
+    '/v1/outbox/dead-letters',
+    await request(app).get('/v1/outbox/dead-letters').set('Authorization', admin),
+  );
+  const retried = await request(app)
+    .post(`/v1/outbox/${encodeURIComponent('partner/known#conforms')}/retry`)
+    .set('Authorization', admin);
+  expect(retried.status).toBe(409);
+  expectConforms('post', '/v1/outbox/{key}/retry', retried);
 });

@@ -112,8 +112,9 @@ test('R-PREMIER, R-EBR: register → evidence → apply for Premier → readines
   }, 'the partner to be Premier');
   expect(view.partner.tier).toBe('premier');
   expect(view.scorecard.highestTierMet).toBe('premier');
-  const live = await request(h.app).get(`/v1/partners/${id}`).set('Authorization', lead);
+  const live = await request(h.app).get(`/v1/partners/${id}?live=true`).set('Authorization', lead);
   expect(live.headers['apn-lifecycle']).toBe('live');
+  expect((live.body as { lifecycle: { tier: string } }).lifecycle.tier).toBe('premier');
 
   const audit = await request(h.app).get(`/v1/partners/${id}/audit`).set('Authorization', admin);
   expect(audit.body.items).toEqual([

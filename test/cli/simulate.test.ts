@@ -18,7 +18,12 @@ test('the example two-year scenario prints a JSON timeline: Premier through the 
   const changes = timeline.filter((e) => e.type === 'tier-changed').map((e) => `${e.on} ${String(e.to)}`);
   expect(changes).toEqual(['2019-10-20 premier', '2020-03-01 registered']);
   expect(timeline.filter((e) => e.type === 'fee-invoiced')).toEqual([
-    expect.objectContaining({ on: '2019-12-15', amount: 2500, payerAccountId: '123456789012' }),
+    expect.objectContaining({
+      on: '2019-12-15',
+      amount: 2500,
+      payerAccountId: '123456789012',
+      feeAccountId: '123456789012',
+    }),
   ]);
   expect(timeline).toContainEqual(
     expect.objectContaining({ on: '2019-12-15', type: 'compliance-review', compliant: true }),

@@ -17,7 +17,7 @@ const services = compose.services;
 
 describe('docker-compose.yml matches the app configuration', () => {
   test('it has Temporal on PostgreSQL, the Web UI, PostgreSQL, and the worker and API built from the Dockerfile', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['api', 'mailpit', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
     expect(services.temporal?.environment?.DB).toBe('postgres12');
     expect(services.temporal?.environment?.POSTGRES_SEEDS).toBe('postgresql');
     expect(services['temporal-ui']?.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
@@ -36,6 +36,15 @@ describe('docker-compose.yml matches the app configuration', () => {
       expect(config.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgresql:5432\/apn$/);
     },
   );
+
+  test('the worker sends notifications through the compose SMTP server (Mailpit), which it waits for', () => {
+    const worker = loadConfig(services.worker?.environment ?? {});
+    expect(worker.SMTP_URL).toBeDefined();
+    const smtp = new URL(worker.SMTP_URL ?? '');
+    expect(Object.keys(services)).toContain(smtp.hostname);
+    expect(services.worker?.depends_on).toContain(smtp.hostname);
+    expect(services[smtp.hostname]?.image).toMatch(/^axllent\/mailpit:/);
+  });
 
   test('the worker and the API agree on namespace and task queue', () => {
     const worker = loadConfig(services.worker?.environment ?? {});

@@ -40,6 +40,19 @@ describe.each(drivers)('partners repository on %s', (driver) => {
       expect(page.items.filter((p) => p.id === input.id)).toHaveLength(1);
     });
 
+    test('the alliance team a registration names is stored sorted and unique, null when it names none', async () => {
+      const input = partnerInput({ allianceTeamIds: ['team-b', 'team-a', 'team-b'] });
+      const { partner } = await store.registerPartner(input);
+      expect(partner.allianceTeamIds).toEqual(['team-a', 'team-b']);
+      expect((await store.registerPartner({ ...input, allianceTeamIds: ['team-a', 'team-b'] })).created).toBe(false);
+      await expect(store.registerPartner({ ...input, allianceTeamIds: ['team-a'] })).rejects.toBeInstanceOf(
+        StoreConflictError,
+      );
+      const without = partnerInput();
+      expect((await store.registerPartner(without)).partner.allianceTeamIds).toBeNull();
+      expect((await store.registerPartner(without)).created).toBe(false);
+    });
+
     test('registering an existing id with different data is a StoreConflictError', async () => {
       const input = partnerInput();
       await store.registerPartner(input);

@@ -179,7 +179,7 @@ export function PartnerPage({ id, identity, config }: { id: string; identity: Id
       </h1>
       <Section id="overview" title="Overview">
         <Load loaded={view} what="the partner">
-          {({ partner, lifecycle, scorecard }) => (
+          {({ partner, lifecycle, lifecycleView, scorecard }) => (
             <>
               <dl className="facts">
                 <dt>Tier</dt>
@@ -206,7 +206,18 @@ export function PartnerPage({ id, identity, config }: { id: string; identity: Id
                 <dt>Next EBR window</dt>
                 <dd>{partner.nextEbrWindow ?? '—'}</dd>
                 <dt>Business date</dt>
-                <dd>{lifecycle?.today ?? '—'}</dd>
+                <dd>
+                  {lifecycle?.today ?? '—'}
+                  {lifecycleView ? (
+                    <span className="muted">
+                      {' '}
+                      (stored view {lifecycleView.revision}, written{' '}
+                      {new Date(lifecycleView.writtenAt).toLocaleString()})
+                    </span>
+                  ) : (
+                    ''
+                  )}
+                </dd>
                 <dt>Workflow</dt>
                 <dd>
                   {link ? (

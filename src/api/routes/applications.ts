@@ -171,9 +171,11 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
     },
     handler: async ({ query, principal }) => {
       const applications = await store.listApplications({ ebrWindow: query.window });
+      // One read of every partner in the window, not one per application.
+      const partners = await store.getPartners(applications.map((a) => a.partnerId));
       const items = [];
       for (const a of applications.sort((x, y) => (x.partnerId < y.partnerId ? -1 : 1))) {
-        const partner = await store.getPartner(a.partnerId);
+        const partner = partners.get(a.partnerId);
         if (!partner) continue;
         if (principal.role === 'partner-manager' && !partner.partnerManagerIds.includes(principal.sub)) continue;
         items.push({

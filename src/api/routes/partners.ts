@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { parseStoredEvidence } from '../../domain/evidence';
 import { evaluateScorecard, ScorecardSchema } from '../../domain/scorecard';
 import type { Partner } from '../../store';
+import type { PartnerStatus } from '../../workflows/types';
 import { partnerProfileOf, type Lifecycle } from '../lifecycle';
 import { ProblemError, toProblemError } from '../problem';
-import { defineRoute, type RouteDeps } from '../route';
+import { defineRoute, type RouteDeps, type RouteResult } from '../route';
 import {
   AuditRecordSchema,
   CaseSchema,
@@ -15,6 +16,7 @@ import {
   ListPartnersQuery,
   PartnerPageSchema,
   PartnerParams,
+  PartnerReadQuery,
   PartnerSchema,
   PartnerViewSchema,
   RegisterPartnerBody,
@@ -30,6 +32,24 @@ const READERS = ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-
 /** How long a partner read waits for the workflow's live state before answering from the store alone. */
 const LIVE_STATUS_TIMEOUT_MS = 2_000;
 
+/**
+ * The workflow's live state within LIVE_STATUS_TIMEOUT_MS: `{ status }` (undefined when the workflow does not exist),
+ * or undefined when Temporal did not answer in time — worth a short wait, not an outage.
+ */
+async function liveStatusOf(
+  lifecycle: Lifecycle,
+  partnerId: string,
+  req: { log?: { warn(obj: unknown, msg: string): void } },
+): Promise<{ status: PartnerStatus | undefined } | undefined> {
+  try {
+    return { status: await lifecycle.status(partnerId, { timeoutMs: LIVE_STATUS_TIMEOUT_MS }) };
+  } catch (error) {
+    if (toProblemError(error)?.status !== 503) throw error;
+    req.log?.warn({ err: error, partnerId }, 'lifecycle query unanswered; answering from the store');
+    return undefined;
+  }
+}
+
 /** The partner's current evidence evaluated on `asOf`, or null when it has none. */
 async function scorecardOf(deps: RouteDeps, partner: Partner, asOf: string) {
   const record = await deps.store.getEvidence(partner.id);
@@ -39,6 +59,8 @@ async function scorecardOf(deps: RouteDeps, partner: Partner, asOf: string) {
 
 export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
   const { store, lifecycle } = deps;
+  const liveStatus = (partnerId: string, req: Parameters<typeof liveStatusOf>[2]) =>
+    liveStatusOf(lifecycle, partnerId, req);
 
   defineRoute(router, deps, {
     method: 'post',
@@ -65,6 +87,7 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
         ...partnerProfileOf(body),
         feeAccountId: body.feeAccountId ?? null,
         allianceLeadId: body.allianceLeadId,
+        ...(body.allianceTeamIds ? { allianceTeamIds: body.allianceTeamIds } : {}),
         partnerManagerIds: body.partnerManagerIds,
       });
       try {
@@ -106,38 +129,65 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
     path: '/partners/{id}',
     operationId: 'getPartner',
     summary: 'Read a partner: lifecycle state and latest scorecard',
+    description:
+      'Answers from the store: `partner` is the registration with the status the workflow keeps current, and ' +
+      '`lifecycle` the state the workflow last stored (it writes it whenever the state changes), so a read costs ' +
+      'no workflow query and answers while Temporal is slow or down. `?live=true` asks the workflow itself, with a ' +
+      `${String(LIVE_STATUS_TIMEOUT_MS / 1000)} s deadline; when it does not reply in time the stored state answers.`,
     tag: 'Partners',
     access: { roles: READERS, scope: 'partner' },
     params: PartnerParams,
+    query: PartnerReadQuery,
     responses: {
       200: {
-        description:
-          'The partner. `partner` is the store’s read model (kept current by the workflow); `lifecycle` is the ' +
-          'workflow’s live state, or null with `Apn-Lifecycle: unavailable` when Temporal did not answer within ' +
-          `${String(LIVE_STATUS_TIMEOUT_MS / 1000)} s.`,
+        description: 'The partner; the headers say where `lifecycle` comes from and how fresh it is',
         schema: PartnerViewSchema,
-        headers: { 'Apn-Lifecycle': '`live`, or `unavailable` when the answer carries the read model only' },
+        headers: {
+          'Apn-Lifecycle':
+            '`stored` (the read model, see `Apn-Lifecycle-Revision` and `Apn-Lifecycle-Written-At`), `live` (the ' +
+            'workflow answered), or `unavailable` (no stored state yet and the workflow did not answer in time)',
+          'Apn-Lifecycle-Revision': 'With `stored`: the revision of the stored view (grows with every write)',
+          'Apn-Lifecycle-Written-At': 'With `stored`: when the stored view was written (ISO 8601)',
+        },
       },
     },
-    handler: async ({ partner, req }) => {
+    handler: async ({ partner, query, req }): Promise<RouteResult> => {
       const p = partner!;
-      const [live, scorecard] = await Promise.all([
-        // The workflow's detail (monthly checks, open invoice and cases) is worth a short wait, not an outage: when
-        // Temporal is slow or down the read model answers alone.
-        lifecycle.status(p.id, { timeoutMs: LIVE_STATUS_TIMEOUT_MS }).then(
-          (status) => ({ status }),
-          (error: unknown) => {
-            if (toProblemError(error)?.status !== 503) throw error;
-            req.log?.warn({ err: error, partnerId: p.id }, 'lifecycle query unanswered; reading the store only');
-            return undefined;
-          },
-        ),
+      const [view, scorecard] = await Promise.all([
+        store.getPartnerView(p.id),
         scorecardOf(deps, p, lifecycle.today()),
       ]);
+      // The workflow is asked only when the caller wants its live answer, or when nothing is stored yet (a partner
+      // whose workflow has not written its first view, or predates the read model).
+      const live = query.live === true || !view ? await liveStatus(p.id, req) : undefined;
+      if (live) {
+        return {
+          status: 200,
+          body: { partner: p, lifecycle: live.status ?? null, scorecard, lifecycleView: null },
+          headers: { 'Apn-Lifecycle': 'live' },
+        };
+      }
+      if (!view) {
+        return {
+          status: 200,
+          body: { partner: p, lifecycle: null, scorecard, lifecycleView: null },
+          headers: { 'Apn-Lifecycle': 'unavailable' },
+        };
+      }
       return {
         status: 200,
-        body: { partner: p, lifecycle: live?.status ?? null, scorecard },
-        headers: { 'Apn-Lifecycle': live ? 'live' : 'unavailable' },
+        body: {
+          partner: p,
+          lifecycle: view.status as unknown as PartnerStatus,
+          scorecard,
+          // Last, after the fields that were there before it, for readers that match the body as text.
+          lifecycleView: { revision: view.revision, asOf: view.asOf, writtenAt: view.writtenAt },
+        },
+        headers: {
+          'Apn-Lifecycle': 'stored',
+          'Apn-Lifecycle-Revision': String(view.revision),
+          'Apn-Lifecycle-Written-At': view.writtenAt,
+        },
       };
     },
   });

@@ -172,6 +172,7 @@ export function checkCommand(
     case 'incident':
       return checkIncident(state, command.cmd);
     case 'decided':
+    case 'application-incident':
     case 'evidence':
       return undefined;
   }

@@ -38,7 +38,9 @@ export type IncidentStep =
   | 'case-escalation'
   | 'status-sync'
   | 'journal'
-  | 'command';
+  | 'command'
+  /** A step of the open upgrade application (its child workflow waits for the operator's retry). */
+  | 'application';
 
 /**
  * Work that failed for a business reason (a non-retryable activity failure): the partner workflow keeps running its
@@ -54,6 +56,8 @@ export interface Incident {
   openedOn: IsoDate;
   /** The command that failed, for `command` incidents. */
   command?: string;
+  /** The application whose step failed, for `application` incidents. */
+  application?: number;
   activity?: string;
   errorType?: string;
   reason: string;
@@ -162,6 +166,8 @@ export interface LifecycleState {
   journalSeq: number;
   caseSeq: number;
   runsSoFar: number;
+  /** Revision of the last partner read model write (absent before the read model existed). */
+  viewRevision?: number;
   /**
    * The latest commands' Update ids and answers (absent in state from before they were kept): the same Update sent
    * again after continue-as-new, when Temporal no longer knows its id, gets the first answer instead of applying twice.
@@ -185,6 +191,19 @@ export interface ApplicationDecision {
   decidedOn: IsoDate;
   reasons: string[];
   by: string;
+}
+
+/**
+ * Application workflow → partner workflow: one of the application's activities failed for good (a business refusal, or
+ * its retries exhausted); the application waits for the operator's retry (or is withdrawn when the incident is
+ * dismissed).
+ */
+export interface ApplicationIncidentReport {
+  number: number;
+  activity: string;
+  errorType?: string;
+  reason: string;
+  attempt?: number;
 }
 
 /** Application workflow: why it is withdrawn (sent by the partner workflow). */
@@ -271,6 +290,7 @@ export type MembershipCommand =
   | { kind: 'cancel'; cmd: CancellationCommand }
   | { kind: 'reinstate'; cmd: ReinstateCommand }
   | { kind: 'decided'; decision: ApplicationDecision }
+  | { kind: 'application-incident'; report: ApplicationIncidentReport }
   | { kind: 'evidence'; version?: number }
   | { kind: 'incident'; cmd: IncidentCommand }
   | { kind: 'decide-case'; cmd: CaseDecisionCommand };

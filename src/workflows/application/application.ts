@@ -2,7 +2,15 @@
  * One upgrade application's progress and steps (R-UPGRADE, R-PREMIER, R-EBR), for the application workflow: the rules
  * (sustained streak, readiness, lapse, EBR windows) come from src/domain/membership; this class performs them.
  */
-import { getExternalWorkflowHandle, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { currentEdition } from '../../domain/catalog';
 import { addDays } from '../../domain/dates';
 import type { EbrWindow } from '../../domain/ebr';
@@ -17,8 +25,8 @@ import {
   sustainedStreak,
 } from '../../domain/membership';
 import type { BusinessClock } from '../clock';
-import { applicationActivities as activities, applicationWorkflowId } from '../common';
-import { applicationDecidedSignal } from '../definitions';
+import { ACTIVITY_MAX_ATTEMPTS, activities, applicationActivities, applicationWorkflowId } from '../common';
+import { applicationDecidedSignal, applicationIncidentSignal } from '../definitions';
 import { ApnLifecycleStage, ApnNextEbrWindow } from '../search-attributes';
 import type {
   ApplicationDecision,
@@ -32,7 +40,21 @@ import type {
 } from '../types';
 
 const lifecycle = currentEdition.lifecycle;
-type ApplicationRow = Parameters<typeof activities.recordApplication>[0];
+type Activities = typeof activities;
+type ApplicationRow = Parameters<Activities['recordApplication']>[0];
+
+/** The operator's answer to the application's incident, as its partner workflow passes it on. */
+export interface StepResolution {
+  incidentId: string;
+  action: 'retry' | 'dismiss';
+  by: string;
+}
+
+/**
+ * Thrown out of a step waiting for its incident's answer when the application is withdrawn meanwhile (a cancellation,
+ * a downgrade, or the incident dismissed); caught by the workflow, which then closes the application `withdrawn`.
+ */
+export class StepAbandoned extends Error {}
 
 export class Application {
   readonly premier: boolean;
@@ -43,15 +65,22 @@ export class Application {
   readinessChanged = false;
   withdrawal: WithdrawCommand | undefined;
   private nextCheck: IsoDate;
+  /** The answers to the application's incidents, in order (see call). */
+  private readonly resolutions: StepResolution[] = [];
+  /** Closing after a withdrawal: a dismissed incident then skips its step instead of withdrawing again. */
+  private closing = false;
 
   /**
    * `maintain` — R-PREMIER "meet and maintain": monthly checks go on until the decision and a failed one closes the
    * application `lapsed`. Applications started before this rule stopped checking at six months.
+   * `incidents` — an activity that failed for good becomes an incident on the partner and the step waits for the
+   * operator; applications started before that retried for ever, and failed on a business refusal.
    */
   constructor(
     readonly input: UpgradeApplicationInput,
     readonly clock: BusinessClock,
     private readonly maintain: boolean,
+    private readonly incidents: boolean,
   ) {
     this.premier = input.targetTier === 'premier';
     this.checks = [...input.priorMonthly];
@@ -67,11 +96,63 @@ export class Application {
     };
   }
 
+  /** The operator answered the application's incident (through the partner's incident resolution). */
+  resolved(resolution: StepResolution): void {
+    this.resolutions.push(resolution);
+  }
+
+  /**
+   * Calls an activity. One that fails for good (a business refusal, or its retries exhausted) is reported to the
+   * partner as an incident and the step waits for the operator: retry calls it again, dismiss withdraws the
+   * application (or, while it is closing, skips the step). Never fails the application workflow.
+   */
+  async call<K extends keyof Activities>(
+    name: K,
+    arg: Parameters<Activities[K]>[0],
+  ): Promise<Awaited<ReturnType<Activities[K]>>> {
+    type Result = Awaited<ReturnType<Activities[K]>>;
+    const proxy = (this.incidents ? activities : applicationActivities)[name] as (a: typeof arg) => Promise<Result>;
+    for (;;) {
+      try {
+        return await proxy(arg);
+      } catch (error) {
+        if (!this.incidents || !(error instanceof ActivityFailure)) throw error;
+        const resolution = await this.waitForOperator(error);
+        if (resolution === 'retry') continue;
+        // Only void activities (store row, journal, notification) run while closing: the step is left undone.
+        if (this.closing) return undefined as Result;
+        throw new StepAbandoned(`application #${this.input.number} withdrawn while its step waited`);
+      }
+    }
+  }
+
+  /** Reports the failure to the partner workflow and waits for the operator's answer (or a withdrawal). */
+  private async waitForOperator(failure: ActivityFailure): Promise<'retry' | 'dismiss'> {
+    const { input, status } = this;
+    const cause = failure.cause instanceof ApplicationFailure ? failure.cause : undefined;
+    const answered = this.resolutions.length;
+    log.warn('application step failed: waiting for the operator', { workflowId: status.workflowId, failure });
+    await getExternalWorkflowHandle(input.parentWorkflowId).signal(applicationIncidentSignal, {
+      number: input.number,
+      activity: failure.activityType,
+      ...(cause?.type ? { errorType: cause.type } : {}),
+      reason: cause?.message ?? failure.message,
+      ...(failure.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? { attempt: ACTIVITY_MAX_ATTEMPTS } : {}),
+    });
+    await condition(() => this.resolutions.length > answered || (!this.closing && this.withdrawn()));
+    const resolution = this.resolutions[answered];
+    if (!resolution) return 'dismiss';
+    if (resolution.action === 'dismiss' && !this.closing) {
+      this.withdrawal ??= { reason: `incident ${resolution.incidentId} dismissed`, by: resolution.by };
+    }
+    return resolution.action;
+  }
+
   /** Adds an entry to the partner's timeline (idempotent on the application's own key). */
   async journal(on: IsoDate, type: string, data: Record<string, unknown>): Promise<void> {
     this.seq += 1;
     const { input, status } = this;
-    await activities.appendJournal({
+    await this.call('appendJournal', {
       partnerId: input.partnerId,
       entries: [{ key: `${status.workflowId}#${this.seq}`, on, type, data: { application: input.number, ...data } }],
     });
@@ -80,7 +161,7 @@ export class Application {
   /** Writes the application's store row: who applied for what, and `row` (its status, decision and EBR window). */
   private async recordRow(row: Pick<ApplicationRow, 'status' | 'decidedOn' | 'gaps' | 'ebrWindow'>): Promise<void> {
     const { input, status } = this;
-    await activities.recordApplication({
+    await this.call('recordApplication', {
       id: status.workflowId,
       partnerId: input.partnerId,
       number: input.number,
@@ -132,7 +213,7 @@ export class Application {
       by,
       ...(closed === 'application-closed' ? { outcome } : {}),
     });
-    await activities.notify({
+    await this.call('notify', {
       key: `${status.workflowId}#decision`,
       partnerId: input.partnerId,
       kind: `application-${outcome}`,
@@ -148,7 +229,7 @@ export class Application {
   /** R-UPGRADE: Select and Advanced are judged on the application date, under the requirements in force. */
   async decideOnEvidence(): Promise<ApplicationDecision> {
     const { input } = this;
-    const result = await activities.evaluatePartner({
+    const result = await this.call('evaluatePartner', {
       partnerId: input.partnerId,
       asOf: input.submittedOn,
       targetTier: input.targetTier,
@@ -162,7 +243,7 @@ export class Application {
   /** R-PREMIER (1): a sustained-attainment check as of `on`. */
   private async check(on: IsoDate): Promise<void> {
     const { input, status } = this;
-    const result = await activities.evaluatePartner({ partnerId: input.partnerId, asOf: on, targetTier: 'premier' });
+    const result = await this.call('evaluatePartner', { partnerId: input.partnerId, asOf: on, targetTier: 'premier' });
     this.checks.push({ on, highestTierMet: result.highestTierMet, premierMet: result.premierMet });
     const { since, months: streak } = sustainedStreak(this.checks, on);
     status.sustainedSince = since;
@@ -180,7 +261,11 @@ export class Application {
 
   private sustained = (): boolean => isSustained(this.status, lifecycle);
   private withdrawn = (): boolean => this.withdrawal !== undefined;
-  private closeWithdrawn = () => this.decide('withdrawn', [this.withdrawal!.reason], this.withdrawal!.by);
+  /** Closes the application `withdrawn` (a cancellation, a downgrade, or its incident dismissed). */
+  closeWithdrawn = () => {
+    this.closing = true;
+    return this.decide('withdrawn', [this.withdrawal!.reason], this.withdrawal!.by);
+  };
   private closeLapsed = () => this.decide('lapsed', lapseReasons(this.status), 'rules-engine');
 
   /** The monthly check that fell due (meet and maintain): false when it failed after six months were reached. */
@@ -231,7 +316,7 @@ export class Application {
       opensOn: window.opensOn,
       closesOn: window.closesOn,
     });
-    await activities.notify({
+    await this.call('notify', {
       key: `${status.workflowId}#ebr#${window.id}`,
       partnerId: input.partnerId,
       kind: 'ebr-scheduled',

@@ -2,7 +2,7 @@
  * The partner calendar (R-PREMIER, R-RENEWAL, R-FEE): monthly checks and the look-back, renewal reviews and fees, and
  * running whatever fell due (src/domain/membership's schedule), each step guarded by incidents.
  */
-import { log, patched } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, patched, workflowInfo } from '@temporalio/workflow';
 import { addDays, addMonths, isIsoDate } from '../../domain/dates';
 import type { DueStep } from '../../domain/membership';
 import {
@@ -14,10 +14,11 @@ import {
   renewalWithoutReview,
 } from '../../domain/membership';
 import { tierRank } from '../../domain/tier-ladder';
-import { activities, refuse } from '../common';
-import type { Incident, IncidentCommand, IncidentStep, IsoDate } from '../types';
+import { activities, applicationWorkflowId, refuse } from '../common';
+import { resolveApplicationStepSignal } from '../definitions';
+import type { ApplicationIncidentReport, Incident, IncidentCommand, IncidentStep, IsoDate } from '../types';
 import { LifecycleErrorType } from '../types';
-import { lifecycle, record, guarded, type PartnerRun } from './run';
+import { addIncident, lifecycle, record, guarded, type PartnerRun } from './run';
 import { changeTier, openCase, refreshAtRisk } from './tier';
 import { invoiceFee, graceStep } from './fees';
 import { escalateCases, expireCases } from './cases';
@@ -183,6 +184,54 @@ export async function runDue(run: PartnerRun): Promise<void> {
   refreshAtRisk(run, today);
 }
 
+/**
+ * An application's step failed for good (reported by its workflow, which waits): an incident on the partner, so the
+ * operator sees it here (stage needs-attention, ApnNeedsAttention) and answers it with the partner's resolution.
+ */
+export function applicationIncident(run: PartnerRun, report: ApplicationIncidentReport): void {
+  const { clock } = run;
+  const { number, activity, errorType, reason, attempt } = report;
+  addIncident(run, {
+    step: 'application',
+    on: clock.today(),
+    application: number,
+    activity,
+    ...(errorType ? { errorType } : {}),
+    reason,
+    ...(attempt !== undefined ? { attempt } : {}),
+  });
+}
+
+/** An application's decision arrived: incidents its steps left open are over (it no longer waits for an answer). */
+export function closeApplicationIncidents(run: PartnerRun, on: IsoDate, number: number, outcome: string): void {
+  for (const incident of run.incidents.filter((i) => i.step === 'application' && i.application === number)) {
+    run.incidents.splice(run.incidents.indexOf(incident), 1);
+    record(run, on, 'incident-resolved', { incidentId: incident.id, step: incident.step, action: 'closed', outcome });
+  }
+}
+
+/**
+ * Passes the operator's answer to the application waiting on it: retry runs its failed step again; dismiss closes the
+ * application `withdrawn` (a new one can then be made), or skips the step when the application was already closing.
+ */
+async function resolveApplicationStep(run: PartnerRun, on: IsoDate, incident: Incident, cmd: IncidentCommand) {
+  const { state, partnerId } = run;
+  const workflowId = applicationWorkflowId(workflowInfo().workflowId, incident.application!);
+  if (cmd.action === 'dismiss' && state.application?.number === incident.application) {
+    // Closed on the partner's side now: the application's own closing (withdrawn) follows, and its decision is ignored.
+    state.application = undefined;
+  }
+  try {
+    await getExternalWorkflowHandle(workflowId).signal(resolveApplicationStepSignal, {
+      incidentId: incident.id,
+      action: cmd.action,
+      by: cmd.by,
+    });
+  } catch (err) {
+    log.warn('application step could not be resolved: its workflow is closed', { partnerId, workflowId, on, err });
+  }
+}
+
 /** An operator's answer to an incident: dismiss it, or run its step again (a new incident if it fails again). */
 export async function resolveIncident(
   run: PartnerRun,
@@ -198,7 +247,8 @@ export async function resolveIncident(
     by: cmd.by,
     ...(cmd.note ? { note: cmd.note } : {}),
   });
-  if (cmd.action === 'retry') {
+  if (incident.step === 'application') await resolveApplicationStep(run, on, incident, cmd);
+  else if (cmd.action === 'retry') {
     // Steps whose calendar marker already moved on are run here; the others are due again and run by runDue.
     const rerun = incident.step === 'monthly-check' || (RERUN_WITH_ARG.includes(incident.step) && incident.arg);
     if (rerun) {

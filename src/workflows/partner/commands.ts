@@ -24,7 +24,7 @@ import { lifecycle, record, type PartnerRun } from './run';
 import { changeTier, openCase, closeCase, setAtRisk, refreshAtRisk, closeApplication } from './tier';
 import { invoiceFee, pay, extend } from './fees';
 import { decideCase } from './cases';
-import { evidenceChanged, resolveIncident } from './calendar';
+import { applicationIncident, closeApplicationIncidents, evidenceChanged, resolveIncident } from './calendar';
 
 export async function apply(
   run: PartnerRun,
@@ -91,6 +91,7 @@ export async function apply(
 
 export async function decided(run: PartnerRun, on: IsoDate, decision: ApplicationDecision): Promise<void> {
   const { state } = run;
+  closeApplicationIncidents(run, on, decision.number, decision.outcome);
   const application = state.application;
   if (!application || application.number !== decision.number) return;
   state.application = undefined;
@@ -160,6 +161,8 @@ export async function runCommand(run: PartnerRun, command: MembershipCommand): P
       return await reinstate(run, on, command.cmd);
     case 'decided':
       return await decided(run, on, command.decision);
+    case 'application-incident':
+      return void applicationIncident(run, command.report);
     case 'evidence':
       return await evidenceChanged(run, command.version);
     case 'incident':

@@ -34,6 +34,7 @@ export async function invoiceFee(
     total: issued.total,
     ...(issued.taxNote ? { taxNote: issued.taxNote } : {}),
     payerAccountId: issued.payerAccountId,
+    ...(issued.feeAccountId ? { feeAccountId: issued.feeAccountId } : {}),
     membershipYear,
     reason,
   });

@@ -31,6 +31,8 @@ export interface PartnerRun {
   waitingFor: string;
   /** What search attributes last showed: upserts are history events, made only on a change. */
   lastPublished: string;
+  /** The status last written to the store's read model (see syncReadModel). */
+  lastViewFingerprint: string;
 }
 
 /** A run over `state` (carried over, or new). */
@@ -43,6 +45,7 @@ export function newRun(state: LifecycleState, clock: BusinessClock): PartnerRun 
     pending: [],
     waitingFor: 'starting',
     lastPublished: '',
+    lastViewFingerprint: '',
   };
 }
 
@@ -73,21 +76,25 @@ export function openIncident(
   failure: ActivityFailure,
   extra: Partial<Incident> = {},
 ) {
-  const { state, partnerId, clock } = run;
-  state.incidentSeq = (state.incidentSeq ?? 0) + 1;
   const cause = failure.cause instanceof ApplicationFailure ? failure.cause : undefined;
-  const incident: Incident = {
-    id: String(state.incidentSeq),
+  return addIncident(run, {
     step,
     on,
-    openedOn: clock.today(),
     activity: failure.activityType,
     ...(cause?.type ? { errorType: cause.type } : {}),
     reason: cause?.message ?? failure.message,
     // A retryable failure that outlasted every attempt: the last attempt's error, and how many there were.
     ...(failure.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? { attempt: ACTIVITY_MAX_ATTEMPTS } : {}),
     ...extra,
-  };
+  });
+}
+
+/** Adds an open incident (numbered, journaled, logged); the partner's stage shows needs-attention while it is open. */
+export function addIncident(run: PartnerRun, fields: Omit<Incident, 'id' | 'openedOn'>): Incident {
+  const { state, partnerId, clock } = run;
+  state.incidentSeq = (state.incidentSeq ?? 0) + 1;
+  const { step, on, ...rest } = fields;
+  const incident: Incident = { id: String(state.incidentSeq), step, on, openedOn: clock.today(), ...rest };
   run.incidents.push(incident);
   log.warn('incident opened', { partnerId, ...incident });
   record(run, incident.openedOn, 'incident-opened', { ...incident });

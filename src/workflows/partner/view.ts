@@ -1,5 +1,5 @@
 /** What a partner's workflow shows: the status query, the Web UI details, search attributes and the store's status. */
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, log, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { isBlocked, nextRenewalReviewDate, stageOf } from '../../domain/membership';
 import { activities } from '../common';
 import {
@@ -75,6 +75,29 @@ export async function publish(run: PartnerRun): Promise<void> {
   });
   // The incident changes what a search sees: publish again (the blocked sync is skipped).
   if (!synced) await publish(run);
+}
+
+/**
+ * Writes the status query's answer to the store's read model (the API's partner read, src/store/partner-views.ts)
+ * when it changed since the last write (a turn on a new business day counts): at most once per turn of the main
+ * loop, the only place that calls it.
+ */
+export async function syncReadModel(run: PartnerRun): Promise<void> {
+  if (!patched('partner-read-model')) return;
+  const { state, partnerId } = run;
+  const view = status(run);
+  const fingerprint = JSON.stringify(view);
+  if (fingerprint === run.lastViewFingerprint) return;
+  // Taken before the write: a write that failed after landing is followed by a higher revision, never the same.
+  state.viewRevision = (state.viewRevision ?? 0) + 1;
+  try {
+    await activities.savePartnerView({ partnerId, revision: state.viewRevision, asOf: view.today, status: view });
+    run.lastViewFingerprint = fingerprint;
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    // A read model is not worth an incident: the next turn writes it again.
+    log.warn('partner view not written', { partnerId, revision: state.viewRevision, error: error.message });
+  }
 }
 
 export function details(run: PartnerRun, today: IsoDate): string {

@@ -1,0 +1,2 @@
+ALTER TABLE "invoices" ADD COLUMN "fee_account_id" text;--> statement-breakpoint
+ALTER TABLE "invoices" ADD CONSTRAINT "invoices_accounts_ck" CHECK ("invoices"."payer_account_id" ~ '^[0-9]{12}$' and ("invoices"."fee_account_id" is null or "invoices"."fee_account_id" ~ '^[0-9]{12}$'));
