@@ -137,9 +137,13 @@ describe.each(drivers)('idempotency repository on %s', (driver) => {
       const c = caller();
       const k = keyOf();
       await store.idempotency.claim(c, k, 'hash-crashed');
-      await sleep(600);
+      // The winner's takeover restarts the claim's clock; a later taker wins again only once that claim is stale too.
+      // So all ten must arrive within STALE_MS of the first takeover: with 400 ms, two won on a loaded machine (ten
+      // statements queued on one PGlite connection), so the window is seconds, far above any queueing seen here.
+      const STALE_MS = 5_000;
+      await sleep(STALE_MS + 300);
       const claims = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => store.idempotency.claim(c, k, `hash-${i}`, 400)),
+        Array.from({ length: 10 }, (_, i) => store.idempotency.claim(c, k, `hash-${i}`, STALE_MS)),
       );
       expect(claims.filter((r) => r.claimed)).toHaveLength(1);
     });
