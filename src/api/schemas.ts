@@ -7,7 +7,7 @@ import { APPLICATION_OUTCOMES, APPLICATION_STAGES, EBR_OUTCOMES, READINESS_OUTCO
 import { CASE_KINDS, CASE_REASONS, CASE_STATUSES } from '../domain/cases';
 import { currentEdition } from '../domain/catalog';
 import type { AuditRecord, Case, Invoice, Partner } from '../store';
-import type { ApplicationStatus } from '../workflows/types';
+import type { ApplicationStatus, Incident, PartnerStatus } from '../workflows/types';
 import { IsoDateSchema, PartnerEvidenceSchema, AccountIdSchema } from '../domain/evidence';
 import { partnerProfileShape, PartnerIdSchema, refineTrackTier } from '../domain/partner';
 import { ScorecardSchema } from '../domain/scorecard';
@@ -165,6 +165,24 @@ export const LifecycleStatusSchema = z
     waitingFor: z.string(),
   })
   .meta({ id: 'LifecycleStatus' });
+
+/**
+ * Compile-time drift guards for the two workflow answers whose schemas stay looser than their types (`step` and
+ * `stage` are published as strings, invoice/cases/application as open records): each schema declares exactly the
+ * fields of its workflow type, so a field added to or dropped from one side without the other does not compile, and
+ * every value the workflow sends fits the schema.
+ */
+type Fits<T, O> = [T] extends [O]
+  ? [Exclude<keyof T, keyof O> | Exclude<keyof O, keyof T>] extends [never]
+    ? true
+    : false
+  : false;
+type Assert<T extends true> = T;
+type Loose = 'invoice' | 'openCases' | 'application';
+export type IncidentSchemaFitsIncident = Assert<Fits<Incident, z.output<typeof IncidentSchema>>>;
+export type LifecycleStatusSchemaFitsPartnerStatus = Assert<
+  Fits<Omit<PartnerStatus, Loose>, Omit<z.output<typeof LifecycleStatusSchema>, Loose>>
+>;
 
 export const PartnerViewSchema = z
   .object({
