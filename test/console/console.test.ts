@@ -91,6 +91,8 @@ const main = (page: Page) => page.locator('main');
  * the app would not fetch again: a poll waiting for a workflow step would look at the first answer for ever (CI
  * caught it when the first look came before the upgrade invoice existed).
  */
+// Waits on "Loading" use `.last()`: a panel may show two at once (invoices and cases), which a strict locator refuses;
+// the last match is detached only when none is left.
 async function openPartner(page: Page, id: string): Promise<void> {
   const url = `${ui.baseUrl}/console/#/partners/${id}`;
   if (page.url() === url) await page.reload();
@@ -98,6 +100,7 @@ async function openPartner(page: Page, id: string): Promise<void> {
   await page
     .locator('#overview')
     .getByText(/Loading/)
+    .last()
     .waitFor({ state: 'detached' });
 }
 
@@ -213,7 +216,10 @@ test('R-PREMIER, R-EBR: the Alliance Lead applies for Premier; the Partner Manag
       await page.goto(`${ui.baseUrl}/console/#/ebrs`);
       await expect(page.getByRole('textbox', { name: 'EBR window' }).inputValue()).resolves.toBe('2019-Q3');
       await page.getByRole('button', { name: 'Refresh' }).click();
-      await page.getByText(/Loading/).waitFor({ state: 'detached' });
+      await page
+        .getByText(/Loading/)
+        .last()
+        .waitFor({ state: 'detached' });
       return (await page.getByRole('link', { name: 'Star Cloud' }).count()) > 0 ? true : undefined;
     },
     'the EBR to be scheduled in 2019-Q3',
@@ -285,8 +291,12 @@ test('R-FEE, R-GRACE: after the Select upgrade is invoiced, the Partner Manager 
       await page
         .locator('#fees')
         .getByText(/Loading/)
+        .last()
         .waitFor({ state: 'detached' });
-      if ((await invoices.getByText(/^open/).count()) > 0) return true;
+      // The invoice table reads the store's invoices and the tier the stored view, which the workflow writes at the end
+      // of its turn: one look can catch the invoice before the view says Select, so both must be there.
+      const select = page.locator('.tier-now', { hasText: 'Select' });
+      if ((await invoices.getByText(/^open/).count()) > 0 && (await select.count()) > 0) return true;
       // Not there yet: say where the application and the partner stand, so a time-out explains itself.
       const admin = await h.auth('program-admin', 'admin-1');
       const application = await request(h.app)
@@ -295,7 +305,7 @@ test('R-FEE, R-GRACE: after the Select upgrade is invoiced, the Partner Manager 
       const view = await request(h.app).get(`/v1/partners/${PAYER}`).set('Authorization', admin);
       const lifecycle = (view.body as { lifecycle?: Record<string, unknown> | null }).lifecycle;
       throw new Error(
-        `no open invoice on the page; application ${application.status} ${JSON.stringify(application.body).slice(0, 400)}; ` +
+        `no open invoice and Select tier on the page; application ${application.status} ${JSON.stringify(application.body).slice(0, 400)}; ` +
           `lifecycle ${JSON.stringify({ tier: lifecycle?.tier, stage: lifecycle?.stage, invoice: lifecycle?.invoice, incidents: lifecycle?.incidents, waitingFor: lifecycle?.waitingFor })}`,
       );
     },
@@ -430,6 +440,7 @@ test('R-GRACE: the Partner Manager’s Decide form for a fee-unpaid case is refu
   await page
     .locator('#fees')
     .getByText(/Loading/)
+    .last()
     .waitFor({ state: 'detached' });
   const form = page.getByRole('form', { name: 'Decide a fee-unpaid case' });
   await form.getByText(/No fee-unpaid case is open/).waitFor();
