@@ -60,23 +60,6 @@ function updateIdOf(options: UpdateOptions): { updateId?: string } {
   return options.updateId === undefined ? {} : { updateId: options.updateId };
 }
 
-/** The profile a partner's lifecycle runs for, from its registration (the API's body, a scenario's partner). */
-export function partnerProfileOf(
-  registration: Pick<PartnerProfile, 'id' | 'name' | 'track' | 'tier' | 'renewalDate' | 'country'> & {
-    feeAccountId?: string | null | undefined;
-  },
-): PartnerProfile {
-  return {
-    id: registration.id,
-    name: registration.name,
-    track: registration.track,
-    tier: registration.tier,
-    renewalDate: registration.renewalDate,
-    country: registration.country,
-    ...(registration.feeAccountId ? { feeAccountId: registration.feeAccountId } : {}),
-  };
-}
-
 export { partnerWorkflowId };
 export const applicationWorkflowId = (partnerId: string, number: number): string =>
   childApplicationId(partnerWorkflowId(partnerId), number);
@@ -108,32 +91,21 @@ export class Lifecycle {
 
   /**
    * Starts the partner's lifecycle unless it already exists (running or closed: a closed lifecycle is never
-   * restarted from scratch, which would forget its state). Resolves whether this call started it, and its first run.
-   * `summary` replaces the Web UI summary; `continueAsNewAfterEvents` is a test hook of the workflow.
+   * restarted from scratch, which would forget its state). Resolves whether this call started it.
    */
-  async start(
-    partner: PartnerProfile,
-    extra: { lookBackFrom?: IsoDate; summary?: string; continueAsNewAfterEvents?: number } = {},
-  ): Promise<{ started: true; firstRunId: string } | { started: false }> {
+  async start(partner: PartnerProfile, extra: { lookBackFrom?: IsoDate } = {}): Promise<{ started: boolean }> {
     try {
-      const handle = await this.call(() =>
+      await this.call(() =>
         this.client.workflow.start('partnerLifecycle', {
           taskQueue: this.options.taskQueue,
           workflowId: partnerWorkflowId(partner.id),
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [
-            {
-              partner,
-              clock: this.clock,
-              ...(extra.lookBackFrom ? { lookBackFrom: extra.lookBackFrom } : {}),
-              ...(extra.continueAsNewAfterEvents ? { continueAsNewAfterEvents: extra.continueAsNewAfterEvents } : {}),
-            },
-          ],
+          args: [{ partner, clock: this.clock, ...(extra.lookBackFrom ? { lookBackFrom: extra.lookBackFrom } : {}) }],
           memo: { partnerName: partner.name },
-          staticSummary: extra.summary ?? `${partner.name} (${partner.track}, ${partner.tier} at registration)`,
+          staticSummary: `${partner.name} (${partner.track}, ${partner.tier} at registration)`,
         }),
       );
-      return { started: true, firstRunId: handle.firstExecutionRunId };
+      return { started: true };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
       throw error;

@@ -3,10 +3,17 @@
  * non-retryable `ApplicationFailure`s (`error.type` is the failure type); anything else is an infrastructure fault
  * worth retrying.
  */
-import { EngineError, ErrorType } from '../domain/errors';
 
-/** Base class of every error the store throws on purpose; `type` is of the engine's one vocabulary. */
-export class StoreError extends EngineError {}
+/** Base class of every error the store throws on purpose. */
+export class StoreError extends Error {
+  /** Stable machine-readable type, e.g. `StoreConflict`. */
+  readonly type: string;
+  constructor(type: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = this.constructor.name;
+    this.type = type;
+  }
+}
 
 /** The write contradicts what the store already holds (same id, different data; state forbids it). */
 export class StoreConflictError extends StoreError {
@@ -17,7 +24,7 @@ export class StoreConflictError extends StoreError {
     readonly details?: Record<string, unknown>,
     options?: { cause?: unknown },
   ) {
-    super(ErrorType.StoreConflict, message, options);
+    super('StoreConflict', message, options);
   }
 }
 
@@ -28,7 +35,7 @@ export class NotFoundError extends StoreError {
     readonly id: string,
     options?: { cause?: unknown },
   ) {
-    super(ErrorType.NotFound, `${entity} ${id} not found`, options);
+    super('NotFound', `${entity} ${id} not found`, options);
   }
 }
 
@@ -39,7 +46,7 @@ export class StoreValidationError extends StoreError {
     readonly constraint?: string,
     options?: { cause?: unknown },
   ) {
-    super(ErrorType.StoreValidation, message, options);
+    super('StoreValidation', message, options);
   }
 }
 

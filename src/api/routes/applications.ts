@@ -3,7 +3,6 @@
  * R-CANCEL, R-RENEWAL reinstatement). Every command goes to the partner's workflow as an Update, whose validator
  * refuses what the state forbids (409) before anything changes.
  */
-import { caseId } from '../../domain/cases';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { ProblemError } from '../problem';
@@ -335,7 +334,7 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
       body: await lifecycle.decideCase(
         partner!.id,
         {
-          caseId: caseId(partner!.id, params.caseNumber),
+          caseId: `${partner!.id}/case/${params.caseNumber}`,
           decision: body.decision,
           reason: body.reason,
           by: principal.sub,

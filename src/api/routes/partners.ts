@@ -1,11 +1,11 @@
 /** Partners: registration (starts the lifecycle), listing, lifecycle state, tier history, cases, invoices. */
 import type { Router } from 'express';
 import { z } from 'zod';
-import { parseStoredEvidence } from '../../domain/evidence';
+import { parseEvidence } from '../../domain/evidence';
 import { evaluateScorecard, ScorecardSchema } from '../../domain/scorecard';
 import type { Partner } from '../../store';
 import type { PartnerStatus } from '../../workflows/types';
-import { partnerProfileOf, type Lifecycle } from '../lifecycle';
+import type { Lifecycle } from '../lifecycle';
 import { ProblemError, toProblemError } from '../problem';
 import { defineRoute, type RouteDeps, type RouteResult } from '../route';
 import {
@@ -32,6 +32,18 @@ const READERS = ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-
 /** How long a partner read waits for the workflow's live state before answering from the store alone. */
 const LIVE_STATUS_TIMEOUT_MS = 2_000;
 
+function profileOf(body: RegisterPartnerBody) {
+  return {
+    id: body.id,
+    name: body.name,
+    track: body.track,
+    tier: body.tier,
+    renewalDate: body.renewalDate,
+    country: body.country,
+    ...(body.feeAccountId ? { feeAccountId: body.feeAccountId } : {}),
+  };
+}
+
 /**
  * The workflow's live state within LIVE_STATUS_TIMEOUT_MS: `{ status }` (undefined when the workflow does not exist),
  * or undefined when Temporal did not answer in time — worth a short wait, not an outage.
@@ -54,7 +66,9 @@ async function liveStatusOf(
 async function scorecardOf(deps: RouteDeps, partner: Partner, asOf: string) {
   const record = await deps.store.getEvidence(partner.id);
   if (!record) return null;
-  return evaluateScorecard(parseStoredEvidence(record), asOf);
+  const parsed = parseEvidence(record.document);
+  if (!parsed.ok) throw new Error(`stored evidence v${record.version} of ${partner.id} no longer validates`);
+  return evaluateScorecard(parsed.value, asOf);
 }
 
 export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
@@ -84,14 +98,14 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
     },
     handler: async ({ body }) => {
       const { partner, created } = await store.registerPartner({
-        ...partnerProfileOf(body),
+        ...profileOf(body),
         feeAccountId: body.feeAccountId ?? null,
         allianceLeadId: body.allianceLeadId,
         ...(body.allianceTeamIds ? { allianceTeamIds: body.allianceTeamIds } : {}),
         partnerManagerIds: body.partnerManagerIds,
       });
       try {
-        await lifecycle.start(partnerProfileOf(body), body.lookBackFrom ? { lookBackFrom: body.lookBackFrom } : {});
+        await lifecycle.start(profileOf(body), body.lookBackFrom ? { lookBackFrom: body.lookBackFrom } : {});
       } catch (error) {
         // The lifecycle could not start: take the registration back so nothing is left half-done.
         if (created) await store.unregisterPartner(partner.id).catch(() => undefined);
