@@ -22,21 +22,10 @@ import {
   type PartnerEvidence,
   type PartnerEvidenceInput,
 } from '../src/domain';
-import { createActivities } from '../src/activities';
-import { createApp } from '../src/api/app';
 import { createVerifier, mintToken, type Role } from '../src/api/auth';
-import { Lifecycle } from '../src/api/lifecycle';
-import { freePort, startDevServer } from '../src/dev/processes';
-import { resolveTemporalCli } from '../src/dev/tools';
-import {
-  connectNativeWithRetry,
-  connectWithRetry,
-  createClient,
-  ensureSearchAttributes,
-} from '../src/platform/temporal';
-import { createStore, type Store } from '../src/store';
-import { createWorker } from '../src/worker';
-import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../src/workflows/search-attributes';
+import { freePort } from '../src/dev/processes';
+import { startEngine as startComposition } from '../src/platform/engine';
+import type { Store } from '../src/store';
 
 const NAMESPACE = 'default';
 const SECRET = 'bench-api-secret-that-is-at-least-32-characters';
@@ -329,8 +318,9 @@ export interface Engine {
 }
 
 /**
- * Starts the dev server and the store side by side, then the worker and the app (request logs written as in
- * production, to a sink that costs no terminal time), each pushed on `stack` to be stopped.
+ * Starts the engine through the composition root (`startEngine` of src/platform/engine.ts) as `npm start` runs it — a
+ * dev server, PGlite on disk in a temp dir, the worker and the API listening — with request logs written as in
+ * production to a sink that costs no terminal time, and a bare express endpoint beside it; stopped with `stack`.
  */
 export async function startEngine(
   stack: Stack,
@@ -342,47 +332,36 @@ export async function startEngine(
   const dir = await mkdtemp(join(tmpdir(), `apn-${options.name}-`));
   stack.push('temp dir', () => rm(dir, { recursive: true, force: true }));
 
-  const startTemporal = async () => {
-    const temporalCli = await resolveTemporalCli((line) => console.log(line));
-    const port = await freePort();
-    const devServer = await startDevServer({
-      temporalCli,
-      port,
-      searchAttributes: SEARCH_ATTRIBUTE_CLI_TYPES,
-      logFile: join(dir, 'temporal-dev-server.log'),
-    });
-    stack.push('Temporal dev server', () => devServer.stop());
-    if (devServer.pid !== undefined) {
-      const watchdog = startWatchdog(devServer.pid, dir);
-      stack.push('watchdog', async () => {
-        watchdog.kill('SIGTERM');
-        await Promise.resolve();
-      });
-    }
-    const address = `127.0.0.1:${port}`;
-    const connection = await connectWithRetry(address);
-    stack.push('Temporal client', () => connection.close());
-    await ensureSearchAttributes(connection, NAMESPACE);
-    return { address, client: createClient(connection, NAMESPACE) };
-  };
-  const openStore = async () => {
-    const opened = await createStore({ dataDir: join(dir, 'pglite') });
-    stack.push('store', () => opened.close());
-    return opened;
-  };
-  const [{ address, client }, store] = await Promise.all([startTemporal(), openStore()]);
-
-  const nativeConnection = await connectNativeWithRetry(address);
-  stack.push('worker connection', () => nativeConnection.close());
-  const worker = await createWorker({
-    connection: nativeConnection,
+  let stopping = false;
+  const engine = await startComposition({
+    temporal: { embedded: { port: await freePort(), logFile: join(dir, 'temporal-dev-server.log') } },
     namespace: NAMESPACE,
     taskQueue: options.taskQueue,
-    activities: createActivities({ store }),
+    store: { open: { dataDir: join(dir, 'pglite') } },
+    clock: { offsetMs: Date.parse(`${options.businessDate}T12:00:00Z`) - Date.now() },
+    worker: {},
+    api: {
+      verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
+      // BENCH_LOG_FILE keeps the API's log (e.g. to see why a request failed); by default it costs no terminal time.
+      log: pino({ level: 'info' }, pino.destination({ dest: process.env.BENCH_LOG_FILE ?? devNull, sync: true })),
+      rateLimitPerMinute: 100_000_000,
+      listen: { host: '127.0.0.1', port: 0 },
+    },
+    onToolOutput: (line) => console.log(line),
   });
-  let stopping = false;
-  const running = worker.run();
-  const workerDown = running.then(
+  stack.push('engine', async () => {
+    stopping = true;
+    await engine.stop();
+  });
+  if (engine.temporal.devServerPid !== undefined) {
+    const watchdog = startWatchdog(engine.temporal.devServerPid, dir);
+    stack.push('watchdog', async () => {
+      watchdog.kill('SIGTERM');
+      await Promise.resolve();
+    });
+  }
+  const workerDone = engine.worker?.done ?? Promise.reject(new BenchError('the engine started no worker'));
+  const workerDown = workerDone.then(
     () => {
       if (!stopping) throw new BenchError('the Temporal worker stopped before the benchmark ended');
     },
@@ -391,30 +370,17 @@ export async function startEngine(
     },
   );
   workerDown.catch(() => undefined);
-  stack.push('worker', async () => {
-    stopping = true;
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
 
-  const offsetMs = Date.parse(`${options.businessDate}T12:00:00Z`) - Date.now();
-  const app = createApp({
-    store,
-    lifecycle: new Lifecycle(client, { taskQueue: options.taskQueue, clock: { offsetMs } }),
-    verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
-    // BENCH_LOG_FILE keeps the API's log (e.g. to see why a request failed); by default it costs no terminal time.
-    log: pino({ level: 'info' }, pino.destination({ dest: process.env.BENCH_LOG_FILE ?? devNull, sync: true })),
-    rateLimitPerMinute: 100_000_000,
-  });
-  const apiUrl = await listen(app, stack, 'HTTP API');
+  const address = engine.temporal.address ?? '';
+  const apiUrl = engine.api?.url ?? '';
   const bare = express();
   bare.get('/bare', (_q, r) => r.json({ ok: true }));
   const bareUrl = `${await listen(bare, stack, 'bare express app')}/bare`;
   console.log(`Temporal ${address}, API ${apiUrl}, bare ${bareUrl}, store ${join(dir, 'pglite')}`);
   return {
     address,
-    client,
-    store,
+    client: engine.client,
+    store: engine.store,
     apiUrl,
     bareUrl,
     guard: <T>(p: Promise<T>): Promise<T> => Promise.race([p, workerDown.then(() => p)]),

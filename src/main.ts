@@ -14,11 +14,9 @@ const DEMO_PARTNER = 'demo-partner';
 const runtime = new Runtime(loadConfig());
 void runtime.runUntilSignal(async () => {
   const { config } = runtime;
-  const { address, uiUrl } = await runtime.temporalAddress();
-  const client = await runtime.temporalClient(address);
-  const store = await runtime.store();
-  const worker = await runtime.worker(address, store);
-  const apiUrl = await runtime.api(client, store, uiUrl ? { temporalUiUrl: uiUrl } : {});
+  const engine = await runtime.engine({ worker: true, api: true });
+  const { address, uiUrl } = engine.temporal;
+  const apiUrl = engine.api?.url ?? '';
   process.stdout.write(
     [
       '',
@@ -40,7 +38,7 @@ void runtime.runUntilSignal(async () => {
       '',
     ].join('\n'),
   );
-  worker.done.catch((err: unknown) => {
+  engine.worker?.done.catch((err: unknown) => {
     runtime.log.error({ err }, 'worker failed');
     void runtime.stop('worker-failure', 1);
   });

@@ -4,10 +4,10 @@ import { Runtime } from './platform/runtime';
 
 const runtime = new Runtime(loadConfig());
 void runtime.runUntilSignal(async () => {
-  const { address } = await runtime.temporalAddress();
-  await runtime.temporalClient(address);
-  const store = await runtime.store();
-  const worker = await runtime.worker(address, store);
-  runtime.log.info({ address, taskQueue: runtime.config.TEMPORAL_TASK_QUEUE }, 'worker running');
-  await worker.done;
+  const engine = await runtime.engine({ worker: true, api: false });
+  runtime.log.info(
+    { address: engine.temporal.address, taskQueue: runtime.config.TEMPORAL_TASK_QUEUE },
+    'worker running',
+  );
+  await engine.worker?.done;
 });

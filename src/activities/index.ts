@@ -7,21 +7,23 @@ import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import { currentEdition } from '../domain/catalog';
-import { parseEvidence } from '../domain/evidence';
+import type { CaseKind, CaseReason } from '../domain/cases';
+import { ActivityErrorType, EngineError } from '../domain/errors';
+import { emptyEvidence, parseStoredEvidence, type PartnerEvidence } from '../domain/evidence';
 import { evaluateScorecard } from '../domain/scorecard';
 import { feeAmounts } from '../domain/membership';
 import type { Tier } from '../domain/tier-ladder';
-import { NotFoundError, StoreConflictError, StoreValidationError, type ApplicationStatus, type Store } from '../store';
-import type { PartnerStatus } from '../workflows/types';
+import {
+  NotFoundError,
+  StoreConflictError,
+  StoreValidationError,
+  type ApplicationRecordStatus,
+  type JournalEntryInput,
+  type Store,
+} from '../store';
+import type { PartnerStatus } from '../domain/membership';
 
-export enum ActivityErrorType {
-  PartnerNotFound = 'PartnerNotFound',
-  InvalidEvidence = 'InvalidEvidence',
-  NoFeeAccount = 'NoFeeAccount',
-  InvoiceNotOpen = 'InvoiceNotOpen',
-  Conflict = 'Conflict',
-  InvalidView = 'InvalidView',
-}
+export { ActivityErrorType };
 
 export interface ActivityDependencies {
   store: Store;
@@ -39,25 +41,25 @@ export interface PartnerEvaluation {
   evidenceVersion: number | null;
 }
 
-export interface JournalEntryInput {
-  key: string;
-  on: string;
-  type: string;
-  data: Record<string, unknown>;
-}
-
 function nonRetryable(type: ActivityErrorType, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
-/** Maps the store's business errors to non-retryable failures; anything else stays retryable. */
+/** The store's and the domain's business errors as non-retryable failures; anything else stays retryable. */
+function failureOf(err: unknown): unknown {
+  if (err instanceof NotFoundError) return nonRetryable(ActivityErrorType.PartnerNotFound, err.message);
+  if (err instanceof StoreConflictError) return nonRetryable(ActivityErrorType.Conflict, err.message);
+  if (err instanceof EngineError && err.type === ActivityErrorType.InvalidEvidence) {
+    return nonRetryable(ActivityErrorType.InvalidEvidence, err.message);
+  }
+  return err;
+}
+
 async function guard<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof NotFoundError) throw nonRetryable(ActivityErrorType.PartnerNotFound, err.message);
-    if (err instanceof StoreConflictError) throw nonRetryable(ActivityErrorType.Conflict, err.message);
-    throw err;
+    throw failureOf(err);
   }
 }
 
@@ -76,17 +78,13 @@ export function createActivities(deps: ActivityDependencies) {
     async evaluatePartner(input: { partnerId: string; asOf: string; targetTier?: Tier }): Promise<PartnerEvaluation> {
       const partner = await requirePartner(input.partnerId);
       const record = await store.getEvidence(input.partnerId);
-      const raw = record?.document ?? { track: partner.track };
-      const parsed = parseEvidence(raw);
-      if (!parsed.ok) {
-        throw nonRetryable(
-          ActivityErrorType.InvalidEvidence,
-          `stored evidence v${record?.version ?? 0} of '${input.partnerId}' is invalid: ${parsed.issues
-            .map((i) => `${i.path}: ${i.message}`)
-            .join('; ')}`,
-        );
+      let evidence: PartnerEvidence;
+      try {
+        evidence = record ? parseStoredEvidence(record) : emptyEvidence(partner.track);
+      } catch (err) {
+        throw failureOf(err);
       }
-      const scorecard = evaluateScorecard(parsed.value, input.asOf);
+      const scorecard = evaluateScorecard(evidence, input.asOf);
       const tierMet: Partial<Record<Tier, boolean>> = {};
       for (const [tier, result] of Object.entries(scorecard.tiers)) {
         if (result) tierMet[tier as Tier] = result.met;
@@ -229,8 +227,8 @@ export function createActivities(deps: ActivityDependencies) {
     async openCase(input: {
       key: string;
       partnerId: string;
-      kind: 'downgrade' | 'cancellation';
-      reason: 'fee-unpaid' | 'non-compliant' | 'cancellation-requested';
+      kind: CaseKind;
+      reason: CaseReason;
       openedOn: string;
       fromTier: Tier;
       targetTier: Tier;
@@ -342,7 +340,7 @@ export function createActivities(deps: ActivityDependencies) {
       feeAccountId: string;
       submittedOn: string;
       submittedBy: string;
-      status: Exclude<ApplicationStatus, 'submitted'>;
+      status: Exclude<ApplicationRecordStatus, 'submitted'>;
       decidedOn?: string;
       gaps?: string[];
       ebrWindow?: string;

@@ -60,6 +60,23 @@ function updateIdOf(options: UpdateOptions): { updateId?: string } {
   return options.updateId === undefined ? {} : { updateId: options.updateId };
 }
 
+/** The profile a partner's lifecycle runs for, from its registration (the API's body, a scenario's partner). */
+export function partnerProfileOf(
+  registration: Pick<PartnerProfile, 'id' | 'name' | 'track' | 'tier' | 'renewalDate' | 'country'> & {
+    feeAccountId?: string | null | undefined;
+  },
+): PartnerProfile {
+  return {
+    id: registration.id,
+    name: registration.name,
+    track: registration.track,
+    tier: registration.tier,
+    renewalDate: registration.renewalDate,
+    country: registration.country,
+    ...(registration.feeAccountId ? { feeAccountId: registration.feeAccountId } : {}),
+  };
+}
+
 export { partnerWorkflowId };
 export const applicationWorkflowId = (partnerId: string, number: number): string =>
   childApplicationId(partnerWorkflowId(partnerId), number);
@@ -91,21 +108,32 @@ export class Lifecycle {
 
   /**
    * Starts the partner's lifecycle unless it already exists (running or closed: a closed lifecycle is never
-   * restarted from scratch, which would forget its state). Resolves whether this call started it.
+   * restarted from scratch, which would forget its state). Resolves whether this call started it, and its first run.
+   * `summary` replaces the Web UI summary; `continueAsNewAfterEvents` is a test hook of the workflow.
    */
-  async start(partner: PartnerProfile, extra: { lookBackFrom?: IsoDate } = {}): Promise<{ started: boolean }> {
+  async start(
+    partner: PartnerProfile,
+    extra: { lookBackFrom?: IsoDate; summary?: string; continueAsNewAfterEvents?: number } = {},
+  ): Promise<{ started: true; firstRunId: string } | { started: false }> {
     try {
-      await this.call(() =>
+      const handle = await this.call(() =>
         this.client.workflow.start('partnerLifecycle', {
           taskQueue: this.options.taskQueue,
           workflowId: partnerWorkflowId(partner.id),
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [{ partner, clock: this.clock, ...(extra.lookBackFrom ? { lookBackFrom: extra.lookBackFrom } : {}) }],
+          args: [
+            {
+              partner,
+              clock: this.clock,
+              ...(extra.lookBackFrom ? { lookBackFrom: extra.lookBackFrom } : {}),
+              ...(extra.continueAsNewAfterEvents ? { continueAsNewAfterEvents: extra.continueAsNewAfterEvents } : {}),
+            },
+          ],
           memo: { partnerName: partner.name },
-          staticSummary: `${partner.name} (${partner.track}, ${partner.tier} at registration)`,
+          staticSummary: extra.summary ?? `${partner.name} (${partner.track}, ${partner.tier} at registration)`,
         }),
       );
-      return { started: true };
+      return { started: true, firstRunId: handle.firstExecutionRunId };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
       throw error;

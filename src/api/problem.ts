@@ -7,9 +7,8 @@ import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
+import { EngineError, isErrorType, type ErrorType } from '../domain/errors';
 import { toIssues, type ValidationIssue } from '../domain/evidence';
-import { NotFoundError, StoreConflictError, StoreValidationError } from '../store';
-import { LifecycleErrorType } from '../workflows/types';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -31,6 +30,33 @@ export const PROBLEM_KINDS = {
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
+
+/**
+ * The one table from the engine's error vocabulary (src/domain/errors.ts) to the problem the caller hears. Typed over
+ * every `ErrorType`: a new type without its problem does not compile.
+ */
+export const PROBLEM_OF_ERROR: { readonly [T in ErrorType]: ProblemKind } = {
+  // Workflow refusals
+  InvalidCommand: 'unprocessable',
+  WrongState: 'conflict',
+  NotFound: 'not-found',
+  Incident: 'conflict',
+  // Activity refusals reach a caller only inside a workflow's refusal: the current state forbids the command.
+  PartnerNotFound: 'conflict',
+  InvalidEvidence: 'internal',
+  NoFeeAccount: 'conflict',
+  InvoiceNotOpen: 'conflict',
+  Conflict: 'conflict',
+  InvalidView: 'internal',
+  // Store errors
+  StoreConflict: 'conflict',
+  StoreValidation: 'invalid-request',
+  // Evidence items and CSV imports
+  InvalidItem: 'invalid-request',
+  ItemNotFound: 'not-found',
+  DuplicateItem: 'conflict',
+  DocumentConflict: 'conflict',
+};
 
 export const ProblemSchema = z
   .object({
@@ -63,6 +89,10 @@ export class ProblemError extends Error {
     return PROBLEM_KINDS[this.kind].status;
   }
 
+  /** The problem of a refusal of the engine's vocabulary (see `PROBLEM_OF_ERROR`). */
+  static of(type: ErrorType, detail: string, errors?: ValidationIssue[]): ProblemError {
+    return new ProblemError(PROBLEM_OF_ERROR[type], detail, errors);
+  }
   static invalid(detail: string, errors?: ValidationIssue[]): ProblemError {
     return new ProblemError('invalid-request', detail, errors);
   }
@@ -118,21 +148,11 @@ function grpcCode(error: unknown): number | undefined {
   return undefined;
 }
 
-/** A workflow refusal (update validator or handler) as the problem it means for the caller. */
+/** A workflow refusal (update validator or handler) as the problem it means for the caller; unknown types: 409. */
 export function problemFromFailure(failure: ApplicationFailure): ProblemError {
-  const detail = failure.message;
-  switch (failure.type) {
-    case LifecycleErrorType.WrongState:
-      return new ProblemError('conflict', detail);
-    case LifecycleErrorType.NotFound:
-      return new ProblemError('not-found', detail);
-    case LifecycleErrorType.InvalidCommand:
-      return new ProblemError('unprocessable', detail);
-    case LifecycleErrorType.Incident:
-      return new ProblemError('conflict', detail);
-    default:
-      return new ProblemError('conflict', detail);
-  }
+  return isErrorType(failure.type)
+    ? ProblemError.of(failure.type, failure.message)
+    : new ProblemError('conflict', failure.message);
 }
 
 /** Translates known error types; `undefined` means "unexpected". */
@@ -155,9 +175,7 @@ export function toProblemError(error: unknown): ProblemError | undefined {
         if (parser.status >= 400 && parser.status < 500) return ProblemError.invalid('The body could not be read');
     }
   }
-  if (error instanceof NotFoundError) return ProblemError.notFound(error.message);
-  if (error instanceof StoreConflictError) return ProblemError.conflict(error.message);
-  if (error instanceof StoreValidationError) return ProblemError.invalid(error.message);
+  if (error instanceof EngineError) return ProblemError.of(error.type, error.message);
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     return problemFromFailure(error.cause);
   }

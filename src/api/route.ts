@@ -224,7 +224,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     const caller = `${principal.role}:${principal.sub}`;
     ctx.updateId = updateIdFor(caller, key);
     const hash = requestHash(req);
-    const claim = await deps.store.claimIdempotencyKey(caller, key, hash);
+    const claim = await deps.store.idempotency.claim(caller, key, hash);
     if (!claim.claimed) {
       const stored = claim.stored;
       if (stored.requestHash !== hash) {
@@ -247,7 +247,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
       const problem = toProblemError(error);
       if (!problem || problem.status >= 500) {
         // Nothing was answered for sure: free the key so the client's retry runs again.
-        await deps.store.releaseIdempotencyKey(caller, key).catch(() => undefined);
+        await deps.store.idempotency.release(caller, key).catch(() => undefined);
         throw error;
       }
       const answer = problemBody(problem.kind, problem.detail, req.originalUrl, problem.errors);
@@ -264,9 +264,9 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
    */
   async function settle(caller: string, key: string, status: number, body: unknown): Promise<void> {
     try {
-      await deps.store.settleIdempotencyKey(caller, key, status, body);
+      await deps.store.idempotency.settle(caller, key, status, body);
     } catch (error) {
-      await deps.store.releaseIdempotencyKey(caller, key).catch(() => undefined);
+      await deps.store.idempotency.release(caller, key).catch(() => undefined);
       throw error;
     }
   }

@@ -3,6 +3,11 @@
  * them and the OpenAPI document is generated from them.
  */
 import { z } from 'zod';
+import { APPLICATION_OUTCOMES, APPLICATION_STAGES, EBR_OUTCOMES, READINESS_OUTCOMES } from '../domain/applications';
+import { CASE_KINDS, CASE_REASONS, CASE_STATUSES } from '../domain/cases';
+import { currentEdition } from '../domain/catalog';
+import type { AuditRecord, Case, Invoice, Partner } from '../store';
+import type { ApplicationStatus, Incident, PartnerStatus } from '../workflows/types';
 import { IsoDateSchema, PartnerEvidenceSchema, AccountIdSchema } from '../domain/evidence';
 import { partnerProfileShape, PartnerIdSchema, refineTrackTier } from '../domain/partner';
 import { ScorecardSchema } from '../domain/scorecard';
@@ -56,7 +61,7 @@ export const RegisterPartnerBody = z
   .meta({ id: 'PartnerRegistration' });
 export type RegisterPartnerBody = z.infer<typeof RegisterPartnerBody>;
 
-export const PartnerSchema = z
+export const PartnerSchema: z.ZodType<Partner> = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -161,6 +166,24 @@ export const LifecycleStatusSchema = z
   })
   .meta({ id: 'LifecycleStatus' });
 
+/**
+ * Compile-time drift guards for the two workflow answers whose schemas stay looser than their types (`step` and
+ * `stage` are published as strings, invoice/cases/application as open records): each schema declares exactly the
+ * fields of its workflow type, so a field added to or dropped from one side without the other does not compile, and
+ * every value the workflow sends fits the schema.
+ */
+type Fits<T, O> = [T] extends [O]
+  ? [Exclude<keyof T, keyof O> | Exclude<keyof O, keyof T>] extends [never]
+    ? true
+    : false
+  : false;
+type Assert<T extends true> = T;
+type Loose = 'invoice' | 'openCases' | 'application';
+export type IncidentSchemaFitsIncident = Assert<Fits<Incident, z.output<typeof IncidentSchema>>>;
+export type LifecycleStatusSchemaFitsPartnerStatus = Assert<
+  Fits<Omit<PartnerStatus, Loose>, Omit<z.output<typeof LifecycleStatusSchema>, Loose>>
+>;
+
 export const PartnerViewSchema = z
   .object({
     partner: PartnerSchema,
@@ -184,7 +207,7 @@ export const PartnerViewSchema = z
   })
   .meta({ id: 'PartnerView' });
 
-export const AuditRecordSchema = z
+export const AuditRecordSchema: z.ZodType<Omit<AuditRecord, 'key' | 'partnerId'>> = z
   .object({
     seq: z.number().int(),
     from: TierSchema,
@@ -209,20 +232,20 @@ export const TimelineEntrySchema = z
   })
   .meta({ id: 'TimelineEntry' });
 
-export const CaseSchema = z
+export const CaseSchema: z.ZodType<Omit<Case, 'key' | 'partnerId'>> = z
   .object({
     id: z.string(),
-    kind: z.enum(['downgrade', 'cancellation']),
-    reason: z.enum(['fee-unpaid', 'non-compliant', 'cancellation-requested']),
+    kind: z.enum(CASE_KINDS),
+    reason: z.enum(CASE_REASONS),
     openedOn: IsoDateSchema,
     targetTier: TierSchema,
-    status: z.enum(['open', 'closed']),
+    status: z.enum(CASE_STATUSES),
     outcome: z.string().nullable(),
     closedOn: IsoDateSchema.nullable(),
   })
   .meta({ id: 'Case' });
 
-export const InvoiceSchema = z
+export const InvoiceSchema: z.ZodType<Omit<Invoice, 'partnerId'>> = z
   .object({
     id: z.string(),
     membershipYear: z.number().int(),
@@ -273,28 +296,18 @@ export const ApplicationAcceptedSchema = z
   .object({ number: z.number().int(), workflowId: z.string(), location: z.string() })
   .meta({ id: 'ApplicationAccepted' });
 
-export const ApplicationStatusSchema = z
+export const ApplicationStatusSchema: z.ZodType<ApplicationStatus> = z
   .object({
     number: z.number().int(),
     workflowId: z.string(),
     targetTier: TierSchema,
     submittedOn: IsoDateSchema,
-    stage: z.enum([
-      'evaluating',
-      'sustaining',
-      'awaiting-readiness',
-      'scheduled-for-ebr',
-      'approved',
-      'rejected',
-      'lapsed',
-      'ineligible',
-      'withdrawn',
-    ]),
+    stage: z.enum(APPLICATION_STAGES),
     sustainedSince: IsoDateSchema.optional(),
     sustainedMonths: z.number().int(),
     readiness: z
       .object({
-        outcome: z.enum(['passed', 'failed']),
+        outcome: z.enum(READINESS_OUTCOMES),
         on: IsoDateSchema,
         by: z.string(),
         notes: z.string().optional(),
@@ -303,7 +316,9 @@ export const ApplicationStatusSchema = z
     ebrWindow: z.object({ id: z.string(), opensOn: IsoDateSchema, closesOn: IsoDateSchema }).optional(),
     decision: z
       .object({
-        outcome: z.enum(['approved', 'rejected']),
+        number: z.number().int(),
+        targetTier: TierSchema,
+        outcome: z.enum(APPLICATION_OUTCOMES),
         decidedOn: IsoDateSchema,
         reasons: z.array(z.string()),
         by: z.string(),
@@ -314,12 +329,12 @@ export const ApplicationStatusSchema = z
   .meta({ id: 'UpgradeApplication' });
 
 export const ReadinessBody = z
-  .object({ outcome: z.enum(['passed', 'failed']), notes: Notes.optional() })
+  .object({ outcome: z.enum(READINESS_OUTCOMES), notes: Notes.optional() })
   .strict()
   .meta({ id: 'ReadinessAssessment' });
 
 export const EbrOutcomeBody = z
-  .object({ outcome: z.enum(['approved', 'rejected', 'deferred']), notes: Notes.optional() })
+  .object({ outcome: z.enum(EBR_OUTCOMES), notes: Notes.optional() })
   .strict()
   .meta({ id: 'EbrOutcome' });
 
@@ -349,7 +364,7 @@ export const PaymentBody = z
   .meta({ id: 'FeePayment' });
 
 export const ExtensionBody = z
-  .object({ days: z.number().int().min(1).max(30) })
+  .object({ days: z.number().int().min(1).max(currentEdition.lifecycle.programFee.maxExtensionDays) })
   .strict()
   .meta({ id: 'FeeExtension' });
 

@@ -27,8 +27,8 @@ import {
   rollingWindowLeavesOn,
   type IsoDate,
 } from './dates';
-import type { Credential, PartnerEvidence } from './evidence';
-import { FOUNDATIONAL_CERTIFICATION } from './evidence';
+import type { Credential, PartnerEvidence } from './evidence/document';
+import { FOUNDATIONAL_CERTIFICATION } from './evidence/document';
 import { formatUsd, fromCents, joinAnd, plural, toCents } from './text';
 
 /** What one requirement looks like at one tier and date. */

@@ -1,6 +1,6 @@
 /** The partner profile as accepted on input (registration, scenarios): identity, track and tier, renewal date. */
 import { z } from 'zod';
-import { AccountIdSchema } from './evidence';
+import { AccountIdSchema } from './evidence/document';
 import { isRenewalMonthDay } from './membership/calendar';
 import { currentEdition } from './catalog';
 import { TierInputSchema, TrackSchema, tierExistsOnTrack, tierRank, type Tier, type Track } from './tiers';

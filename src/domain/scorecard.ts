@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { currentEdition, getEdition } from './catalog';
 import type { Edition, RequirementEntry, TierMap } from './catalog/types';
 import { isIsoDate, type IsoDate } from './dates';
-import { IsoDateSchema, type PartnerEvidence } from './evidence';
+import { IsoDateSchema, type PartnerEvidence } from './evidence/document';
 import {
   csatFacts,
   factContext,

@@ -1,29 +1,19 @@
 /**
- * Composable start-up pieces shared by `npm start` (everything), the worker process and the API process: each
- * piece registers how to stop itself on a stack, and `runUntilSignal` tears the stack down on SIGINT/SIGTERM/SIGHUP
- * or when the process that started this one is gone.
+ * The process around the engine, shared by `npm start` (everything), the worker process and the API process: the
+ * configuration, one logger, and `runUntilSignal`, which stops what was started (the engine of `startEngine`) on
+ * SIGINT/SIGTERM/SIGHUP or when the process that started this one is gone.
  *
  * Logging: one pino logger for the engine and the Temporal SDK. At the default `info` the terminal shows only what
  * needs a person — warnings, errors, the first-run tool build — while the start-up steps, the worker's state
  * changes and the workflow bundler's webpack listing are at `debug`.
  */
-import type { Server } from 'node:http';
 import { resolve } from 'node:path';
-import type { Client } from '@temporalio/client';
 import { Runtime as SdkRuntime, type Logger as SdkLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
-import { createActivities } from '../activities';
-import { createApp } from '../api/app';
 import { createVerifier, resolveJwtSecret, type TokenVerifier } from '../api/auth';
-import { Lifecycle } from '../api/lifecycle';
 import { durationSeconds, type Config } from '../config';
-import { startDevServer } from '../dev/processes';
-import { createDispatcher } from '../notifications';
-import { resolveTemporalCli } from '../dev/tools';
-import { createStore, securePrivateDir, type Store } from '../store';
-import { createWorker } from '../worker';
-import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/search-attributes';
-import { connectNativeWithRetry, connectWithRetry, createClient, ensureSearchAttributes } from './temporal';
+import { securePrivateDir } from '../store';
+import { startEngine, type Engine, type EngineOptions } from './engine';
 
 export class Runtime {
   readonly log: Logger;
@@ -103,84 +93,61 @@ export class Runtime {
     return this.securedDataDir;
   }
 
-  /** TEMPORAL_ADDRESS, or the embedded dev server (SQLite under DATA_DIR, Web UI) started here. */
-  async temporalAddress(): Promise<{ address: string; uiUrl?: string }> {
-    const { config } = this;
-    if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS, uiUrl: config.TEMPORAL_UI_URL };
-    const temporalCli = await resolveTemporalCli((line) => this.log.info(line));
-    const dev = await startDevServer({
-      temporalCli,
-      port: config.TEMPORAL_PORT,
-      uiPort: config.TEMPORAL_UI_PORT,
-      dbFile: resolve(this.dataDir, 'temporal.sqlite'),
-      namespace: config.TEMPORAL_NAMESPACE,
-      searchAttributes: SEARCH_ATTRIBUTE_CLI_TYPES,
-      logFile: resolve(this.dataDir, 'temporal-dev-server.log'),
-    });
-    this.onStop('Temporal dev server', () => dev.stop());
-    return {
-      address: `127.0.0.1:${config.TEMPORAL_PORT}`,
-      uiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
-    };
-  }
-
-  /** A client on the namespace, with the project's search attributes registered. */
-  async temporalClient(address: string): Promise<Client> {
-    const connection = await connectWithRetry(address);
-    this.onStop('Temporal client', () => connection.close());
-    const added = await ensureSearchAttributes(connection, this.config.TEMPORAL_NAMESPACE);
-    if (added.length > 0) this.log.debug({ added }, 'registered search attributes');
-    return createClient(connection, this.config.TEMPORAL_NAMESPACE);
-  }
-
-  async store(): Promise<Store> {
-    const { config } = this;
-    const store = await createStore(
-      config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: resolve(this.dataDir, 'pglite') },
-    );
-    this.onStop('store', () => store.close());
-    return store;
-  }
-
-  /** Starts the worker; resolves once it runs, with `done` settling when the worker stops. */
-  async worker(address: string, store: Store): Promise<{ done: Promise<void> }> {
-    const connection = await connectNativeWithRetry(address);
-    this.onStop('worker connection', () => connection.close());
-    const worker = await createWorker({
-      connection,
-      namespace: this.config.TEMPORAL_NAMESPACE,
-      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-      activities: createActivities({ store }),
-    });
-    const running = worker.run();
-    this.notifications(store);
-    this.onStop('worker', async () => {
-      // The SDK's runtime also reacts to SIGINT/SIGTERM and may already be draining the worker.
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
-    return { done: running };
-  }
-
   /**
-   * The outbox dispatcher, run alongside the worker: sends every pending notification through SMTP_URL, or writes it
-   * under DATA_DIR/mail/ on the embedded default. Stopped before the store closes.
+   * Starts the engine configured by the environment (see README "Configuration") through the composition root:
+   * TEMPORAL_ADDRESS or the embedded dev server (SQLite under DATA_DIR, Web UI), DATABASE_URL or PGlite under
+   * DATA_DIR, the worker and/or the API listening on HOST:PORT. Stopped with the process.
    */
-  private notifications(store: Store): void {
+  async engine(parts: { worker: boolean; api: boolean }): Promise<Engine> {
     const { config } = this;
-    const log = this.log.child({ component: 'outbox' });
-    const { dispatcher, mailer } = createDispatcher(config, {
-      store,
-      log,
-      // Only the .eml default writes under DATA_DIR: with SMTP there is no reason to create it.
-      dataDir: config.SMTP_URL ? config.DATA_DIR : this.dataDir,
+    const engine = await startEngine({
+      temporal: config.TEMPORAL_ADDRESS
+        ? { address: config.TEMPORAL_ADDRESS, ...(config.TEMPORAL_UI_URL ? { uiUrl: config.TEMPORAL_UI_URL } : {}) }
+        : {
+            embedded: {
+              port: config.TEMPORAL_PORT,
+              uiPort: config.TEMPORAL_UI_PORT,
+              dbFile: resolve(this.dataDir, 'temporal.sqlite'),
+              logFile: resolve(this.dataDir, 'temporal-dev-server.log'),
+              ...(config.TEMPORAL_UI_URL ? { uiUrl: config.TEMPORAL_UI_URL } : {}),
+            },
+          },
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      store: {
+        open: config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: resolve(this.dataDir, 'pglite') },
+      },
+      worker: parts.worker ? {} : false,
+      outbox: parts.worker
+        ? {
+            config,
+            log: this.log.child({ component: 'outbox' }),
+            // Only the .eml default writes under DATA_DIR: with SMTP there is no reason to create it.
+            dataDir: config.SMTP_URL ? config.DATA_DIR : this.dataDir,
+          }
+        : false,
+      api: parts.api ? this.apiOptions() : false,
+      log: this.log,
+      onToolOutput: (line) => this.log.info(line),
     });
-    dispatcher.start();
-    log.debug({ mailer: mailer.kind, interval: config.OUTBOX_INTERVAL }, 'outbox dispatcher running');
-    this.onStop('outbox dispatcher', async () => {
-      await dispatcher.stop();
-      mailer.close();
-    });
+    this.onStop('engine', () => engine.stop());
+    return engine;
+  }
+
+  /** The API's options from the configuration: the token verifier, limits, what the console is told. */
+  private apiOptions(): Exclude<EngineOptions['api'], false | undefined> {
+    const { config } = this;
+    return {
+      verifier: this.verifier(),
+      log: this.log.child({ component: 'api' }),
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+      console: {
+        temporalNamespace: config.TEMPORAL_NAMESPACE,
+        signIn: config.JWKS_URL ? 'oidc' : 'dev-tokens',
+      },
+      listen: { host: config.HOST, port: config.PORT },
+    };
   }
 
   /** The token verifier: the JWKS in production, else HS256 with JWT_SECRET or the secret kept under DATA_DIR. */
@@ -192,30 +159,6 @@ export class Runtime {
       audience: config.JWT_AUDIENCE,
       maxLifetimeSeconds: durationSeconds(config.JWT_MAX_LIFETIME),
     });
-  }
-
-  /** Listens on HOST:PORT; `temporalUiUrl` is where the console links each partner's workflow. */
-  async api(client: Client, store: Store, options: { temporalUiUrl?: string } = {}): Promise<string> {
-    const { config } = this;
-    const app = createApp({
-      store,
-      lifecycle: new Lifecycle(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
-      verifier: this.verifier(),
-      log: this.log.child({ component: 'api' }),
-      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-      console: {
-        ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
-        temporalNamespace: config.TEMPORAL_NAMESPACE,
-        signIn: config.JWKS_URL ? 'oidc' : 'dev-tokens',
-      },
-      authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
-    });
-    const server: Server = await new Promise((ready, fail) => {
-      const s = app.listen(config.PORT, config.HOST, () => ready(s));
-      s.once('error', fail);
-    });
-    this.onStop('HTTP API', () => new Promise<void>((done) => server.close(() => done())));
-    return `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`;
   }
 }
 

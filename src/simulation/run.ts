@@ -3,28 +3,13 @@
  * partner's timeline. Business dates map onto server time by a fixed offset; each scenario day's own timers (set for
  * 00:00 UTC) fire before its events, which are applied at noon.
  */
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { EngineError, ErrorType } from '../domain/errors';
 import { emptyEvidence, mergeEvidence, type PartnerEvidence } from '../domain/evidence';
+import { partnerProfileOf, partnerWorkflowId } from '../api/lifecycle';
+import { startEngine, type Activities } from '../platform/engine';
 import type { Store } from '../store';
-import {
-  applicationStatusQuery,
-  applyForUpgradeUpdate,
-  evidenceChangedSignal,
-  grantExtensionUpdate,
-  partnerStatusQuery,
-  recordEbrOutcomeUpdate,
-  recordPaymentUpdate,
-  recordReadinessUpdate,
-  reinstateTierUpdate,
-  requestCancellationUpdate,
-  decideCaseUpdate,
-  resolveIncidentUpdate,
-} from '../workflows/definitions';
-import { partnerWorkflowId } from '../workflows/ids';
-import type { partnerLifecycle } from '../workflows/partner-lifecycle';
 import type { ApplicationStatus, PartnerStatus } from '../workflows/types';
 import type { Scenario, ScenarioEvent } from './scenario';
 
@@ -52,8 +37,6 @@ export interface SimulationOptions {
   wrapActivities?: (activities: Activities) => Activities;
 }
 
-type Activities = ReturnType<typeof createActivities>;
-
 export interface SimulationResult {
   timeline: TimelineEntry[];
   workflowId: string;
@@ -75,19 +58,9 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
   const { env, store } = options;
   const { partner } = scenario;
   const taskQueue = options.taskQueue ?? `simulate-${partner.id}-${Date.now()}`;
-  const client = env.client;
   const workflowId = partnerWorkflowId(partner.id);
   const refusals: TimelineEntry[] = [];
   const applicationIds = new Set<string>();
-
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../workflows'),
-    activities: (options.wrapActivities ?? ((a: Activities) => a))(
-      createActivities({ store, ...(options.promoCode ? { promoCode: options.promoCode } : {}) }),
-    ),
-  });
 
   // Business time = server time + offset, chosen so that the server's "now" is the scenario's start at 00:00.
   const serverStart = await env.currentTimeMs();
@@ -98,148 +71,155 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
     if (targetMs > now) await env.sleep(targetMs - now);
   }
 
+  // The engine as everywhere else, on this time-skipping server: the worker, and the lifecycle client the API uses.
+  const engine = await startEngine({
+    temporal: { env },
+    taskQueue,
+    store: { use: store },
+    clock: { offsetMs },
+    // A loaded machine may take long to answer an update that runs activities; the scenario waits for each.
+    callTimeoutMs: 300_000,
+    worker: {
+      ...(options.promoCode ? { promoCode: options.promoCode } : {}),
+      ...(options.wrapActivities ? { wrapActivities: options.wrapActivities } : {}),
+    },
+  });
+  const { lifecycle, client } = engine;
+  const workerDone = engine.worker?.done ?? Promise.resolve();
+  /** `work`, failing if the worker stops first. */
+  const whileWorkerRuns = <T>(work: Promise<T>): Promise<T> =>
+    Promise.race([
+      work,
+      workerDone.then(() => {
+        throw new Error('the simulation worker stopped before the scenario ended');
+      }),
+    ]);
+
   await store.registerPartner({
-    id: partner.id,
-    name: partner.name,
-    track: partner.track,
-    tier: partner.tier,
-    renewalDate: partner.renewalDate,
-    country: partner.country,
+    ...partnerProfileOf(partner),
     feeAccountId: partner.feeAccountId ?? null,
     allianceLeadId: partner.allianceLeadId,
   });
 
   let evidence: PartnerEvidence = emptyEvidence(partner.track);
   const evidenceSteps = [...scenario.evidence].sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0));
-  async function applyEvidenceUpTo(date: string, handle?: WorkflowHandle<typeof partnerLifecycle>): Promise<void> {
+  async function applyEvidenceUpTo(date: string, signal: boolean): Promise<void> {
     while (evidenceSteps.length > 0 && evidenceSteps[0]!.on <= date) {
       const step = evidenceSteps.shift()!;
       evidence = mergeEvidence(evidence, step.set);
       const { version } = await store.putEvidence(partner.id, evidence, { on: step.on });
-      if (handle) await handle.signal(evidenceChangedSignal, { version, on: step.on });
+      if (signal) await lifecycle.evidenceChanged(partner.id, version, step.on);
     }
   }
 
-  let handle: WorkflowHandle<typeof partnerLifecycle> | undefined;
   let firstRunId = '';
   let finalStatus: PartnerStatus | undefined;
   let openApplication: ApplicationStatus | undefined;
-  await worker.runUntil(async () => {
-    await applyEvidenceUpTo(scenario.start);
-    const started = await client.workflow.start<typeof partnerLifecycle>('partnerLifecycle', {
-      taskQueue,
-      workflowId,
-      args: [
-        {
-          partner: {
-            id: partner.id,
-            name: partner.name,
-            track: partner.track,
-            tier: partner.tier,
-            renewalDate: partner.renewalDate,
-            country: partner.country,
-            ...(partner.feeAccountId ? { feeAccountId: partner.feeAccountId } : {}),
-          },
-          clock: { offsetMs },
+  try {
+    await whileWorkerRuns(
+      (async () => {
+        await applyEvidenceUpTo(scenario.start, false);
+        const started = await lifecycle.start(partnerProfileOf(partner), {
+          summary: `${partner.name} (${partner.track}) — simulated from ${scenario.start}`,
           ...(scenario.lookBackFrom ? { lookBackFrom: scenario.lookBackFrom } : {}),
           ...(options.continueAsNewAfterEvents ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents } : {}),
-        },
-      ],
-      memo: { partnerName: partner.name },
-      staticSummary: `${partner.name} (${partner.track}) — simulated from ${scenario.start}`,
-    });
-    handle = started;
-    firstRunId = started.firstExecutionRunId;
-    const h = started;
+        });
+        if (!started.started) throw new Error(`the workflow ${workflowId} exists already`);
+        firstRunId = started.firstRunId;
 
-    const days = [...new Set([...scenario.evidence.map((e) => e.on), ...scenario.events.map((e) => e.on)])]
-      .filter((d) => d > scenario.start)
-      .sort();
-    const eventsOn = (date: string) => scenario.events.filter((e) => e.on === date);
-    for (const event of eventsOn(scenario.start)) await applyEvent(h, event);
-    for (const day of days) {
-      await advanceTo(dateMs(day) + NOON_MS);
-      await applyEvidenceUpTo(day, h);
-      for (const event of eventsOn(day)) await applyEvent(h, event);
-    }
-    await advanceTo(dateMs(scenario.until) + NOON_MS);
-    finalStatus = await h.query(partnerStatusQuery);
-    if (finalStatus.application) {
-      applicationIds.add(finalStatus.application.workflowId);
-      openApplication = await client.workflow
-        .getHandle(finalStatus.application.workflowId)
-        .query(applicationStatusQuery);
-    }
-  });
+        const days = [...new Set([...scenario.evidence.map((e) => e.on), ...scenario.events.map((e) => e.on)])]
+          .filter((d) => d > scenario.start)
+          .sort();
+        const eventsOn = (date: string) => scenario.events.filter((e) => e.on === date);
+        for (const event of eventsOn(scenario.start)) await applyEvent(event);
+        for (const day of days) {
+          await advanceTo(dateMs(day) + NOON_MS);
+          await applyEvidenceUpTo(day, true);
+          for (const event of eventsOn(day)) await applyEvent(event);
+        }
+        await advanceTo(dateMs(scenario.until) + NOON_MS);
+        finalStatus = await lifecycle.status(partner.id);
+        if (finalStatus?.application) {
+          applicationIds.add(finalStatus.application.workflowId);
+          openApplication = await lifecycle.applicationStatus(partner.id, finalStatus.application.number);
+        }
+      })(),
+    );
+  } finally {
+    await engine.stop();
+  }
 
-  async function applyEvent(h: WorkflowHandle<typeof partnerLifecycle>, event: ScenarioEvent): Promise<void> {
+  /** The partner's lifecycle state; a scenario step needs it. */
+  async function statusNow(): Promise<PartnerStatus> {
+    const status = await lifecycle.status(partner.id);
+    if (!status) throw new Error(`the workflow ${workflowId} is gone`);
+    return status;
+  }
+
+  /** A scenario event that cannot be applied in the current state: recorded, not thrown. */
+  const refusal = (message: string) => new EngineError(ErrorType.WrongState, message);
+
+  async function applyEvent(event: ScenarioEvent): Promise<void> {
+    const id = partner.id;
     try {
       switch (event.type) {
         case 'apply-upgrade': {
-          const result = await h.executeUpdate(applyForUpgradeUpdate, {
-            args: [
-              {
-                targetTier: event.targetTier,
-                feeAccountId: event.feeAccountId ?? partner.feeAccountId ?? '',
-                by: event.by,
-              },
-            ],
-          });
+          const feeAccountId = event.feeAccountId ?? partner.feeAccountId ?? '';
+          const result = await lifecycle.apply(id, { targetTier: event.targetTier, feeAccountId, by: event.by });
           applicationIds.add(result.workflowId);
           return;
         }
         case 'readiness-assessment':
         case 'ebr-outcome': {
-          const status = await h.query(partnerStatusQuery);
-          if (!status.application) throw new Refusal('no application is in progress');
-          const child = client.workflow.getHandle(status.application.workflowId);
-          const cmd = { outcome: event.outcome, by: event.by, ...(event.notes ? { notes: event.notes } : {}) };
+          const { application } = await statusNow();
+          if (!application) throw refusal('no application is in progress');
+          const notes = event.notes ? { notes: event.notes } : {};
           if (event.type === 'readiness-assessment') {
-            await child.executeUpdate(recordReadinessUpdate, {
-              args: [cmd as { outcome: 'passed' | 'failed'; by: string }],
-            });
+            await lifecycle.recordReadiness(id, application.number, { outcome: event.outcome, by: event.by, ...notes });
           } else {
-            await child.executeUpdate(recordEbrOutcomeUpdate, {
-              args: [cmd as { outcome: 'approved' | 'rejected' | 'deferred'; by: string }],
+            await lifecycle.recordEbrOutcome(id, application.number, {
+              outcome: event.outcome,
+              by: event.by,
+              ...notes,
             });
           }
           return;
         }
         case 'pay-fee':
-          await h.executeUpdate(recordPaymentUpdate, { args: [{ amount: event.amount }] });
+          await lifecycle.pay(id, { amount: event.amount });
           return;
         case 'grant-extension':
-          await h.executeUpdate(grantExtensionUpdate, { args: [{ days: event.days, by: event.by }] });
+          await lifecycle.extend(id, { days: event.days, by: event.by });
           return;
         case 'request-cancellation':
-          await h.executeUpdate(requestCancellationUpdate, { args: [{ by: event.by }] });
+          await lifecycle.cancel(id, { by: event.by });
           return;
         case 'reinstate-tier':
-          await h.executeUpdate(reinstateTierUpdate, { args: [{ by: event.by }] });
+          await lifecycle.reinstate(id, { by: event.by });
           return;
         case 'decide-case': {
-          const { openCases } = await h.query(partnerStatusQuery);
-          const open = openCases.find((c) => c.reason === event.reason);
-          if (!open) throw new Refusal(`no ${event.reason} case is open`);
-          await h.executeUpdate(decideCaseUpdate, {
-            args: [{ caseId: open.id, decision: event.decision, reason: event.note, by: event.by }],
+          const open = (await statusNow()).openCases.find((c) => c.reason === event.reason);
+          if (!open) throw refusal(`no ${event.reason} case is open`);
+          await lifecycle.decideCase(id, {
+            caseId: open.id,
+            decision: event.decision,
+            reason: event.note,
+            by: event.by,
           });
           return;
         }
         case 'resolve-incidents': {
-          const { incidents } = await h.query(partnerStatusQuery);
-          if (incidents.length === 0) throw new Refusal('no incident is open');
+          const { incidents } = await statusNow();
+          if (incidents.length === 0) throw refusal('no incident is open');
           for (const incident of incidents) {
-            await h.executeUpdate(resolveIncidentUpdate, {
-              args: [{ incidentId: incident.id, action: event.action, by: event.by }],
-            });
+            await lifecycle.resolveIncident(id, { incidentId: incident.id, action: event.action, by: event.by });
           }
           return;
         }
       }
     } catch (err) {
       const reason =
-        err instanceof Refusal
+        err instanceof EngineError
           ? err.message
           : err instanceof WorkflowUpdateFailedError
             ? (err.cause?.message ?? err.message)
@@ -249,7 +229,7 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
     }
   }
 
-  if (!handle || !finalStatus) throw new Error('the partner workflow did not start');
+  if (!finalStatus) throw new Error('the partner workflow did not start');
   if (!options.keepRunning) {
     for (const id of [...applicationIds, workflowId]) {
       await client.workflow
@@ -277,6 +257,3 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
     ...(openApplication ? { openApplication } : {}),
   };
 }
-
-/** A scenario event that cannot be applied in the current state (recorded, not thrown). */
-class Refusal extends Error {}

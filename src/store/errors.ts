@@ -3,17 +3,10 @@
  * non-retryable `ApplicationFailure`s (`error.type` is the failure type); anything else is an infrastructure fault
  * worth retrying.
  */
+import { EngineError, ErrorType } from '../domain/errors';
 
-/** Base class of every error the store throws on purpose. */
-export class StoreError extends Error {
-  /** Stable machine-readable type, e.g. `StoreConflict`. */
-  readonly type: string;
-  constructor(type: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = this.constructor.name;
-    this.type = type;
-  }
-}
+/** Base class of every error the store throws on purpose; `type` is of the engine's one vocabulary. */
+export class StoreError extends EngineError {}
 
 /** The write contradicts what the store already holds (same id, different data; state forbids it). */
 export class StoreConflictError extends StoreError {
@@ -24,7 +17,7 @@ export class StoreConflictError extends StoreError {
     readonly details?: Record<string, unknown>,
     options?: { cause?: unknown },
   ) {
-    super('StoreConflict', message, options);
+    super(ErrorType.StoreConflict, message, options);
   }
 }
 
@@ -35,7 +28,7 @@ export class NotFoundError extends StoreError {
     readonly id: string,
     options?: { cause?: unknown },
   ) {
-    super('NotFound', `${entity} ${id} not found`, options);
+    super(ErrorType.NotFound, `${entity} ${id} not found`, options);
   }
 }
 
@@ -46,7 +39,7 @@ export class StoreValidationError extends StoreError {
     readonly constraint?: string,
     options?: { cause?: unknown },
   ) {
-    super('StoreValidation', message, options);
+    super(ErrorType.StoreValidation, message, options);
   }
 }
 

@@ -1,5 +1,16 @@
-/** The persistence layer: `createStore(config)` over embedded PGlite or PostgreSQL. */
-export { createStore, INVITATION_TTL_DAYS, type Store } from './store';
+/** The persistence layer: `createStore(config)` over embedded PGlite or PostgreSQL, one repository per concern. */
+export { createStore, type Store } from './store';
+export { INVITATION_TTL_DAYS } from './payers';
+export type { AdvancePayRepository } from './advance-pay';
+export type { ApplicationsRepository } from './applications';
+export type { CasesRepository } from './cases';
+export type { EvidenceRepository } from './evidence';
+export type { IdempotencyRepository } from './idempotency';
+export type { InvoicesRepository } from './invoices';
+export type { JournalRepository } from './journal';
+export type { OutboxRepository } from './outbox';
+export type { PartnersRepository } from './partners';
+export type { PayersRepository } from './payers';
 export { openConnection, defaultMigrationsFolder, type StoreConfig, type Connection, type Db } from './connection';
 export { NotFoundError, StoreConflictError, StoreError, StoreValidationError } from './errors';
 export { securePrivateDir } from './private-dir';

@@ -1,26 +1,20 @@
 /**
- * Plain types of the system of record. Tier and track are local string unions on purpose: the store does not
- * depend on `src/domain` (which owns the zod schemas); the two are kept equal by the domain's own types.
+ * Plain types of the system of record. The vocabulary (tiers, tracks, case reasons, application statuses) is the
+ * domain's, imported from its zod-free modules, so a change there is a compile error here.
  */
+import type { ApplicationRecordStatus } from '../domain/applications';
+import type { CaseKind, CaseReason, CaseStatus } from '../domain/cases';
+import type { IsoDate } from '../domain/dates';
+import type { PartnerProfile } from '../domain/membership/types';
+import type { Tier, Track } from '../domain/tier-ladder';
 
-export const TIERS = ['registered', 'select', 'advanced', 'premier'] as const;
-export type Tier = (typeof TIERS)[number];
+export { TIERS, TRACKS } from '../domain/tier-ladder';
+export type { ApplicationRecordStatus, CaseKind, CaseReason, CaseStatus, IsoDate, Tier, Track };
 
-export const TRACKS = ['consulting', 'technology'] as const;
-export type Track = (typeof TRACKS)[number];
+/** The registration facts of a partner: the domain's profile (id, name, track, tier, renewal date, country). */
+type ProfileFacts = Omit<PartnerProfile, 'feeAccountId'>;
 
-/** ISO calendar date `YYYY-MM-DD`, always supplied by the caller (workflows run on simulated time). */
-export type IsoDate = string;
-
-export interface Partner {
-  id: string;
-  name: string;
-  track: Track;
-  tier: Tier;
-  /** Membership renewal day, `MM-DD`. */
-  renewalDate: string;
-  /** ISO-3166 alpha-2. */
-  country: string;
+export interface Partner extends ProfileFacts {
   /** 12-digit AWS account id the fee is billed to (R-FEE), if known. */
   feeAccountId: string | null;
   allianceLeadId: string;
@@ -35,13 +29,7 @@ export interface Partner {
   createdAt: string;
 }
 
-export interface RegisterPartnerInput {
-  id: string;
-  name: string;
-  track: Track;
-  tier: Tier;
-  renewalDate: string;
-  country: string;
+export interface RegisterPartnerInput extends ProfileFacts {
   feeAccountId?: string | null;
   allianceLeadId: string;
   allianceTeamIds?: string[] | null;
@@ -141,10 +129,6 @@ export interface CreateInvoiceInput {
   dueOn: IsoDate;
 }
 
-export type CaseKind = 'downgrade' | 'cancellation';
-export type CaseReason = 'fee-unpaid' | 'non-compliant' | 'cancellation-requested';
-export type CaseStatus = 'open' | 'closed';
-
 export interface Case {
   id: string;
   key: string;
@@ -168,10 +152,6 @@ export interface OpenCaseInput {
   targetTier: Tier;
 }
 
-/** R-PREMIER: lapsed (a failed check while waiting), ineligible (approved but no longer eligible), withdrawn. */
-export type ApplicationStatus =
-  'submitted' | 'in-progress' | 'approved' | 'rejected' | 'withdrawn' | 'lapsed' | 'ineligible';
-
 export interface Application {
   /** `<partnerId>/application/<n>`. */
   id: string;
@@ -181,7 +161,7 @@ export interface Application {
   feeAccountId: string;
   submittedOn: IsoDate;
   submittedBy: string;
-  status: ApplicationStatus;
+  status: ApplicationRecordStatus;
   gaps: unknown;
   decidedOn: IsoDate | null;
   ebrWindow: string | null;
@@ -199,7 +179,7 @@ export interface CreateApplicationInput {
 }
 
 export interface ApplicationPatch {
-  status?: ApplicationStatus;
+  status?: ApplicationRecordStatus;
   gaps?: unknown;
   decidedOn?: IsoDate | null;
   ebrWindow?: string | null;

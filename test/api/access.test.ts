@@ -11,7 +11,7 @@ import { SignJWT } from 'jose';
 import pino from 'pino';
 import type { Response } from 'supertest';
 import { mintToken, ROLES, roleTakesPartner, type Role } from '../../src/api/auth';
-import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind, type ItemKindSpec } from '../../src/api/evidence-items';
+import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind, type ItemKindSpec } from '../../src/domain/evidence';
 import { emptyEvidence, mergeEvidence, type PartnerEvidence } from '../../src/domain/evidence';
 import { OutboxDispatcher } from '../../src/notifications';
 import { consultingEvidence } from '../support/evidence';

@@ -19,8 +19,8 @@ import {
   RegisterAdvancePayBody,
   TransferBody,
 } from '../../src/api/billing-schemas';
-import { parseCsvItems } from '../../src/api/csv-import';
-import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/api/evidence-items';
+import { parseCsvItems } from '../../src/domain/evidence';
+import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/domain/evidence';
 import {
   ApplyBody,
   CancellationBody,

@@ -136,21 +136,19 @@ describe('deep JSON answers 400 before anything recurses', () => {
 describe('an Idempotency-Key is released whenever its answer cannot be recorded', () => {
   test('the store refuses to settle the key: the retry runs again instead of hearing 409', async () => {
     let failSettle = true;
-    const flaky = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === 'settleIdempotencyKey') {
-          return async (...args: Parameters<Store['settleIdempotencyKey']>) => {
-            if (failSettle) {
-              failSettle = false;
-              throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
-            }
-            return target.settleIdempotencyKey(...args);
-          };
-        }
-        const value: unknown = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    const flaky: Store = {
+      ...store,
+      idempotency: {
+        ...store.idempotency,
+        settle: async (...args: Parameters<Store['idempotency']['settle']>) => {
+          if (failSettle) {
+            failSettle = false;
+            throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+          }
+          return store.idempotency.settle(...args);
+        },
       },
-    });
+    };
     const built = await createOfflineApp(flaky);
     extraConnections.push(built.connection);
     const feed = await auth('evidence-feed');

@@ -1,20 +1,19 @@
 /**
- * The API wired end to end for tests: a real Temporal dev server, a worker running the real workflows and
- * activities, a PGlite store, and the app from its factory (driven with supertest, never listening). Tokens are
+ * The API wired end to end for tests by the composition root (startEngine): a real Temporal dev server, a worker
+ * running the real workflows and activities, a PGlite store, and the app (driven with supertest, never listening). Tokens are
  * minted with the test's own secret. Run suites using it under test/store/pglite-environment.ts.
  */
 import { Client, Connection } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createActivities } from '../../src/activities';
-import { createApp, type ConsoleOptions } from '../../src/api/app';
+import type { ConsoleOptions } from '../../src/api/app';
 import { createVerifier, mintToken, type Role } from '../../src/api/auth';
-import { Lifecycle } from '../../src/api/lifecycle';
-import type { Store } from '../../src/store';
+import type { Lifecycle } from '../../src/api/lifecycle';
 import { freePort } from '../../src/dev/processes';
-import { openTestStore } from '../support/store';
+import { startEngine, type Engine } from '../../src/platform/engine';
+import type { Store } from '../../src/store';
+import { newPglite } from '../store/pg';
 import { createDevServerEnv, type DevServerHandle } from '../support/temporal';
 
 export const SECRET = 'test-secret-that-is-at-least-32-characters-long';
@@ -45,41 +44,42 @@ export interface HarnessOptions {
 
 export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
   const server = await createDevServerEnv();
-  const store = await openTestStore();
   const taskQueue = `api-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  const worker = await Worker.create({
-    connection: server.env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'),
-    activities: createActivities({ store }),
-  });
-  const running = worker.run();
   const offsetMs = options.businessDate ? Date.parse(`${options.businessDate}T12:00:00Z`) - Date.now() : 0;
-  const lifecycle = new Lifecycle(server.env.client, { taskQueue, clock: { offsetMs } });
-  const app = createApp({
-    store,
-    lifecycle,
-    verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
-    log: pino({ level: process.env.API_TEST_LOG ?? 'silent' }),
-    rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
-    ...(options.console ? { console: options.console } : {}),
-    authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
-  });
+  let engine: Engine;
+  try {
+    engine = await startEngine({
+      temporal: { env: server.env },
+      taskQueue,
+      store: { open: { pglite: newPglite() } },
+      clock: { offsetMs },
+      worker: {},
+      api: {
+        verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
+        log: pino({ level: process.env.API_TEST_LOG ?? 'silent' }),
+        rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+        ...(options.console ? { console: options.console } : {}),
+        authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
+      },
+    });
+  } catch (err) {
+    await server.teardown();
+    throw err;
+  }
   return {
-    app,
-    store,
+    app: engine.api!.app,
+    store: engine.store,
     server,
-    lifecycle,
+    lifecycle: engine.lifecycle,
     taskQueue,
     auth: mintAuth,
     async stopWorker() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
+      const worker = engine.worker!;
+      if (worker.native.getState() === 'RUNNING') worker.native.shutdown();
+      await worker.done;
     },
     async teardown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await store.close();
+      await engine.stop();
       await server.teardown();
     },
   };
@@ -113,15 +113,20 @@ export async function createOfflineApp(
   options: { rateLimitPerMinute?: number; authFailuresPerMinute?: number; jsonLimit?: string } = {},
 ): Promise<{ app: Express; connection: Connection; auth: ApiHarness['auth'] }> {
   const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-  const app = createApp({
-    store,
-    lifecycle: new Lifecycle(new Client({ connection }), { taskQueue: 'none', callTimeoutMs: 1_500 }),
-    verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
-    log: pino({ level: 'silent' }),
-    rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
-    authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
-    ...(options.jsonLimit ? { jsonLimit: options.jsonLimit } : {}),
+  const engine = await startEngine({
+    temporal: { client: new Client({ connection }) },
+    taskQueue: 'none',
+    store: { use: store },
+    callTimeoutMs: 1_500,
+    api: {
+      verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
+      log: pino({ level: 'silent' }),
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+      authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
+      ...(options.jsonLimit ? { jsonLimit: options.jsonLimit } : {}),
+    },
   });
+  const app = engine.api!.app;
   return { app, connection, auth: mintAuth };
 }
 

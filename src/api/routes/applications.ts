@@ -3,6 +3,7 @@
  * R-CANCEL, R-RENEWAL reinstatement). Every command goes to the partner's workflow as an Update, whose validator
  * refuses what the state forbids (409) before anything changes.
  */
+import { caseId } from '../../domain/cases';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { ProblemError } from '../problem';
@@ -334,7 +335,7 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
       body: await lifecycle.decideCase(
         partner!.id,
         {
-          caseId: `${partner!.id}/case/${params.caseNumber}`,
+          caseId: caseId(partner!.id, params.caseNumber),
           decision: body.decision,
           reason: body.reason,
           by: principal.sub,

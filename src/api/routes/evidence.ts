@@ -5,10 +5,21 @@
  */
 import type { Router } from 'express';
 import { z } from 'zod';
-import { emptyEvidence, parseEvidence, PartnerEvidenceSchema, type PartnerEvidence } from '../../domain/evidence';
+import {
+  addItem,
+  csvColumns,
+  emptyEvidence,
+  ITEM_KIND_SPECS,
+  ITEM_KINDS,
+  parseCsvItems,
+  parseStoredEvidence,
+  PartnerEvidenceSchema,
+  removeItem,
+  upsertItems,
+  type PartnerEvidence,
+  type Refusal,
+} from '../../domain/evidence';
 import type { Partner } from '../../store';
-import { csvColumns, parseCsvItems } from '../csv-import';
-import { addItem, ITEM_KIND_SPECS, ITEM_KINDS, removeItem, upsertItems, type Refusal } from '../evidence-items';
 import { ProblemError } from '../problem';
 import { defineRoute, type RouteContext } from '../route';
 import { EvidenceDocumentSchema, PartnerParams } from '../schemas';
@@ -45,24 +56,15 @@ function refuseUnknownKeys(schema: z.ZodType, value: unknown, where: string): vo
 }
 
 function refusalProblem(refusal: Refusal): ProblemError {
-  switch (refusal.reason) {
-    case 'invalid':
-      return ProblemError.invalid(refusal.message, refusal.issues);
-    case 'not-found':
-      return ProblemError.notFound(refusal.message);
-    default:
-      return new ProblemError('conflict', refusal.message, refusal.issues);
-  }
+  return ProblemError.of(refusal.reason, refusal.message, refusal.issues);
 }
 
 export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
   const { store, lifecycle } = deps;
 
-  function currentOf(partner: Partner, stored: unknown): PartnerEvidence {
+  function currentOf(partner: Partner, stored: unknown, version: number): PartnerEvidence {
     if (stored === undefined) return emptyEvidence(partner.track);
-    const parsed = parseEvidence(stored);
-    if (!parsed.ok) throw new Error(`stored evidence of ${partner.id} no longer validates`);
-    return parsed.value;
+    return parseStoredEvidence({ partnerId: partner.id, version, document: stored });
   }
 
   /** Writes `change(current)` as the next version and wakes the workflow. */
@@ -75,7 +77,7 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
     const on = lifecycle.today();
     const { version, created } = await store.changeEvidence<PartnerEvidence>(
       partner.id,
-      (stored) => fn(currentOf(partner, stored)),
+      (stored, version) => fn(currentOf(partner, stored, version)),
       { on },
     );
     let lifecycleNotified = true;

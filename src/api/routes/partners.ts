@@ -1,11 +1,11 @@
 /** Partners: registration (starts the lifecycle), listing, lifecycle state, tier history, cases, invoices. */
 import type { Router } from 'express';
 import { z } from 'zod';
-import { parseEvidence } from '../../domain/evidence';
+import { parseStoredEvidence } from '../../domain/evidence';
 import { evaluateScorecard, ScorecardSchema } from '../../domain/scorecard';
 import type { Partner } from '../../store';
 import type { PartnerStatus } from '../../workflows/types';
-import type { Lifecycle } from '../lifecycle';
+import { partnerProfileOf, type Lifecycle } from '../lifecycle';
 import { ProblemError, toProblemError } from '../problem';
 import { defineRoute, type RouteDeps, type RouteResult } from '../route';
 import {
@@ -32,18 +32,6 @@ const READERS = ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-
 /** How long a partner read waits for the workflow's live state before answering from the store alone. */
 const LIVE_STATUS_TIMEOUT_MS = 2_000;
 
-function profileOf(body: RegisterPartnerBody) {
-  return {
-    id: body.id,
-    name: body.name,
-    track: body.track,
-    tier: body.tier,
-    renewalDate: body.renewalDate,
-    country: body.country,
-    ...(body.feeAccountId ? { feeAccountId: body.feeAccountId } : {}),
-  };
-}
-
 /**
  * The workflow's live state within LIVE_STATUS_TIMEOUT_MS: `{ status }` (undefined when the workflow does not exist),
  * or undefined when Temporal did not answer in time — worth a short wait, not an outage.
@@ -66,9 +54,7 @@ async function liveStatusOf(
 async function scorecardOf(deps: RouteDeps, partner: Partner, asOf: string) {
   const record = await deps.store.getEvidence(partner.id);
   if (!record) return null;
-  const parsed = parseEvidence(record.document);
-  if (!parsed.ok) throw new Error(`stored evidence v${record.version} of ${partner.id} no longer validates`);
-  return evaluateScorecard(parsed.value, asOf);
+  return evaluateScorecard(parseStoredEvidence(record), asOf);
 }
 
 export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
@@ -98,14 +84,14 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
     },
     handler: async ({ body }) => {
       const { partner, created } = await store.registerPartner({
-        ...profileOf(body),
+        ...partnerProfileOf(body),
         feeAccountId: body.feeAccountId ?? null,
         allianceLeadId: body.allianceLeadId,
         ...(body.allianceTeamIds ? { allianceTeamIds: body.allianceTeamIds } : {}),
         partnerManagerIds: body.partnerManagerIds,
       });
       try {
-        await lifecycle.start(profileOf(body), body.lookBackFrom ? { lookBackFrom: body.lookBackFrom } : {});
+        await lifecycle.start(partnerProfileOf(body), body.lookBackFrom ? { lookBackFrom: body.lookBackFrom } : {});
       } catch (error) {
         // The lifecycle could not start: take the registration back so nothing is left half-done.
         if (created) await store.unregisterPartner(partner.id).catch(() => undefined);

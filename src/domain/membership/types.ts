@@ -4,10 +4,13 @@
  * workflows bundle this file, and the API and CLI import it for typing.
  */
 
-import type { Tier, Track } from '../tier-ladder';
+import type { ApplicationOutcome, ApplicationStage, EbrOutcome, ReadinessOutcome } from '../applications';
+import type { CaseReason } from '../cases';
 import type { IsoDate } from '../dates';
+import type { Tier, Track } from '../tier-ladder';
 
-export type { Tier, Track, IsoDate };
+export type { ApplicationOutcome, CaseReason, EbrOutcome, IsoDate, ReadinessOutcome, Tier, Track };
+export { APPLICATION_OUTCOMES } from '../applications';
 
 /** The partner profile the lifecycle runs for. */
 export interface PartnerProfile {
@@ -22,14 +25,8 @@ export interface PartnerProfile {
   feeAccountId?: string;
 }
 
-/** Error types every workflow refusal carries (ApplicationFailure.type). */
-export enum LifecycleErrorType {
-  InvalidCommand = 'InvalidCommand',
-  WrongState = 'WrongState',
-  NotFound = 'NotFound',
-  /** A command whose work failed part-way for a business reason: an incident is open for an operator. */
-  Incident = 'Incident',
-}
+/** Error types every workflow refusal carries (ApplicationFailure.type): the engine's one vocabulary. */
+export { LifecycleErrorType } from '../errors';
 
 /** The scheduled steps of the partner calendar, and the other kinds of work an incident can stop. */
 export type IncidentStep =
@@ -73,8 +70,6 @@ export interface IncidentCommand {
   by: string;
   note?: string;
 }
-
-export type CaseReason = 'fee-unpaid' | 'non-compliant' | 'cancellation-requested';
 
 export interface CaseState {
   id: string;
@@ -199,20 +194,6 @@ export interface ApplicationDecision {
 }
 
 /**
- * How an application closes (R-UPGRADE, R-PREMIER): approved, rejected, lapsed (a failed monthly check while waiting
- * for readiness or the EBR), ineligible (approved, but on the decision day no longer Advanced, cancelled, or its latest
- * check short of the target), withdrawn (a cancellation or downgrade while it was open).
- */
-export type ApplicationOutcome = 'approved' | 'rejected' | 'lapsed' | 'ineligible' | 'withdrawn';
-export const APPLICATION_OUTCOMES: readonly ApplicationOutcome[] = [
-  'approved',
-  'rejected',
-  'lapsed',
-  'ineligible',
-  'withdrawn',
-];
-
-/**
  * Application workflow → partner workflow: one of the application's activities failed for good (a business refusal, or
  * its retries exhausted); the application waits for the operator's retry (or is withdrawn when the incident is
  * dismissed).
@@ -231,15 +212,12 @@ export interface WithdrawCommand {
   by: string;
 }
 
-export type EbrOutcome = 'approved' | 'rejected' | 'deferred';
-export type ReadinessOutcome = 'passed' | 'failed';
-
 export interface ApplicationStatus {
   number: number;
   workflowId: string;
   targetTier: Tier;
   submittedOn: IsoDate;
-  stage: 'evaluating' | 'sustaining' | 'awaiting-readiness' | 'scheduled-for-ebr' | ApplicationOutcome;
+  stage: ApplicationStage;
   sustainedSince?: IsoDate;
   sustainedMonths: number;
   readiness?: { outcome: ReadinessOutcome; on: IsoDate; by: string; notes?: string };

@@ -22,7 +22,8 @@
  *   spreadsheet row unless a cell spans lines); `header › <column>`, `line N` for malformed CSV, `(file)`.
  */
 import { parse, type CsvError } from 'csv-parse/sync';
-import { isIsoDate, isIsoMonth } from '../domain/dates';
+import { isIsoDate, isIsoMonth } from '../dates';
+import { ErrorType } from '../errors';
 import {
   CERTIFICATION_LEVELS,
   CSAT_ORIGIN,
@@ -36,15 +37,18 @@ import {
   formatPath,
   type PartnerEvidence,
   type ValidationIssue,
-} from '../domain/evidence';
+} from './document';
 import {
+  agreedHolderDates,
   ITEM_KIND_SPECS,
+  refuse,
+  type HolderDates,
   upsertItems,
   type ItemKind,
   type ItemKindSpec,
   type UpsertMode,
   type UpsertResult,
-} from './evidence-items';
+} from './items';
 
 /** More data rows than this are refused whole: split the file. */
 export const MAX_CSV_ROWS = 50_000;
@@ -438,7 +442,7 @@ export function importCsv(doc: PartnerEvidence, kind: ItemKind, csvText: string,
   const parsed = parseCsvItems(kind, csvText);
   if (!parsed.ok) {
     const message = `${parsed.issues.length} problem(s) in the ${kind} CSV`;
-    return { ok: false, reason: 'invalid', status: 400, message, issues: parsed.issues };
+    return refuse(ErrorType.InvalidItem, message, parsed.issues);
   }
   return upsertItems(doc, kind, parsed.items, mode, { pathOf: parsed.pathOf });
 }
@@ -659,20 +663,23 @@ function groupIndividuals(
     groups.set(row.item.individualId, group);
   }
   for (const [individualId, group] of groups) {
-    for (const field of ['registeredOn', 'leftOn'] as const) {
-      const giving = group.filter((row) => row.item[field] !== undefined);
-      const first = giving[0];
-      if (!first) continue;
-      for (const row of giving.slice(1)) {
-        if (row.item[field] === first.item[field]) continue;
+    const dates = agreedHolderDates(
+      String(individualId),
+      group,
+      (row) => row.item as HolderDates,
+      (row) => rowPath(row.line),
+      (row, field, message) =>
         issues.push({
           line: row.line,
           column: indexOf.get(field),
           path: rowPath(row.line, labelOf.get(field) ?? field),
-          message: `${field} ${String(row.item[field])} disagrees with ${String(first.item[field])} at row ${first.line} for individual '${String(individualId)}'`,
-        });
-      }
-      for (const row of group) row.item[field] ??= first.item[field];
+          message,
+        }),
+    );
+    if (!dates) continue;
+    for (const row of group) {
+      if (dates.registeredOn !== undefined) row.item.registeredOn ??= dates.registeredOn;
+      if (dates.leftOn !== undefined) row.item.leftOn ??= dates.leftOn;
     }
   }
 }

@@ -1,8 +1,8 @@
 /** CSV import per item kind: Partner Central headers, value conversion, and every problem with its row and column. */
 import fc from 'fast-check';
-import { csvColumns, importCsv, MAX_CSV_ROWS, parseCsvItems } from '../../src/api/csv-import';
-import { ITEM_KINDS, type ItemKind } from '../../src/api/evidence-items';
-import { PartnerEvidenceSchema, type PartnerEvidence, type ValidationIssue } from '../../src/domain/evidence';
+import { csvColumns, importCsv, MAX_CSV_ROWS, parseCsvItems } from '../../../src/domain/evidence';
+import { ITEM_KINDS, type ItemKind } from '../../../src/domain/evidence';
+import { PartnerEvidenceSchema, type PartnerEvidence, type ValidationIssue } from '../../../src/domain/evidence';
 
 function items(kind: ItemKind, csv: string): unknown[] {
   const result = parseCsvItems(kind, csv);
@@ -305,7 +305,7 @@ describe('importCsv', () => {
 
     expect(importCsv(doc(), 'credentials', file, 'merge')).toMatchObject({
       ok: false,
-      status: 400,
+      reason: 'InvalidItem',
       issues: [{ path: 'row 2 › User ID', message: expect.stringContaining("individual 'u-9' not found") }],
     });
   });
@@ -313,7 +313,7 @@ describe('importCsv', () => {
   test('a file with problems changes nothing and reports them all', () => {
     const result = importCsv(base(), 'opportunities', 'id,status\no-1,nope', 'merge');
 
-    expect(result).toMatchObject({ ok: false, reason: 'invalid', status: 400 });
+    expect(result).toMatchObject({ ok: false, reason: 'InvalidItem' });
     expect(!result.ok && result.issues.length).toBe(3);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Evidence items as data: one spec per item kind (its list in the evidence document, its zod schema, its key), and the
  * pure operations the item endpoints and the CSV import share — add one, remove one, upsert a batch. No I/O: every
- * operation takes a document and returns a new, re-validated one, or a refusal the route turns into a problem.
+ * operation takes a document and returns a new, re-validated one, or a refusal (an `ErrorType`) the API maps to a problem.
  */
 import { z } from 'zod';
+import { ErrorType, type EvidenceRefusalType } from '../errors';
 import {
   CredentialSchema,
   CsatResponseSchema,
@@ -29,7 +30,7 @@ import {
   type Reference,
   type Validation,
   type ValidationIssue,
-} from '../domain/evidence';
+} from './document';
 
 export const ITEM_KINDS = [
   'individuals',
@@ -178,25 +179,18 @@ export function isItemKind(value: string): value is ItemKind {
   return (ITEM_KINDS as readonly string[]).includes(value);
 }
 
-/** Why an operation was refused, and the HTTP status the route answers with. */
-export const REFUSAL_STATUS = { invalid: 400, 'not-found': 404, duplicate: 409, conflict: 409 } as const;
-export type RefusalReason = keyof typeof REFUSAL_STATUS;
-
 /**
- * A refusal: `invalid` — the input itself is wrong; `not-found` — no item (or individual) with that key;
- * `duplicate` — an item with that key exists; `conflict` — the item is fine alone but the document it would make is
- * not (a cross-item rule, e.g. one legacy revenue submission per account). `message` sums it up, `issues` lists
- * every problem with its path.
+ * A refusal: `InvalidItem` — the input itself is wrong; `ItemNotFound` — no item (or individual) with that key;
+ * `DuplicateItem` — an item with that key exists; `DocumentConflict` — the item is fine alone but the document it would
+ * make is not (a cross-item rule, e.g. one legacy revenue submission per account). `message` sums it up, `issues` lists
+ * every problem with its path. The API maps `reason` to its problem type (src/api/problem.ts).
  */
-export type Refusal = {
-  [R in RefusalReason]: {
-    ok: false;
-    reason: R;
-    status: (typeof REFUSAL_STATUS)[R];
-    message: string;
-    issues: ValidationIssue[];
-  };
-}[RefusalReason];
+export interface Refusal {
+  ok: false;
+  reason: EvidenceRefusalType;
+  message: string;
+  issues: ValidationIssue[];
+}
 
 export type AddResult = { ok: true; document: PartnerEvidence; key: string } | Refusal;
 export type RemoveResult = { ok: true; document: PartnerEvidence; key: string } | Refusal;
@@ -210,15 +204,15 @@ export interface UpsertOptions {
   pathOf?: (index: number, field?: string) => string;
 }
 
-function refuse(reason: RefusalReason, message: string, issues: ValidationIssue[]): Refusal {
-  return { ok: false, reason, status: REFUSAL_STATUS[reason], message, issues } as Refusal;
+export function refuse(reason: EvidenceRefusalType, message: string, issues: ValidationIssue[]): Refusal {
+  return { ok: false, reason, message, issues };
 }
 
 // Every result is re-validated whole, so cross-item rules hold and defaults are applied.
 function finish(candidate: Record<string, unknown>, what: string): { ok: true; document: PartnerEvidence } | Refusal {
   const parsed = PartnerEvidenceSchema.safeParse(candidate);
   if (parsed.success) return { ok: true, document: parsed.data };
-  return refuse('conflict', `${what} would make the evidence document invalid`, toIssues(parsed.error));
+  return refuse(ErrorType.DocumentConflict, `${what} would make the evidence document invalid`, toIssues(parsed.error));
 }
 
 function listOf(doc: PartnerEvidence, field: ItemListField): readonly AnyItem[] {
@@ -256,17 +250,17 @@ function itemIssues(error: z.ZodError, prefix: (field?: string) => string): Vali
 }
 
 /**
- * Adds one item of `kind` to a copy of `doc`. Refuses an invalid item (400, every issue), an existing key (409), a
- * credential of an unknown individual (404), and an item that would break a document rule (409). A credential's
+ * Adds one item of `kind` to a copy of `doc`. Refuses an invalid item (every issue), an existing key, a credential of
+ * an unknown individual, and an item that would break a document rule. A credential's
  * `registeredOn` / `leftOn`, when given, update its individual.
  */
 export function addItem(doc: PartnerEvidence, kind: ItemKind, rawItem: unknown): AddResult {
   const spec = specOf(kind);
   const parsed = spec.schema.safeParse(rawItem);
-  if (!parsed.success) return refuse('invalid', `invalid ${kind} item`, toIssues(parsed.error));
+  if (!parsed.success) return refuse(ErrorType.InvalidItem, `invalid ${kind} item`, toIssues(parsed.error));
   const key = spec.keyOf(parsed.data);
   const duplicate = (): Refusal =>
-    refuse('duplicate', `${kind} item '${key}' already exists`, [
+    refuse(ErrorType.DuplicateItem, `${kind} item '${key}' already exists`, [
       { path: '(root)', message: `${kind} item '${key}' already exists (key: ${spec.keyDescription})` },
     ]);
 
@@ -276,7 +270,7 @@ export function addItem(doc: PartnerEvidence, kind: ItemKind, rawItem: unknown):
     const holder = doc.individuals.find((p) => p.id === item.individualId);
     if (!holder) {
       const message = `individual '${item.individualId}' not found: add the individual before its credentials`;
-      return refuse('not-found', message, [{ path: 'individualId', message }]);
+      return refuse(ErrorType.ItemNotFound, message, [{ path: 'individualId', message }]);
     }
     if (holder.credentials.some((c) => credentialKey(holder.id, c) === key)) return duplicate();
     const individuals = doc.individuals.map((p) =>
@@ -300,7 +294,7 @@ export function removeItem(doc: PartnerEvidence, kind: ItemKind, key: string): R
   const spec = specOf(kind);
   const notFound = (): Refusal => {
     const message = `${kind} item '${key}' not found (key: ${spec.keyDescription})`;
-    return refuse('not-found', message, [{ path: '(root)', message }]);
+    return refuse(ErrorType.ItemNotFound, message, [{ path: '(root)', message }]);
   };
 
   let candidate: Record<string, unknown>;
@@ -332,7 +326,7 @@ function defaultPathOf(index: number, field?: string): string {
  * exactly the credentials listed for it; individuals the batch does not name keep theirs.
  * Individuals given without a `credentials` field keep the credentials they had.
  * Credentials of an individual the document lacks create it when the batch gives its `registeredOn`.
- * Every invalid item, every key repeated within the batch and every unknown individual is reported (400).
+ * Every invalid item, every key repeated within the batch and every unknown individual is reported (`InvalidItem`).
  */
 export function upsertItems(
   doc: PartnerEvidence,
@@ -368,7 +362,7 @@ export function upsertItems(
       ? upsertCredentials(doc, parsed as { index: number; item: CredentialItem; key: string }[], mode, pathOf, issues)
       : upsertList(doc, spec, items, parsed, mode);
   if (issues.length > 0 || !outcome) {
-    return refuse('invalid', `${issues.length} problem(s) in the ${kind} batch`, issues);
+    return refuse(ErrorType.InvalidItem, `${issues.length} problem(s) in the ${kind} batch`, issues);
   }
   const done = finish(outcome.candidate, `this ${kind} batch`);
   return done.ok ? { ...done, ...outcome.counts } : done;
@@ -442,7 +436,13 @@ function upsertCredentials(
   const counts: Counts = { added: 0, updated: 0, removed: 0 };
   const individuals = [...doc.individuals];
   for (const [holderId, group] of byHolder) {
-    const dates = agreedHolderDates(holderId, group, pathOf, issues);
+    const dates = agreedHolderDates(
+      holderId,
+      group,
+      (entry) => entry.item,
+      (entry) => pathOf(entry.index),
+      (entry, field, message) => issues.push({ path: pathOf(entry.index, field), message }),
+    );
     if (!dates) continue;
     const at = individuals.findIndex((p) => p.id === holderId);
     const current = individuals[at];
@@ -484,32 +484,39 @@ function upsertCredentials(
   return issues.length > 0 ? undefined : { candidate: { ...doc, individuals }, counts };
 }
 
-/** The holder dates a group of credential items agrees on (absent dates say nothing); a disagreement is an issue. */
-function agreedHolderDates(
+/** The individual's dates a credential item may carry. */
+export type HolderDates = Pick<CredentialItem, 'registeredOn' | 'leftOn'>;
+
+/**
+ * The holder dates a group of one individual's credential items (or CSV rows) agrees on — R-PEOPLE reads
+ * `registeredOn`: items that give a date must give the same one, absent dates say nothing. Each disagreement is
+ * reported through `disagree`, naming the first item that gave the date by `whereOf`; the result is then undefined.
+ */
+export function agreedHolderDates<E>(
   holderId: string,
-  group: { index: number; item: CredentialItem }[],
-  pathOf: (index: number, field?: string) => string,
-  issues: ValidationIssue[],
-): Pick<CredentialItem, 'registeredOn' | 'leftOn'> | undefined {
-  const before = issues.length;
-  const agree = <F extends 'registeredOn' | 'leftOn'>(field: F): CredentialItem[F] | undefined => {
-    let first: { index: number; value: CredentialItem[F] } | undefined;
-    for (const { index, item } of group) {
-      const value = item[field];
+  group: readonly E[],
+  datesOf: (entry: E) => HolderDates,
+  whereOf: (entry: E) => string,
+  disagree: (entry: E, field: keyof HolderDates, message: string) => void,
+): HolderDates | undefined {
+  let agreeing = true;
+  const agree = <F extends keyof HolderDates>(field: F): HolderDates[F] | undefined => {
+    let first: { entry: E; value: HolderDates[F] } | undefined;
+    for (const entry of group) {
+      const value = datesOf(entry)[field];
       if (value === undefined) continue;
-      if (!first) first = { index, value };
+      if (!first) first = { entry, value };
       else if (value !== first.value) {
-        issues.push({
-          path: pathOf(index, field),
-          message: `${field} ${String(value)} disagrees with ${String(first.value)} at ${pathOf(first.index)} for individual '${holderId}'`,
-        });
+        agreeing = false;
+        const message = `${field} ${String(value)} disagrees with ${String(first.value)} at ${whereOf(first.entry)} for individual '${holderId}'`;
+        disagree(entry, field, message);
       }
     }
     return first?.value;
   };
   const registeredOn = agree('registeredOn');
   const leftOn = agree('leftOn');
-  if (issues.length > before) return undefined;
+  if (!agreeing) return undefined;
   return {
     ...(registeredOn !== undefined ? { registeredOn } : {}),
     ...(leftOn !== undefined ? { leftOn } : {}),

@@ -3,8 +3,9 @@
  * The zod schemas are the single source of the types; refusals carry path-qualified messages.
  */
 import { z } from 'zod';
-import { isIsoDate, isIsoMonth } from './dates';
-import { TierInputSchema, TrackSchema } from './tiers';
+import { isIsoDate, isIsoMonth } from '../dates';
+import { EngineError, ErrorType } from '../errors';
+import { TierInputSchema, TrackSchema } from '../tiers';
 
 /** A real calendar day written `YYYY-MM-DD`; published as `format: date` with its pattern, so clients can tell. */
 export const IsoDateSchema = z
@@ -349,6 +350,24 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): Parse
 /** Validates an evidence document (CONTRACT §1). */
 export function parseEvidence(input: unknown): ParseResult<PartnerEvidence> {
   return parseWith(PartnerEvidenceSchema, input);
+}
+
+/**
+ * A stored evidence version, parsed: documents are validated before they are stored, so one that no longer validates
+ * (a schema change without its migration) is an `InvalidEvidence` error naming every issue, never a silent default.
+ */
+export function parseStoredEvidence(stored: {
+  partnerId: string;
+  version: number;
+  document: unknown;
+}): PartnerEvidence {
+  const parsed = parseEvidence(stored.document);
+  if (parsed.ok) return parsed.value;
+  const issues = parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  throw new EngineError(
+    ErrorType.InvalidEvidence,
+    `stored evidence v${stored.version} of '${stored.partnerId}' no longer validates: ${issues}`,
+  );
 }
 
 /** Validates a partial evidence document (scenario `set`). */

@@ -6,8 +6,8 @@ import {
   removeItem,
   upsertItems,
   type ItemKind,
-} from '../../src/api/evidence-items';
-import { PartnerEvidenceSchema, type PartnerEvidence } from '../../src/domain/evidence';
+} from '../../../src/domain/evidence';
+import { PartnerEvidenceSchema, type PartnerEvidence } from '../../../src/domain/evidence';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
@@ -173,7 +173,7 @@ describe('addItem', () => {
 
     const again = refused(addItem(first.document, kind, CASES[kind].item));
 
-    expect(again).toMatchObject({ reason: 'duplicate', status: 409 });
+    expect(again).toMatchObject({ reason: 'DuplicateItem' });
     expect(again.message).toContain(kind);
     expect(again.message).toContain(`'${CASES[kind].key}'`);
   });
@@ -183,18 +183,18 @@ describe('addItem', () => {
       addItem(baseDoc(), 'opportunities', { id: 'o-9', status: 'won', estimatedMrr: -5, source: 'partner' }),
     );
 
-    expect(result).toMatchObject({ reason: 'invalid', status: 400 });
+    expect(result).toMatchObject({ reason: 'InvalidItem' });
     expect(result.issues.map((i) => i.path).sort()).toEqual(['estimatedMrr', 'status']);
   });
 
   test('refuses something that is not an item at all without throwing', () => {
-    expect(refused(addItem(baseDoc(), 'references', 'not an object'))).toMatchObject({ reason: 'invalid' });
+    expect(refused(addItem(baseDoc(), 'references', 'not an object'))).toMatchObject({ reason: 'InvalidItem' });
   });
 
   test('R-PEOPLE: refuses a credential of an individual the document does not hold (404)', () => {
     const result = refused(addItem(baseDoc(), 'credentials', { ...CASES.credentials.item, individualId: 'u-9' }));
 
-    expect(result).toMatchObject({ reason: 'not-found', status: 404 });
+    expect(result).toMatchObject({ reason: 'ItemNotFound' });
     expect(result.message).toContain("'u-9'");
     expect(result.issues[0]?.path).toBe('individualId');
   });
@@ -225,7 +225,7 @@ describe('addItem', () => {
       addItem(baseDoc(), 'legacy-revenue-submissions', { accountId: '123456789012', submittedOn: '2019-03-01' }),
     );
 
-    expect(result).toMatchObject({ reason: 'conflict', status: 409 });
+    expect(result).toMatchObject({ reason: 'DocumentConflict' });
     expect(result.issues[0]?.path).toBe('legacyRevenueSubmissions[1].accountId');
   });
 });
@@ -245,7 +245,7 @@ describe('removeItem', () => {
   test.each(ITEM_KINDS)('answers not-found (404) naming the kind and key for an unknown %s key', (kind) => {
     const result = refused(removeItem(baseDoc(), kind, 'nope'));
 
-    expect(result).toMatchObject({ reason: 'not-found', status: 404 });
+    expect(result).toMatchObject({ reason: 'ItemNotFound' });
     expect(result.message).toContain(kind);
     expect(result.message).toContain("'nope'");
   });
@@ -295,7 +295,7 @@ describe('upsertItems', () => {
       upsertItems(baseDoc(), 'opportunities', [o3, { ...o3, estimatedMrr: 'lots' }, o3, { id: '' }], 'merge'),
     );
 
-    expect(result).toMatchObject({ reason: 'invalid', status: 400 });
+    expect(result).toMatchObject({ reason: 'InvalidItem' });
     expect(result.issues.map((i) => i.path)).toEqual(
       expect.arrayContaining(['items[1].estimatedMrr', 'items[2]', 'items[3].id']),
     );
