@@ -49,6 +49,9 @@ export interface SimulationResult {
   openApplication?: ApplicationStatus;
 }
 
+/** A scenario event that cannot be applied in the current state: recorded, not thrown. */
+const refusal = (message: string) => new EngineError(ErrorType.WrongState, message);
+
 function dateMs(date: string): number {
   return Date.parse(`${date}T00:00:00Z`);
 }
@@ -155,9 +158,6 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
     if (!status) throw new Error(`the workflow ${workflowId} is gone`);
     return status;
   }
-
-  /** A scenario event that cannot be applied in the current state: recorded, not thrown. */
-  const refusal = (message: string) => new EngineError(ErrorType.WrongState, message);
 
   async function applyEvent(event: ScenarioEvent): Promise<void> {
     const id = partner.id;
