@@ -149,6 +149,16 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
       })(),
     );
   } finally {
+    // Terminated even when the scenario failed part-way: a workflow left running with no worker would hold the
+    // time-skipping server's clock for every later simulation on it. Only what this run started.
+    if (!options.keepRunning && firstRunId) {
+      for (const id of [...applicationIds, workflowId]) {
+        await client.workflow
+          .getHandle(id)
+          .terminate('simulation finished')
+          .catch(() => undefined);
+      }
+    }
     await engine.stop();
   }
 
@@ -230,14 +240,6 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
   }
 
   if (!finalStatus) throw new Error('the partner workflow did not start');
-  if (!options.keepRunning) {
-    for (const id of [...applicationIds, workflowId]) {
-      await client.workflow
-        .getHandle(id)
-        .terminate('simulation finished')
-        .catch(() => undefined);
-    }
-  }
 
   const journal = await store.listJournal(partner.id);
   const timeline: TimelineEntry[] = [
