@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import { currentEdition } from '../domain/catalog';
-import type { CaseKind, CaseReason } from '../domain/cases';
 import { ActivityErrorType, EngineError } from '../domain/errors';
 import { emptyEvidence, parseStoredEvidence, type PartnerEvidence } from '../domain/evidence';
 import { evaluateScorecard } from '../domain/scorecard';
@@ -19,6 +18,7 @@ import {
   StoreValidationError,
   type ApplicationRecordStatus,
   type JournalEntryInput,
+  type OpenCaseInput,
   type Store,
 } from '../store';
 import type { PartnerStatus } from '../domain/membership';
@@ -224,25 +224,9 @@ export function createActivities(deps: ActivityDependencies) {
       );
     },
 
-    async openCase(input: {
-      key: string;
-      partnerId: string;
-      kind: CaseKind;
-      reason: CaseReason;
-      openedOn: string;
-      fromTier: Tier;
-      targetTier: Tier;
-    }): Promise<{ caseId: string }> {
-      const { case: opened } = await guard(() =>
-        store.openCase({
-          key: input.key,
-          partnerId: input.partnerId,
-          kind: input.kind,
-          reason: input.reason,
-          openedOn: input.openedOn,
-          targetTier: input.targetTier,
-        }),
-      );
+    /** `fromTier` is in the input recorded by running workflows; the case does not keep it. */
+    async openCase({ fromTier: _fromTier, ...input }: OpenCaseInput & { fromTier: Tier }): Promise<{ caseId: string }> {
+      const { case: opened } = await guard(() => store.openCase(input));
       return { caseId: opened.id };
     },
 

@@ -11,6 +11,7 @@
 import { and, asc, desc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './connection';
 import { NotFoundError, StoreConflictError, translateDbError } from './errors';
+import { toNotification } from './outbox';
 import { notifications } from './schema';
 import type { Notification, NotificationStatus } from './types';
 
@@ -32,14 +33,7 @@ export interface OutboxFilter {
 type Row = typeof notifications.$inferSelect;
 
 const toEntry = (r: Row): OutboxEntry => ({
-  key: r.key,
-  partnerId: r.partnerId,
-  kind: r.kind,
-  recipient: r.recipient,
-  payload: r.payload,
-  on: r.on,
-  status: r.status as NotificationStatus,
-  sentOn: r.sentOn,
+  ...toNotification(r),
   attempts: r.attempts,
   nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null,
   lastError: r.lastError,

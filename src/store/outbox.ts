@@ -15,7 +15,8 @@ export interface OutboxRepository {
 }
 
 type NotificationRow = typeof notifications.$inferSelect;
-const toNotification = (r: NotificationRow): Notification => ({
+/** A notifications row as the record the rest of the engine reads (the delivery side adds its own columns). */
+export const toNotification = (r: NotificationRow): Notification => ({
   key: r.key,
   partnerId: r.partnerId,
   kind: r.kind,

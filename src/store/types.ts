@@ -142,15 +142,8 @@ export interface Case {
   closedOn: IsoDate | null;
 }
 
-export interface OpenCaseInput {
-  /** Idempotency key, e.g. `<partnerId>/fee-unpaid/<membershipYear>`. */
-  key: string;
-  partnerId: string;
-  kind: CaseKind;
-  reason: CaseReason;
-  openedOn: IsoDate;
-  targetTier: Tier;
-}
+/** A case to open; `key` is its idempotency key, e.g. `<partnerId>/fee-unpaid/<membershipYear>`. */
+export type OpenCaseInput = Pick<Case, 'key' | 'partnerId' | 'kind' | 'reason' | 'openedOn' | 'targetTier'>;
 
 export interface Application {
   /** `<partnerId>/application/<n>`. */
