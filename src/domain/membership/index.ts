@@ -7,3 +7,4 @@ export * from './types';
 export * from './schedule';
 export * from './checks';
 export * from './application';
+export * from './invoices';
