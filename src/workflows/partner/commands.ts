@@ -21,7 +21,15 @@ import type { ApplicationDecision, ApplyCommand, CancellationCommand, IsoDate, R
 import { LifecycleErrorType } from '../types';
 import { upgradeApplication } from '../upgrade-application';
 import { lifecycle, record, type PartnerRun } from './run';
-import { changeTier, openCase, closeCase, setAtRisk, refreshAtRisk, closeApplication } from './tier';
+import {
+  changeTier,
+  openCase,
+  closeCase,
+  setAtRisk,
+  refreshAtRisk,
+  closeApplication,
+  withdrawApplication,
+} from './tier';
 import { invoiceFee, pay, extend, voidInvoices } from './fees';
 import { decideCase } from './cases';
 import { applicationIncident, closeApplicationIncidents, evidenceChanged, resolveIncident } from './calendar';
@@ -118,6 +126,11 @@ export async function cancel(run: PartnerRun, on: IsoDate, cmd: CancellationComm
   const { state } = run;
   const c = await openCase(run, on, 'cancellation-requested', 'registered');
   await changeTier(run, on, 'registered', 'cancellation-requested', cmd.by, c.id);
+  // R-CANCEL, R-PREMIER: a cancellation closes the open application withdrawn also when the tier did not drop (a
+  // registered partner's); workflows that cancelled so before this fix keep their recorded history.
+  if (state.application && patched('cancel-withdraws-application')) {
+    await withdrawApplication(run, on, 'cancellation-requested', cmd.by);
+  }
   await voidInvoices(run, on);
   state.cancelled = true;
   state.cancelledOn = on;
