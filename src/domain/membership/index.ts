@@ -8,3 +8,4 @@ export * from './schedule';
 export * from './checks';
 export * from './application';
 export * from './invoices';
+export * from './machine';
