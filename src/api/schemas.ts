@@ -142,7 +142,14 @@ export const LifecycleStatusSchema = z
     atRisk: z.boolean(),
     atRiskReason: z.string().optional(),
     nextRenewalReview: IsoDateSchema,
-    invoice: z.record(z.string(), z.unknown()).optional(),
+    invoice: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'The oldest open invoice (what a payment without invoiceId settles first)' }),
+    invoices: z
+      .array(z.record(z.string(), z.unknown()))
+      .optional()
+      .meta({ description: 'Every open invoice, oldest first, each with its own deadline (R-GRACE)' }),
     openCases: z.array(z.record(z.string(), z.unknown())),
     application: z.record(z.string(), z.unknown()).optional(),
     monthly: z.array(
@@ -178,7 +185,7 @@ type Fits<T, O> = [T] extends [O]
     : false
   : false;
 type Assert<T extends true> = T;
-type Loose = 'invoice' | 'openCases' | 'application';
+type Loose = 'invoice' | 'invoices' | 'openCases' | 'application';
 export type IncidentSchemaFitsIncident = Assert<Fits<Incident, z.output<typeof IncidentSchema>>>;
 export type LifecycleStatusSchemaFitsPartnerStatus = Assert<
   Fits<Omit<PartnerStatus, Loose>, Omit<z.output<typeof LifecycleStatusSchema>, Loose>>

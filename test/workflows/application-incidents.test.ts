@@ -211,3 +211,15 @@ test('R-PREMIER: a cancellation while the application waits on its incident clos
   expect(result.finalStatus.application).toBeUndefined();
   await expectAllRunning(result);
 });
+
+test('R-CANCEL, R-PREMIER: cancelling a partner at registered tier withdraws its open application (the tier does not drop)', async () => {
+  const cancel: Event = { on: '2019-03-12', type: 'request-cancellation', by: 'alliance-lead' };
+  const result = await run(scenario([cancel], 'registered'), refusing(1));
+  expect(ofType(result.timeline, 'tier-changed')).toEqual([]);
+  expect(ofType(result.timeline, 'application-closed')).toEqual([
+    expect.objectContaining({ on: '2019-03-12', application: 1, outcome: 'withdrawn' }),
+  ]);
+  expect(result.finalStatus).toMatchObject({ tier: 'registered', cancelled: true, incidents: [] });
+  expect(result.finalStatus.application).toBeUndefined();
+  await expectAllRunning(result);
+});

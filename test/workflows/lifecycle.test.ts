@@ -342,6 +342,40 @@ describe('R-FEE, R-GRACE, R-PAID: the annual fee', () => {
     expect(finalStatus).toMatchObject({ tier: 'advanced', atRisk: false, openCases: [] });
   });
 
+  test('R-GRACE, R-FEE: an unpaid upgrade invoice is not forgotten when the renewal invoice is issued; both keep their own clocks', async () => {
+    const p = partner('registered');
+    const { timeline, finalStatus } = await run({
+      partner: p,
+      start: '2019-10-01',
+      until: '2020-03-20',
+      evidence: [{ on: '2019-10-01', set: consultingEvidence('select', '2019-09-01') }],
+      events: [
+        { on: '2019-10-01', type: 'apply-upgrade', targetTier: 'select' },
+        // No invoice named: the oldest open invoice of that total (the upgrade's) is settled, and its case with it.
+        { on: '2020-01-05', type: 'pay-fee', amount: 2500 },
+      ],
+    });
+    const invoiced = ofType(timeline, 'fee-invoiced');
+    expect(invoiced.map((e) => `${e.on} ${String(e.reason)}`)).toEqual(['2019-10-01 upgrade', '2019-12-15 renewal']);
+    const [upgrade, renewal] = invoiced.map((e) => String(e.invoiceId));
+    const reminders = (id: string) =>
+      ofType(timeline, 'fee-reminder')
+        .filter((r) => r.invoiceId === id)
+        .map((r) => r.on);
+    expect(reminders(upgrade!)).toEqual(['2019-10-31', '2019-11-30', '2019-12-20']);
+    expect(reminders(renewal!)).toEqual(['2020-01-14', '2020-02-13', '2020-03-04']);
+    expect(ofType(timeline, 'case-opened').map((c) => `${c.on} ${String(c.reason)}`)).toEqual([
+      '2019-12-30 fee-unpaid',
+      '2020-03-14 fee-unpaid',
+    ]);
+    expect(ofType(timeline, 'fee-paid')).toEqual([expect.objectContaining({ on: '2020-01-05', invoiceId: upgrade })]);
+    expect(ofType(timeline, 'case-closed')).toEqual([expect.objectContaining({ on: '2020-01-05', outcome: 'paid' })]);
+    expect(tierChanges(timeline)).toEqual(['2019-10-01 registered→select (upgrade-approved)']);
+    expect(finalStatus.invoices).toEqual([expect.objectContaining({ id: renewal, overdueSince: '2020-03-14' })]);
+    expect(finalStatus).toMatchObject({ tier: 'select', atRisk: true, atRiskReason: 'fee-unpaid' });
+    expect((await suite.store.listInvoices(p.id)).map((i) => i.status).sort()).toEqual(['open', 'paid']);
+  });
+
   test('R-GRACE: a Partner Manager extension moves the deadline; paying inside it keeps the tier', async () => {
     const { timeline } = await run({
       partner: partner('select'),

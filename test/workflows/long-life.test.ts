@@ -108,6 +108,11 @@ test('given five years with a Premier application left open, when the workflow c
       );
     save(`partner-lifecycle-run1${suffix}.json`, result.workflowId, runs[0]!);
     save(`partner-lifecycle-run2${suffix}.json`, result.workflowId, runs[1]!);
+    // The run that issued the first renewal invoice (a later one): it carries the patches of the fee's path.
+    const feeRun = runs.findIndex((h) =>
+      (h.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'issueFeeInvoice'),
+    );
+    if (feeRun > 1) save(`partner-lifecycle-fee-run${suffix}.json`, result.workflowId, runs[feeRun]!);
     const childId = status.application!.workflowId;
     save(
       `upgrade-application-open${suffix}.json`,

@@ -7,6 +7,7 @@
 import type { LifecycleParameters } from '../catalog/types';
 import type { IsoDate } from '../dates';
 import { nextTierUp, tierRank } from '../tier-ladder';
+import { extensionTarget, openInvoices, paymentTarget, paysInFull } from './invoices';
 import {
   LifecycleErrorType,
   type ApplicationDecision,
@@ -45,26 +46,28 @@ export function checkApply(state: LifecycleState, cmd: ApplyCommand): Refusal | 
   return undefined;
 }
 
-/** R-PAID: a payment settles the open invoice, for its exact total. */
+/** R-PAID: a payment settles one open invoice (the one it names, or the oldest it matches), for its exact total. */
 export function checkPayment(state: LifecycleState, cmd: PaymentCommand): Refusal | undefined {
-  const invoice = state.invoice;
-  if (!invoice) return wrongState('there is no open fee invoice to pay');
-  if (typeof cmd?.amount !== 'number' || Math.round(cmd.amount * 100) !== Math.round(invoice.total * 100)) {
+  if (openInvoices(state).length === 0) return wrongState('there is no open fee invoice to pay');
+  const invoice = paymentTarget(state, cmd);
+  if (!invoice) return wrongState(`invoice ${String(cmd.invoiceId)} is not open`);
+  if (!paysInFull(invoice, cmd?.amount)) {
     return invalid(`payment must equal the invoice total of $${invoice.total.toFixed(2)} (got ${String(cmd?.amount)})`);
   }
   return undefined;
 }
 
-/** R-GRACE: one extension per invoice, of at most the catalog's days, granted before the deadline. */
+/** R-GRACE: one extension per invoice (the one named, else the oldest open), of at most the catalog's days, granted before the deadline. */
 export function checkExtension(
   state: LifecycleState,
   cmd: ExtensionCommand,
   today: IsoDate,
   lifecycle: LifecycleParameters,
 ): Refusal | undefined {
-  const invoice = state.invoice;
   const max = lifecycle.programFee.maxExtensionDays;
-  if (!invoice) return wrongState('there is no open fee invoice to extend');
+  if (openInvoices(state).length === 0) return wrongState('there is no open fee invoice to extend');
+  const invoice = extensionTarget(state, cmd?.invoiceId);
+  if (!invoice) return wrongState(`invoice ${String(cmd.invoiceId)} is not open`);
   if (invoice.extended) return wrongState(`invoice ${invoice.id} was already extended once`);
   if (!Number.isInteger(cmd?.days) || cmd.days < 1 || cmd.days > max) {
     return invalid(`days must be a whole number from 1 to ${max}`);

@@ -7,3 +7,5 @@ export * from './types';
 export * from './schedule';
 export * from './checks';
 export * from './application';
+export * from './invoices';
+export * from './machine';

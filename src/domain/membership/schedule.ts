@@ -5,7 +5,8 @@
 import type { LifecycleParameters } from '../catalog/types';
 import { addDays, addMonths, addMonthsToMonth, firstDayOf, maxDate, monthOf, type IsoDate } from '../dates';
 import { nextRenewalOnOrAfter, renewalReviewDate } from './calendar';
-import type { IncidentStep, LifecycleStage, LifecycleState } from './types';
+import { openInvoices } from './invoices';
+import type { IncidentStep, InvoiceState, LifecycleStage, LifecycleState } from './types';
 
 /**
  * How far before registration a look-back may reach (a project decision, docs/rules.md): twice the six months
@@ -56,10 +57,16 @@ export function nextRenewalReviewDate(state: LifecycleState, lifecycle: Lifecycl
   return renewalReviewDate(nextReviewRenewal(state, lifecycle), lifecycle);
 }
 
-/** The grace steps of the open invoice still to come (reminders not yet sent, then the deadline), oldest first. */
+/** The grace steps of every open invoice still to come (reminders not yet sent, then each deadline), oldest first. */
 export function graceDates(state: LifecycleState, lifecycle: LifecycleParameters): IsoDate[] {
-  const invoice = state.invoice;
-  if (!invoice || invoice.overdueSince) return [];
+  return openInvoices(state)
+    .flatMap((invoice) => invoiceGraceDates(invoice, lifecycle))
+    .sort();
+}
+
+/** One invoice's grace steps still to come: its reminders not yet sent, then its deadline (none once overdue). */
+export function invoiceGraceDates(invoice: InvoiceState, lifecycle: LifecycleParameters): IsoDate[] {
+  if (invoice.overdueSince) return [];
   const reminders = lifecycle.programFee.reminderDays
     .filter((d) => !invoice.remindersSent.includes(d))
     .map((d) => addDays(invoice.issuedOn, d))
@@ -135,6 +142,6 @@ export function stageOf(state: LifecycleState): LifecycleStage {
   if (state.application?.ebrWindow) return 'awaiting-ebr';
   if (state.application) return 'applying';
   if (state.cases.length > 0) return 'downgrade-case-open';
-  if (state.invoice) return 'fee-grace';
+  if (openInvoices(state).length > 0) return 'fee-grace';
   return 'active';
 }

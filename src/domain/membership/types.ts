@@ -150,6 +150,12 @@ export interface LifecycleState {
   atRiskReason?: string;
   /** Membership years (keyed by their start date) whose fee is paid. */
   paidMembershipYears: string[];
+  /** Every open fee invoice, oldest first, each with its own grace clock (R-GRACE); absent in state from before. */
+  invoices?: InvoiceState[];
+  /**
+   * The one open invoice of state carried over from before invoices were a list: moved into `invoices` when a run
+   * starts (see migrateState), never written.
+   */
   invoice?: InvoiceState;
   cases: CaseState[];
   application?: ApplicationRef;
@@ -236,7 +242,10 @@ export interface PartnerStatus {
   atRisk: boolean;
   atRiskReason?: string;
   nextRenewalReview: IsoDate;
+  /** The oldest open invoice (the one a payment without `invoiceId` settles first), as before invoices were a list. */
   invoice?: InvoiceState;
+  /** Every open invoice, oldest first. */
+  invoices: InvoiceState[];
   openCases: CaseState[];
   application?: ApplicationRef;
   monthly: MonthlySummary[];
@@ -249,13 +258,23 @@ export interface ApplyCommand {
   feeAccountId: string;
   by: string;
 }
+/** How a fee payment was made (carried into the `fee-paid` journal entry). */
+export type PaymentMethod = 'card' | 'bank-account' | 'advance-pay' | 'offline';
+/**
+ * A fee payment (R-PAID): for the invoice it names, or else for the oldest open invoice whose total it equals.
+ */
 export interface PaymentCommand {
   amount: number;
+  invoiceId?: string;
+  method?: PaymentMethod;
+  reference?: string;
   by?: string;
 }
+/** R-GRACE: an extension of the invoice it names, or else of the oldest open invoice. */
 export interface ExtensionCommand {
   days: number;
   by: string;
+  invoiceId?: string;
 }
 export interface CancellationCommand {
   by: string;

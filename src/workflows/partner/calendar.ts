@@ -100,10 +100,20 @@ export async function evidenceChanged(run: PartnerRun, version: number | undefin
   await checkMonthsBeforeRegistration(run, lookBack.requestedFrom, lookBack.revisions);
 }
 
+/**
+ * A calendar marker after its step ran for `renewalOn`: it only moves on. An incident retried after later renewals
+ * were handled used to move it back, so those renewals were reviewed (or billed) a second time (found by the model
+ * test); histories that did so keep replaying (patched).
+ */
+function markerMovedOn(marker: IsoDate | undefined, renewalOn: IsoDate): IsoDate {
+  if (marker === undefined || renewalOn >= marker || !patched('calendar-markers-forward')) return renewalOn;
+  return marker;
+}
+
 export async function renewalReview(run: PartnerRun, renewalOn: IsoDate): Promise<void> {
   const { state, partnerId } = run;
   const on = renewalReviewDate(renewalOn, lifecycle);
-  state.lastRenewalReview = renewalOn;
+  state.lastRenewalReview = markerMovedOn(state.lastRenewalReview, renewalOn);
   if (state.cancelled || state.tier === 'registered') return;
   const notReviewed = renewalWithoutReview(renewalOn, lifecycle);
   // Workflows that already reviewed such a renewal before this rule keep their history (patched).
@@ -139,7 +149,7 @@ export async function renewalReview(run: PartnerRun, renewalOn: IsoDate): Promis
 
 export async function renewalFee(run: PartnerRun, renewalOn: IsoDate): Promise<void> {
   const { state } = run;
-  state.lastRenewalInvoice = renewalOn;
+  state.lastRenewalInvoice = markerMovedOn(state.lastRenewalInvoice, renewalOn);
   if (state.cancelled || tierRank(state.tier) < tierRank(lifecycle.programFee.fromTier)) return;
   await invoiceFee(run, renewalOn, renewalOn, 'renewal');
 }

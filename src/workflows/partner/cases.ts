@@ -3,6 +3,7 @@ import { activities } from '../common';
 import type { CaseDecisionCommand, IsoDate } from '../types';
 import { record, type PartnerRun } from './run';
 import { changeTier, closeCase, setAtRisk } from './tier';
+import { voidInvoices } from './fees';
 
 /** R-GRACE: a fee-unpaid case undecided after its days is escalated to program admins, once; never decided. */
 export async function escalateCases(run: PartnerRun, on: IsoDate): Promise<void> {
@@ -37,9 +38,7 @@ export async function decideCase(
     return { caseId: c.id, outcome: 'kept' };
   }
   await changeTier(run, on, 'registered', 'fee-unpaid', cmd.by, c.id);
-  const { voided } = await activities.voidOpenInvoices({ partnerId, on });
-  if (state.invoice) record(run, on, 'invoice-voided', { invoiceId: state.invoice.id, count: voided });
-  state.invoice = undefined;
+  await voidInvoices(run, on);
   setAtRisk(run, on, false);
   await activities.notify({
     key: `${c.id}#downgraded`,

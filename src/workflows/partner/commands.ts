@@ -21,8 +21,16 @@ import type { ApplicationDecision, ApplyCommand, CancellationCommand, IsoDate, R
 import { LifecycleErrorType } from '../types';
 import { upgradeApplication } from '../upgrade-application';
 import { lifecycle, record, type PartnerRun } from './run';
-import { changeTier, openCase, closeCase, setAtRisk, refreshAtRisk, closeApplication } from './tier';
-import { invoiceFee, pay, extend } from './fees';
+import {
+  changeTier,
+  openCase,
+  closeCase,
+  setAtRisk,
+  refreshAtRisk,
+  closeApplication,
+  withdrawApplication,
+} from './tier';
+import { invoiceFee, pay, extend, voidInvoices } from './fees';
 import { decideCase } from './cases';
 import { applicationIncident, closeApplicationIncidents, evidenceChanged, resolveIncident } from './calendar';
 
@@ -115,12 +123,15 @@ export async function decided(run: PartnerRun, on: IsoDate, decision: Applicatio
 }
 
 export async function cancel(run: PartnerRun, on: IsoDate, cmd: CancellationCommand): Promise<{ caseId: string }> {
-  const { state, partnerId } = run;
+  const { state } = run;
   const c = await openCase(run, on, 'cancellation-requested', 'registered');
   await changeTier(run, on, 'registered', 'cancellation-requested', cmd.by, c.id);
-  const { voided } = await activities.voidOpenInvoices({ partnerId, on });
-  if (state.invoice) record(run, on, 'invoice-voided', { invoiceId: state.invoice.id, count: voided });
-  state.invoice = undefined;
+  // R-CANCEL, R-PREMIER: a cancellation closes the open application withdrawn also when the tier did not drop (a
+  // registered partner's); workflows that cancelled so before this fix keep their recorded history.
+  if (state.application && patched('cancel-withdraws-application')) {
+    await withdrawApplication(run, on, 'cancellation-requested', cmd.by);
+  }
+  await voidInvoices(run, on);
   state.cancelled = true;
   state.cancelledOn = on;
   setAtRisk(run, on, false);

@@ -1,9 +1,16 @@
 /** The program fee (R-FEE, R-PAID, R-GRACE): invoices, payments, extensions, reminders and day 90. */
 import { patched } from '@temporalio/workflow';
 import { addDays } from '../../domain/dates';
-import { feeDeadline, isBlocked } from '../../domain/membership';
+import {
+  extensionTarget,
+  feeDeadline,
+  hasOverdueInvoice,
+  isBlocked,
+  openInvoices,
+  paymentTarget,
+} from '../../domain/membership';
 import { activities } from '../common';
-import type { ExtensionCommand, InvoiceState, IsoDate, PaymentCommand } from '../types';
+import type { ExtensionCommand, InvoiceState, IsoDate, PaymentCommand, PaymentMethod } from '../types';
 import { lifecycle, record, type PartnerRun } from './run';
 import { changeTier, openCase, closeCase, setAtRisk } from './tier';
 
@@ -15,9 +22,9 @@ export async function invoiceFee(
 ): Promise<void> {
   const { state, partnerId } = run;
   if (state.paidMembershipYears.includes(membershipYear)) return;
-  if (state.invoice?.membershipYear === membershipYear) return;
+  if (openInvoices(state).some((i) => i.membershipYear === membershipYear)) return;
   const issued = await activities.issueFeeInvoice({ partnerId, membershipYear, reason, on });
-  state.invoice = {
+  const invoice: InvoiceState = {
     id: issued.invoiceId,
     membershipYear,
     issuedOn: on,
@@ -27,6 +34,10 @@ export async function invoiceFee(
     remindersSent: [],
     extended: false,
   };
+  // Item 5: every open invoice is kept with its own clock; workflows that issued an invoice before the list existed
+  // replay their history, in which a new invoice replaced the open one.
+  if (patched('invoice-list')) state.invoices = [...openInvoices(state), invoice];
+  else state.invoices = [invoice];
   record(run, on, 'fee-invoiced', {
     invoiceId: issued.invoiceId,
     amount: issued.fee,
@@ -38,17 +49,21 @@ export async function invoiceFee(
     membershipYear,
     reason,
   });
-  if (issued.paidViaAdvancePay) await settleInvoice(run, on, 'advance-pay');
+  if (issued.paidViaAdvancePay) await settleInvoice(run, on, invoice, 'advance-pay');
 }
 
-export async function settleInvoice(run: PartnerRun, on: IsoDate, via: 'payment' | 'advance-pay'): Promise<void> {
+export async function settleInvoice(
+  run: PartnerRun,
+  on: IsoDate,
+  invoice: InvoiceState,
+  via: 'payment' | 'advance-pay',
+  method?: PaymentMethod,
+): Promise<void> {
   const { state, partnerId } = run;
-  const invoice = state.invoice;
-  if (!invoice) return;
   await activities.markInvoicePaid({ invoiceId: invoice.id, paidOn: on, via });
   state.paidMembershipYears = [...state.paidMembershipYears, invoice.membershipYear].slice(-5);
-  state.invoice = undefined;
-  record(run, on, 'fee-paid', { invoiceId: invoice.id, total: invoice.total, via });
+  state.invoices = openInvoices(state).filter((i) => i.id !== invoice.id);
+  record(run, on, 'fee-paid', { invoiceId: invoice.id, total: invoice.total, via, ...(method ? { method } : {}) });
   // R-PAID: the promotional credit code goes to the Alliance Lead once per paid membership year.
   await activities.sendPromoCreditCode({
     key: `${partnerId}#promo#${invoice.membershipYear}`,
@@ -57,7 +72,8 @@ export async function settleInvoice(run: PartnerRun, on: IsoDate, via: 'payment'
     on,
   });
   record(run, on, 'promo-credit-sent', { membershipYear: invoice.membershipYear });
-  if (state.atRiskReason === 'fee-unpaid') setAtRisk(run, on, false);
+  // At risk for an unpaid fee until no open invoice is past its deadline (R-GRACE).
+  if (state.atRiskReason === 'fee-unpaid' && !hasOverdueInvoice(state)) setAtRisk(run, on, false);
   // R-GRACE: a payment while the fee-unpaid case is open closes it paid.
   for (const c of state.cases.filter((x) => x.reason === 'fee-unpaid' && x.invoiceId === invoice.id)) {
     await closeCase(run, c, on, 'paid');
@@ -69,16 +85,15 @@ export async function pay(
   on: IsoDate,
   cmd: PaymentCommand,
 ): Promise<{ invoiceId: string; paidOn: string }> {
-  const { state } = run;
-  const invoice = state.invoice!;
+  const invoice = paymentTarget(run.state, cmd)!;
   await activities.recordPayment({ invoiceId: invoice.id, amount: cmd.amount, paidOn: on });
-  await settleInvoice(run, on, 'payment');
+  await settleInvoice(run, on, invoice, 'payment', cmd.method);
   return { invoiceId: invoice.id, paidOn: on };
 }
 
 export async function extend(run: PartnerRun, on: IsoDate, cmd: ExtensionCommand): Promise<{ deadline: string }> {
   const { state, partnerId } = run;
-  const invoice = state.invoice!;
+  const invoice = extensionTarget(state, cmd.invoiceId)!;
   invoice.extended = true;
   invoice.deadline = addDays(invoice.deadline, cmd.days);
   await activities.notify({
@@ -93,10 +108,16 @@ export async function extend(run: PartnerRun, on: IsoDate, cmd: ExtensionCommand
   return { deadline: invoice.deadline };
 }
 
+/** The grace steps due by `on` of every open invoice, each on its own clock (oldest invoice first). */
 export async function graceStep(run: PartnerRun, on: IsoDate): Promise<void> {
+  for (const invoice of [...openInvoices(run.state)]) {
+    // An invoice voided by an earlier invoice's step (the pre-patch day 90) has no steps left.
+    if (openInvoices(run.state).includes(invoice)) await invoiceGraceStep(run, invoice, on);
+  }
+}
+
+async function invoiceGraceStep(run: PartnerRun, invoice: InvoiceState, on: IsoDate): Promise<void> {
   const { state, partnerId } = run;
-  const invoice = state.invoice;
-  if (!invoice) return;
   for (const day of lifecycle.programFee.reminderDays) {
     const due = addDays(invoice.issuedOn, day);
     if (
@@ -128,7 +149,7 @@ export async function graceStep(run: PartnerRun, on: IsoDate): Promise<void> {
     await changeTier(run, deadline, 'registered', 'fee-unpaid', 'fee-grace', c.id);
     await activities.voidOpenInvoices({ partnerId, on: deadline });
     record(run, deadline, 'invoice-voided', { invoiceId: invoice.id });
-    state.invoice = undefined;
+    state.invoices = [];
     await activities.notify({
       key: `${c.id}#opened`,
       partnerId,
@@ -165,4 +186,13 @@ export async function feeOverdue(run: PartnerRun, invoice: InvoiceState): Promis
       payload: { caseId: c.id, invoiceId: invoice.id, total: invoice.total, decideBy: c.escalateOn },
     });
   }
+}
+
+/** R-CANCEL, R-GRACE downgrade: every open invoice of the partner is voided (one activity call voids them all). */
+export async function voidInvoices(run: PartnerRun, on: IsoDate): Promise<void> {
+  const { state, partnerId } = run;
+  const { voided } = await activities.voidOpenInvoices({ partnerId, on });
+  for (const invoice of openInvoices(state))
+    record(run, on, 'invoice-voided', { invoiceId: invoice.id, count: voided });
+  state.invoices = [];
 }

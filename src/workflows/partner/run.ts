@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
 import { currentEdition } from '../../domain/catalog';
-import { isBlocked } from '../../domain/membership';
+import { isBlocked, migrateState } from '../../domain/membership';
 import { ACTIVITY_MAX_ATTEMPTS, activities } from '../common';
 import type { BusinessClock } from '../clock';
 import type { Incident, IncidentStep, IsoDate, LifecycleState } from '../types';
@@ -37,6 +37,7 @@ export interface PartnerRun {
 
 /** A run over `state` (carried over, or new). */
 export function newRun(state: LifecycleState, clock: BusinessClock): PartnerRun {
+  migrateState(state);
   return {
     state,
     partnerId: state.partner.id,

@@ -1,6 +1,6 @@
 /** What a partner's workflow shows: the status query, the Web UI details, search attributes and the store's status. */
 import { ActivityFailure, log, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { isBlocked, nextRenewalReviewDate, stageOf } from '../../domain/membership';
+import { isBlocked, nextRenewalReviewDate, oldestInvoice, openInvoices, stageOf } from '../../domain/membership';
 import { activities } from '../common';
 import {
   ApnAtRisk,
@@ -27,7 +27,8 @@ export function status(run: PartnerRun): PartnerStatus {
     atRisk: state.atRisk,
     atRiskReason: state.atRiskReason,
     nextRenewalReview: nextRenewalReviewDate(state, lifecycle),
-    invoice: state.invoice,
+    invoice: oldestInvoice(state),
+    invoices: openInvoices(state),
     openCases: state.cases,
     application: state.application,
     monthly: state.monthly,
@@ -106,9 +107,9 @@ export function details(run: PartnerRun, today: IsoDate): string {
     `**${state.partner.name}** (${state.partner.track}) — tier **${state.tier}** as of ${today}`,
     `Stage: ${stageOf(state)}${state.atRisk ? ` — AT RISK: ${state.atRiskReason ?? ''}` : ''}`,
     `Waiting for: ${run.waitingFor}`,
-    state.invoice
-      ? `Open invoice ${state.invoice.id}: $${state.invoice.total} due by ${state.invoice.deadline}`
-      : 'No open invoice',
+    ...(openInvoices(state).length > 0
+      ? openInvoices(state).map((i) => `Open invoice ${i.id}: $${i.total} due by ${i.deadline}`)
+      : ['No open invoice']),
     state.application
       ? `Application #${state.application.number} → ${state.application.targetTier} (${state.application.workflowId})`
       : 'No application in progress',

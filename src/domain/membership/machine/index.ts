@@ -1,0 +1,3 @@
+/** The membership as one pure reducer (see ./step). */
+export * from './types';
+export { step } from './step';
