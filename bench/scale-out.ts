@@ -33,6 +33,8 @@ export interface ScaleOutOptions {
   partners: number;
   /** Seconds from the first registration to the 1st of the month (business time). */
   leadSeconds: number;
+  /** A PostgreSQL server to create the run's database on (default: the one scripts/postgres.sh starts). */
+  postgresUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -125,10 +127,12 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
   stops.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
   try {
     // One PostgreSQL store (a fresh database on the project's test PostgreSQL) and one Temporal dev server.
-    const baseUrl = execFileSync('bash', [join(root, 'scripts/postgres.sh'), 'start'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim();
+    const baseUrl =
+      options.postgresUrl ??
+      execFileSync('bash', [join(root, 'scripts/postgres.sh'), 'start'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }).trim();
     const dbName = `apn_scale_out_${randomBytes(4).toString('hex')}`;
     const admin = new PgClient({ connectionString: baseUrl });
     await admin.connect();

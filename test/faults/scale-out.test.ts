@@ -6,11 +6,12 @@
  * read. `npm run demo:scale-out` runs the same with 200 partners and a one-minute lead.
  */
 import { runScaleOut } from '../../bench/scale-out';
+import { ensureTestPostgres } from '../store/pg';
 
 jest.setTimeout(300_000);
 
 test('one worker killed mid-sweep: the other finishes the monthly check of every partner, each exactly once, while both APIs keep answering', async () => {
-  const result = await runScaleOut({ partners: 40, leadSeconds: 15 });
+  const result = await runScaleOut({ partners: 40, leadSeconds: 15, postgresUrl: await ensureTestPostgres() });
   expect(result.killedWorkerSignal).toBe('SIGKILL');
   expect(result.journaledAtKill).toBeLessThan(result.partners);
   expect(result.journaledAfterKill).toBeGreaterThan(0);
