@@ -56,6 +56,21 @@ export interface ScaleOutResult {
   killedWorkerSignal: string | null;
 }
 
+/** Process groups started and not yet gone: what `killLeftovers` ends when a run is abandoned (a test's timeout). */
+const running = new Set<number>();
+
+/** SIGKILL to every process group of an abandoned run (the run's own `finally` stops them otherwise). */
+export function killLeftovers(): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  running.clear();
+}
+
 /** A process of the engine started as a user starts it, in its own process group. */
 class EngineProcess {
   readonly child: ChildProcess;
@@ -79,7 +94,14 @@ class EngineProcess {
     });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    const pid = this.child.pid;
+    if (pid !== undefined) running.add(pid);
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        if (pid !== undefined) running.delete(pid);
+        resolve({ code, signal });
+      }),
+    );
   }
 
   async ready(message: RegExp, timeoutMs = 180_000): Promise<void> {

@@ -5,10 +5,13 @@
  * worker finishes the sweep: every partner checked exactly once, no incident, and both API processes answered every
  * read. `npm run demo:scale-out` runs the same with 200 partners and a one-minute lead.
  */
-import { runScaleOut } from '../../bench/scale-out';
+import { killLeftovers, runScaleOut } from '../../bench/scale-out';
 import { ensureTestPostgres } from '../store/pg';
 
 jest.setTimeout(300_000);
+
+// The run stops what it started; if the test times out first, nothing of it may outlive the suite.
+afterAll(killLeftovers);
 
 test('one worker killed mid-sweep: the other finishes the monthly check of every partner, each exactly once, while both APIs keep answering', async () => {
   const result = await runScaleOut({ partners: 40, leadSeconds: 15, postgresUrl: await ensureTestPostgres() });
