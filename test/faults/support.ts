@@ -4,7 +4,7 @@
  * again, a fresh PostgreSQL database on the test server (scripts/postgres.sh), and an in-test API over them.
  * Everything started here is stopped by `stopAll()`, which the suites call in `afterAll`, failed or not.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
@@ -29,8 +29,12 @@ export async function stopAll(): Promise<void> {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 }
 
-/** A fresh directory under the OS temp dir. */
-export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `apn-${prefix}-`));
+/** A fresh directory under the OS temp dir, deleted at the end. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `apn-${prefix}-`));
+  cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+  return dir;
+}
 
 /** A fresh database on the test PostgreSQL, dropped at the end. */
 export async function testDatabase(): Promise<string> {
