@@ -1,0 +1,156 @@
+/**
+ * 200 concurrent API clients (#14) against `npm run api` and `npm run worker` on a Temporal dev server and PostgreSQL,
+ * for 20 s in CI (the issue's 60 s with FAULT_LOAD_SECONDS=60; same concurrency): partner reads, evidence writes
+ * (one item each, a new evidence version) and upgrade applications, five clients per partner. No read or evidence
+ * write answers a 5xx or nothing; an application answers 202, or 503 with Retry-After when the partner's workflow did
+ * not apply it within the API's deadline — then its retry with the same Idempotency-Key is accepted once. The final
+ * counts prove no write was lost: every item a client was told was added is in its partner's evidence, one version
+ * per item, and every partner has exactly its one application.
+ */
+import { auth, DevServer, EngineProcess, engineEnv, stopAll, tempDir, testDatabase } from './support';
+import { freePort } from '../../src/dev/processes';
+
+jest.setTimeout(300_000);
+
+const CLIENTS = 200;
+const PARTNERS = 40;
+const SECONDS = Number(process.env.FAULT_LOAD_SECONDS ?? 20);
+const suffix = Date.now().toString(36);
+const ids = Array.from({ length: PARTNERS }, (_, i) => `load-${suffix}-${i}`);
+let base: string;
+
+beforeAll(async () => {
+  const dir = tempDir('faults-load');
+  const [server, databaseUrl, port] = await Promise.all([
+    DevServer.start(`${dir}/temporal.sqlite`),
+    testDatabase(),
+    freePort(),
+  ]);
+  const env = engineEnv({ address: server.address, taskQueue: `load-${suffix}`, databaseUrl, dataDir: dir, port });
+  const worker = EngineProcess.start('worker', env);
+  const api = EngineProcess.start('api', env);
+  await Promise.all([worker.ready(/"msg":"worker running"/), api.ready(/"msg":"API listening"/)]);
+  base = `http://127.0.0.1:${port}/v1`;
+});
+
+afterAll(stopAll);
+
+async function call(method: string, path: string, token: string, body?: unknown, key?: string) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      Authorization: token,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(key ? { 'Idempotency-Key': key } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const answer: unknown = await res.json().catch(() => undefined);
+  return { status: res.status, body: answer };
+}
+
+test(`${CLIENTS} concurrent clients for ${SECONDS} s mixing reads, evidence writes and applications: no 5xx, no write lost`, async () => {
+  const admin = await auth('program-admin', 'admin-1');
+  const feed = await auth('evidence-feed', 'feed');
+  for (let i = 0; i < ids.length; i += 10) {
+    await Promise.all(
+      ids.slice(i, i + 10).map(async (id) => {
+        const res = await call('POST', '/partners', admin, {
+          id,
+          name: `Load ${id}`,
+          track: 'consulting',
+          tier: 'registered',
+          renewalDate: '12-15',
+          country: 'US',
+          feeAccountId: '123456789012',
+          allianceLeadId: `lead@${id}`,
+          partnerManagerIds: ['pm-1'],
+        });
+        expect(res.status).toBe(201);
+      }),
+    );
+  }
+  const leads = await Promise.all(ids.map((id) => auth('alliance-lead', `lead@${id}`, id)));
+
+  const statuses: Record<string, number> = {};
+  const added = new Map<string, number>(ids.map((id) => [id, 0]));
+  const applied = new Map<string, number>(ids.map((id) => [id, 0]));
+  const failures: string[] = [];
+  const deadline = Date.now() + SECONDS * 1000;
+  const tally = (what: string, status: number | string, body?: unknown) => {
+    statuses[`${what} ${status}`] = (statuses[`${what} ${status}`] ?? 0) + 1;
+    // A retried application's 503 is counted (and reported) but is not a failure: its retry must then be accepted.
+    const retried = what === 'apply' && status === 503 && body === undefined;
+    if (!retried && (typeof status !== 'number' || status >= 500)) {
+      failures.push(`${what} ${status} ${JSON.stringify(body)}`);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      const p = c % PARTNERS;
+      const id = ids[p]!;
+      for (let n = 0; Date.now() < deadline; n++) {
+        try {
+          if (c < PARTNERS && n === 1) {
+            // An application waits for the partner's workflow to apply it; past the API's deadline the answer is
+            // 503 with Retry-After and the key freed, and the client sends it again with the same key, as documented.
+            for (let attempt = 0; ; attempt++) {
+              const res = await call(
+                'POST',
+                `/partners/${id}/upgrade-applications`,
+                leads[p]!,
+                { targetTier: 'select', feeAccountId: '123456789012' },
+                `apply-${id}`,
+              );
+              const retry = res.status === 503 && attempt < 10;
+              tally('apply', res.status, retry ? undefined : res.body);
+              if (res.status === 202) applied.set(id, applied.get(id)! + 1);
+              if (!retry) break;
+              await new Promise((r) => setTimeout(r, 5_000));
+            }
+          } else if (n % 3 === 2) {
+            const res = await call('POST', `/partners/${id}/evidence/individuals`, feed, {
+              id: `u-${c}-${n}`,
+              registeredOn: '2019-01-02',
+              leftOn: null,
+              credentials: [],
+            });
+            tally('evidence', res.status, res.body);
+            if (res.status === 201) added.set(id, added.get(id)! + 1);
+          } else {
+            const res = await call('GET', `/partners/${id}`, admin);
+            tally('read', res.status, res.body);
+          }
+        } catch (err) {
+          tally('no-answer', (err as Error).name);
+        }
+      }
+    }),
+  );
+  process.stderr.write(`[load] ${CLIENTS} clients, ${SECONDS} s: ${JSON.stringify(statuses)}\n`);
+  expect(failures.slice(0, 5)).toEqual([]);
+  // Reads and evidence writes: not one 5xx. Applications: each accepted in the end, any 503 before that retried.
+  expect(
+    Object.keys(statuses)
+      .filter((k) => k !== 'apply 503')
+      .sort(),
+  ).toEqual(['apply 202', 'evidence 201', 'read 200']);
+
+  // Every write a client was told about is there: the items, one evidence version each, and the applications.
+  for (const id of ids) {
+    const evidence = await call('GET', `/partners/${id}/evidence`, admin);
+    const doc = evidence.body as { version: number; document: { individuals: unknown[] } };
+    expect({ id, items: doc.document.individuals.length, version: doc.version }).toEqual({
+      id,
+      items: added.get(id),
+      version: added.get(id),
+    });
+    const apps = await call('GET', `/partners/${id}/upgrade-applications`, admin);
+    expect({ id, applications: (apps.body as { items: unknown[] }).items.length }).toEqual({
+      id,
+      applications: applied.get(id),
+    });
+  }
+  expect([...applied.values()].every((n) => n === 1)).toBe(true);
+});
