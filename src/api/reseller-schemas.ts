@@ -110,6 +110,11 @@ export const UsageRecordSchema = z
   })
   .meta({ id: 'UsageRecord' });
 
+export const CloseMonthBody = z
+  .object({ month: IsoMonthSchema.meta({ description: 'The ended month whose usage is complete' }) })
+  .strict()
+  .meta({ id: 'MonthClosing' });
+
 export const BillPaymentBody = z
   .object({ amount: Usd(1_000_000_000).meta({ description: 'USD paid: the whole bill' }) })
   .strict()

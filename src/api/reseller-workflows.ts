@@ -8,6 +8,7 @@ import { invitationExpiryOf } from '../domain/reseller';
 import type { Invitation, ResellerEnrolment } from '../store';
 import {
   acceptInvitationUpdate,
+  closeMonthUpdate,
   declineInvitationUpdate,
   invitationWorkflowId,
   payConsolidatedBillUpdate,
@@ -90,12 +91,27 @@ export class ResellerWorkflows {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [
-          { organizationId: enrolment.organizationId, billingFrom: enrolment.billingFrom, clock: this.lifecycle.clock },
+          {
+            organizationId: enrolment.organizationId,
+            billingFrom: enrolment.billingFrom,
+            enrolledOn: enrolment.enrolledOn,
+            clock: this.lifecycle.clock,
+          },
         ],
         staticSummary: `Consolidated billing of ${organizationName} (${enrolment.organizationId}) by partner ${enrolment.partnerId}, from ${enrolment.billingFrom}`,
       }),
     );
     return workflowId;
+  }
+
+  /** The billing feed closes an ended month: AWS issues its bill now. */
+  async closeMonth(organizationId: string, month: string, by: string, updateId: string | undefined) {
+    const handle: WorkflowHandle<typeof resellerBilling> = this.lifecycle.client.workflow.getHandle(
+      resellerBillingWorkflowId(organizationId),
+    );
+    return this.call(() =>
+      handle.executeUpdate(closeMonthUpdate, { args: [{ month, by }], ...(updateId ? { updateId } : {}) }),
+    );
   }
 
   /** The partner paid the month's bill: the cycle then invoices its customers. */

@@ -18,9 +18,11 @@ import { ErrorType } from '../domain/errors';
 import { addMonths, billIssueDateOf, isIsoMonth } from '../domain/reseller';
 import { BusinessClock } from './clock';
 import {
+  closeMonthUpdate,
   payConsolidatedBillUpdate,
   resellerBillingStateQuery,
   type BillPaymentCommand,
+  type CloseMonthCommand,
   type OpenBill,
   type ResellerBillingInput,
 } from './reseller-definitions';
@@ -43,6 +45,10 @@ export async function resellerBilling(input: ResellerBillingInput): Promise<void
   let nextMonth = input.nextMonth ?? input.billingFrom;
   const unpaid = new Map<string, OpenBill>((input.unpaid ?? []).map((b) => [b.month, b]));
   const paying = new Set<string>();
+  // Months the billing feed closed early, and the bills issued in this run (what a close answers with).
+  const closing = new Set<string>();
+  const issued = new Map<string, OpenBill & { status: 'issued' | 'paid' }>();
+  let finishing = false;
 
   setHandler(resellerBillingStateQuery, () => ({
     organizationId: input.organizationId,
@@ -101,9 +107,40 @@ export async function resellerBilling(input: ResellerBillingInput): Promise<void
     },
   );
 
+  setHandler(
+    closeMonthUpdate,
+    async (command) => {
+      closing.add(command.month);
+      await condition(() => issued.has(command.month) || finishing);
+      const bill = issued.get(command.month);
+      // The run ended its year before it came to this month: the next run bills it once closed again.
+      if (!bill) refuse(ErrorType.WrongState, `the cycle is starting its next run; close ${command.month} again`);
+      return bill;
+    },
+    {
+      validator: (command: CloseMonthCommand) => {
+        if (!isIsoMonth(command?.month)) refuse(ErrorType.InvalidCommand, 'month must be YYYY-MM');
+        if (command.month < nextMonth) refuse(ErrorType.WrongState, `the bill of ${command.month} is issued already`);
+        if (command.month > nextMonth) {
+          refuse(ErrorType.WrongState, `close ${nextMonth} first: the months are billed in order`);
+        }
+        if (clock.today() < billIssueDateOf(command.month)) {
+          refuse(ErrorType.WrongState, `${command.month} has not ended: its usage may still change`);
+        }
+      },
+    },
+  );
+
   const limit = input.continueAsNewAfterMonths ?? MONTHS_PER_RUN;
   for (let billed = 0; billed < limit && !workflowInfo().continueAsNewSuggested; billed++) {
-    await clock.waitUntil(billIssueDateOf(nextMonth), () => false);
+    const issueOn = billIssueDateOf(nextMonth);
+    const month = nextMonth;
+    if (input.enrolledOn !== undefined && issueOn <= input.enrolledOn) {
+      // Back-billing: the month ended before the enrolment; its bill waits for the feed to close it.
+      await condition(() => closing.has(month));
+    } else {
+      await clock.waitUntil(issueOn, () => closing.has(month));
+    }
     const bill = await acts.issueConsolidatedBill({
       organizationId: input.organizationId,
       month: nextMonth,
@@ -112,9 +149,16 @@ export async function resellerBilling(input: ResellerBillingInput): Promise<void
     if (bill.status === 'issued') {
       unpaid.set(bill.month, { month: bill.month, totalCents: bill.totalCents, issuedOn: bill.issuedOn });
     }
+    issued.set(bill.month, {
+      month: bill.month,
+      totalCents: bill.totalCents,
+      issuedOn: bill.issuedOn,
+      status: bill.status,
+    });
     nextMonth = addMonths(nextMonth, 1);
   }
-  // Never continue as new while a payment is being recorded.
+  // Never continue as new while a payment or a close is being handled.
+  finishing = true;
   await condition(allHandlersFinished);
   await continueAsNew<typeof resellerBilling>({
     ...input,

@@ -58,6 +58,11 @@ export interface ResellerBillingInput {
   /** The first month billed (`YYYY-MM`). */
   billingFrom: string;
   clock?: ClockOptions;
+  /**
+   * The business date of the enrolment. Months that ended before it (back-billing from an earlier `billingFrom`) are
+   * billed when the billing feed closes them (`closeMonthUpdate`): the cycle was not running when they ended.
+   */
+  enrolledOn?: IsoDate;
   /** Carried through continue-as-new: the next month to bill, and the bills still waiting for the partner's payment. */
   nextMonth?: string;
   unpaid?: OpenBill[];
@@ -94,5 +99,15 @@ export interface BillPaymentResult {
 
 /** Reseller billing: the partner paid AWS the month's consolidated bill; it then invoices each customer its share. */
 export const payConsolidatedBillUpdate = defineUpdate<BillPaymentResult, [BillPaymentCommand]>('payConsolidatedBill');
+
+export interface CloseMonthCommand {
+  month: string;
+  by: string;
+}
+
+/** Reseller billing: the billing feed closes an ended month, and AWS issues its bill now instead of waiting. */
+export const closeMonthUpdate = defineUpdate<OpenBill & { status: 'issued' | 'paid' }, [CloseMonthCommand]>(
+  'closeMonth',
+);
 
 export const resellerBillingStateQuery = defineQuery<ResellerBillingState>('resellerBillingState');

@@ -14,7 +14,6 @@ import { mintToken, ROLES, roleTakesPartner, type Role } from '../../src/api/aut
 import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind, type ItemKindSpec } from '../../src/domain/evidence';
 import { emptyEvidence, mergeEvidence, type PartnerEvidence } from '../../src/domain/evidence';
 import { OutboxDispatcher } from '../../src/notifications';
-import { resellerBillingStateQuery, resellerBillingWorkflowId } from '../../src/workflows/reseller-definitions';
 import { consultingEvidence } from '../support/evidence';
 import { eventually, request, SECRET, startApiHarness, type ApiHarness } from './harness';
 
@@ -739,6 +738,17 @@ const ROWS: Row[] = [
     make: reading(async () => ({ method: 'get', url: `/v1/organizations/${(await resellerOrganization()).id}/bills` })),
   },
   {
+    op: 'POST /v1/organizations/{orgId}/bills',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => ({
+      method: 'post',
+      url: `/v1/organizations/${(await enrolledWithUsage()).id}/bills`,
+      body: { month: '2019-09' },
+    })),
+  },
+  {
     op: 'GET /v1/organizations/{orgId}/bills/{month}',
     allowed: ['program-admin'],
     scoped: false,
@@ -837,13 +847,12 @@ async function pendingInvitation(): Promise<number> {
 }
 
 /**
- * A reseller organization billed from 2019-09 with a customer's usage of 99.99 USD that month: its cycle, started by
- * the enrolment on 2019-10-02, issues the September bill at once.
+ * A reseller organization billed from 2019-09 with a customer's usage of 99.99 USD that month, enrolled (its cycle
+ * started) on 2019-10-02: September ended before, so its bill waits for the month to be closed.
  */
-async function newBilledOrganization(): Promise<{ id: string; customer: string }> {
+async function enrolledWithUsage(): Promise<{ id: string; customer: string }> {
   const body = newOrganization();
   await h.store.createOrganization({ ...body, on: BUSINESS_DATE });
-  const terms = { partnerId: outsider, discountPercent: 0, billingFrom: '2019-09' };
   await h.store.reseller.enrol({
     organizationId: body.id,
     partnerId: outsider,
@@ -862,17 +871,22 @@ async function newBilledOrganization(): Promise<{ id: string; customer: string }
   const enrolled = await as('program-admin', {
     method: 'post',
     url: `/v1/organizations/${body.id}/reseller-billing`,
-    body: terms,
+    body: { partnerId: outsider, discountPercent: 0, billingFrom: '2019-09' },
   });
   expect(outcome(enrolled)).toMatchObject({ status: 200 });
-  // The cycle has the bill in its state (waiting for the payment), not only in the store.
-  const cycle = h.lifecycle.client.workflow.getHandle(resellerBillingWorkflowId(body.id));
-  await eventually(
-    async () => ((await cycle.query(resellerBillingStateQuery)).unpaid.length > 0 ? true : undefined),
-    `the September bill of ${body.id} waiting for its payment`,
-    60_000,
-  );
   return { id: body.id, customer };
+}
+
+/** The same with September closed: its bill issued and waiting for the partner's payment. */
+async function newBilledOrganization(): Promise<{ id: string; customer: string }> {
+  const organization = await enrolledWithUsage();
+  const closed = await as('program-admin', {
+    method: 'post',
+    url: `/v1/organizations/${organization.id}/bills`,
+    body: { month: '2019-09' },
+  });
+  expect(outcome(closed)).toMatchObject({ status: 201, body: { total: 99.99, status: 'issued' } });
+  return organization;
 }
 const billedOrganization = once(newBilledOrganization);
 

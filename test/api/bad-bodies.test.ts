@@ -19,7 +19,13 @@ import {
   RegisterAdvancePayBody,
   TransferBody,
 } from '../../src/api/billing-schemas';
-import { BillPaymentBody, EnrolmentBody, InvitationBody, UsageBody } from '../../src/api/reseller-schemas';
+import {
+  BillPaymentBody,
+  CloseMonthBody,
+  EnrolmentBody,
+  InvitationBody,
+  UsageBody,
+} from '../../src/api/reseller-schemas';
 import { parseCsvItems } from '../../src/domain/evidence';
 import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/domain/evidence';
 import {
@@ -397,6 +403,14 @@ const ENDPOINTS: BodyEndpoint[] = [
     partner: () => invoiced,
     schema: UsageBody,
     valid: { items: [{ service: 'Amazon EC2', amount: 10.5 }] },
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/bills',
+    role: 'program-admin',
+    url: () => `/v1/organizations/${RESELLER_ORG}/bills`,
+    partner: () => invoiced,
+    schema: CloseMonthBody,
+    valid: { month: '2019-09' },
   },
   {
     op: 'POST /v1/organizations/{orgId}/bills/{month}/payment',

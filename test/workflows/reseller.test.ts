@@ -11,6 +11,7 @@ import { billingLabelOf } from '../../src/domain/reseller';
 import type { Invitation } from '../../src/store';
 import {
   acceptInvitationUpdate,
+  closeMonthUpdate,
   declineInvitationUpdate,
   invitationStateQuery,
   invitationWorkflowId,
@@ -234,3 +235,40 @@ test('R-RESELLER: three monthly cycles with two customers — each month the par
     await cycle.terminate('test finished');
   });
 }, 240_000);
+
+test('R-RESELLER: a month that ended before the enrolment is billed when the feed closes it; later months on the first by themselves', async () => {
+  const { store, env } = suite;
+  const { org, worker, taskQueue, clock, invite } = await setUp();
+  const customer = account();
+  await worker.runUntil(async () => {
+    const { handle } = await invite(customer);
+    await handle.executeUpdate(acceptInvitationUpdate, { args: [{ by: 'customer-admin' }] });
+    await store.reseller.recordUsage({
+      accountId: customer,
+      month: '2019-03',
+      items: [{ service: 'Amazon EC2', amountCents: 4_200 }],
+      on: '2019-03-02',
+    });
+    const cycle = await env.client.workflow.start<typeof resellerBilling>('resellerBilling', {
+      taskQueue,
+      workflowId: resellerBillingWorkflowId(org.id),
+      // As if enrolled on 2019-04-02: March ended before it.
+      args: [{ organizationId: org.id, billingFrom: '2019-03', clock, enrolledOn: '2019-04-02' }],
+    });
+    await env.sleep(35 * DAY_MS);
+    expect(await store.reseller.getBill(org.id, '2019-03')).toBeUndefined();
+    await expect(cycle.executeUpdate(closeMonthUpdate, { args: [{ month: '2019-04', by: 'feed' }] })).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+
+    const closed = await cycle.executeUpdate(closeMonthUpdate, { args: [{ month: '2019-03', by: 'feed' }] });
+    expect(closed).toMatchObject({ month: '2019-03', totalCents: 4_200, status: 'issued' });
+    expect(await cycle.query(resellerBillingStateQuery)).toMatchObject({
+      nextMonth: '2019-04',
+      nextBillOn: '2019-05-01',
+    });
+    await env.sleep(30 * DAY_MS);
+    expect(await store.reseller.getBill(org.id, '2019-04')).toMatchObject({ totalCents: 0, status: 'paid' });
+    await cycle.terminate('test finished');
+  });
+});

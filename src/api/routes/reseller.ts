@@ -17,6 +17,7 @@ import {
   BillListSchema,
   BillParams,
   BillPaymentBody,
+  CloseMonthBody,
   EnrolmentBody,
   EnrolmentParams,
   EnrolmentSchema,
@@ -341,6 +342,38 @@ export function resellerRoutes(router: Router, deps: ResellerRouteDeps): void {
     handler: async ({ params }) => {
       await requireOrganization(params.orgId);
       return { status: 200, body: { items: (await store.reseller.listBills(params.orgId)).map(billView) } };
+    },
+  });
+
+  defineRoute(router, deps, {
+    method: 'post',
+    path: '/organizations/{orgId}/bills',
+    operationId: 'closeMonth',
+    summary: 'Close an ended month: AWS issues its consolidated bill now',
+    description:
+      'The billing feed says the month’s usage is complete. The cycle bills each month on the first of the next by ' +
+      'itself; months that ended before the enrolment (back-billing from an earlier `billingFrom`) wait for this. ' +
+      'Months are billed in order; a month not ended or already billed is a 409.',
+    tag: TAG,
+    access: ADMIN,
+    params: EnrolmentParams,
+    body: CloseMonthBody,
+    idempotent: true,
+    responses: {
+      201: { description: 'Issued', schema: BillDetailSchema, headers: { Location: 'The bill' } },
+    },
+    handler: async ({ params, body, principal, updateId }) => {
+      await requireEnrolment(store, params.orgId);
+      if ((await store.reseller.getBill(params.orgId, body.month)) !== undefined) {
+        throw ProblemError.conflict(`the bill of ${params.orgId} for ${body.month} is issued already`);
+      }
+      await temporal().closeMonth(params.orgId, body.month, `${principal.role}:${principal.sub}`, updateId);
+      const bill = (await store.reseller.getBill(params.orgId, body.month))!;
+      return {
+        status: 201,
+        body: { ...billView(bill), invoices: bill.invoices.map(invoiceView) },
+        headers: { Location: `${deps.prefix}/organizations/${params.orgId}/bills/${body.month}` },
+      };
     },
   });
 
