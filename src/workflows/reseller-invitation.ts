@@ -4,7 +4,14 @@
  * expires (a durable timer). Every outcome is notified through the outbox. Refusals (an answer to an invitation no
  * longer pending) are Update validator rejections: the workflow never fails on a caller's input.
  */
-import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { ResellerActivities } from '../activities/reseller';
 import { ErrorType } from '../domain/errors';
 import { BusinessClock } from './clock';
@@ -43,15 +50,22 @@ export async function resellerInvitation(input: InvitationWorkflowInput): Promis
   // Set once an answer is being recorded: a second answer racing it is refused, the expiry timer stands aside.
   let answering = false;
 
-  const notify = (event: 'invited' | 'accepted' | 'declined' | 'expired') =>
-    acts.notifyInvitation({
-      invitationId: input.invitationId,
-      organizationId: input.organizationId,
-      accountId: input.accountId,
-      event,
-      expiresOn: input.expiresOn,
-      on: clock.today(),
-    });
+  // A notification that cannot be addressed (the organization lost its enrolment) is logged, never fatal: the
+  // invitation's outcome stands without it.
+  const notify = async (event: 'invited' | 'accepted' | 'declined' | 'expired'): Promise<void> => {
+    try {
+      await acts.notifyInvitation({
+        invitationId: input.invitationId,
+        organizationId: input.organizationId,
+        accountId: input.accountId,
+        event,
+        expiresOn: input.expiresOn,
+        on: clock.today(),
+      });
+    } catch (err) {
+      log.warn('invitation notification not queued', { invitationId: input.invitationId, event, error: String(err) });
+    }
+  };
 
   const validate = (answer: InvitationAnswer) => {
     if (typeof answer?.by !== 'string' || answer.by.length === 0) {
