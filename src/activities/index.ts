@@ -22,6 +22,7 @@ import {
   type Store,
 } from '../store';
 import type { PartnerStatus } from '../domain/membership';
+import { createResellerActivities } from './reseller';
 
 export { ActivityErrorType };
 
@@ -74,6 +75,7 @@ export function createActivities(deps: ActivityDependencies) {
   }
 
   return {
+    ...createResellerActivities({ store }),
     /** Evaluates the partner's stored evidence as of a date (R-CAT rules); an empty document when none is stored. */
     async evaluatePartner(input: { partnerId: string; asOf: string; targetTier?: Tier }): Promise<PartnerEvaluation> {
       const partner = await requirePartner(input.partnerId);

@@ -27,6 +27,7 @@ import { evidenceRoutes } from './routes/evidence';
 import { organizationRoutes } from './routes/organizations';
 import { outboxRoutes } from './routes/outbox';
 import { partnerRoutes } from './routes/partners';
+import { resellerRoutes } from './routes/reseller';
 
 export interface AppDependencies {
   store: Store;
@@ -249,6 +250,7 @@ function describeApi(
   outboxRoutes(router, routeDeps);
   organizationRoutes(router, routeDeps);
   advancePayRoutes(router, routeDeps);
+  resellerRoutes(router, routeDeps);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

@@ -86,7 +86,8 @@ export class Lifecycle {
   private readonly callTimeoutMs: number;
 
   constructor(
-    private readonly client: Client,
+    /** The Temporal client; the reseller billing client layer (reseller-workflows.ts) starts its workflows with it. */
+    readonly client: Client,
     private readonly options: LifecycleOptions,
   ) {
     this.clock = options.clock ?? { offsetMs: 0 };
@@ -96,6 +97,11 @@ export class Lifecycle {
   /** Today on the business clock (UTC calendar day). */
   today(): IsoDate {
     return new Date(Date.now() + this.clock.offsetMs).toISOString().slice(0, 10);
+  }
+
+  /** The task queue the workflows started here run on. */
+  get taskQueue(): string {
+    return this.options.taskQueue;
   }
 
   private call<T>(fn: () => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@
  * its details, so a new kind is never stuck in the outbox for want of a template.
  */
 import type { Partner } from '../store';
+import { RESELLER_TEMPLATES } from './reseller-messages';
 
 export interface ComposedMessage {
   subject: string;
@@ -50,6 +51,7 @@ const bullets = (items: string[]): string[] => items.map((item) => `  - ${item}`
 type Template = (p: Payload, name: string) => { subject: string; lines: string[] };
 
 const TEMPLATES: Record<string, Template> = {
+  ...RESELLER_TEMPLATES,
   'fee-reminder': (p, name) => ({
     subject: `Reminder: APN Program fee of ${name} is unpaid (day ${str(p, 'day') ?? '?'} of 90)`,
     lines: [

@@ -26,3 +26,11 @@ export { BillingAccounts, type OrganizationWithMembers, type PayerResolution } f
 export { OutboxDelivery, type OutboxEntry, type OutboxFilter } from './outbox-delivery';
 export * from './types';
 export type { PartnerView, PartnerViewInput } from './partner-views';
+export {
+  ResellerBilling,
+  type ConsolidatedBillRecord,
+  type ResellerEnrolment,
+  type ResellerInvoice,
+  type UsageItem,
+  type UsageRecord,
+} from './reseller';

@@ -5,10 +5,12 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
   date,
+  foreignKey,
   index,
   integer,
   json,
@@ -415,6 +417,117 @@ export const partnerViews = pgTable(
   (t) => [check('partner_views_revision_ck', sql`${t.revision} >= 0`)],
 );
 
+// ---- Reseller billing (R-RESELLER, 002): migration 0009 ----------------------------------------------------------
+// A reseller organization enrolled by its APN partner, the usage its member accounts record per month, the monthly
+// consolidated bill to the partner's management account, and the partner's invoice to each customer. Money in integer
+// cents. Invitations are the `invitations` table above.
+
+const cents = (name: string) => bigint(name, { mode: 'number' });
+
+/** A reseller organization's consolidated billing: which APN partner runs it, its discount, the first month billed. */
+export const resellerEnrolments = pgTable(
+  'reseller_enrolments',
+  {
+    organizationId: text('organization_id')
+      .primaryKey()
+      .references(() => organizations.id),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    discountBasisPoints: integer('discount_basis_points').notNull().default(0),
+    billingFrom: text('billing_from').notNull(),
+    enrolledOn: date('enrolled_on', { mode: 'string' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('reseller_enrolments_discount_ck', sql`${t.discountBasisPoints} between 0 and 10000`),
+    check('reseller_enrolments_month_ck', sql`${t.billingFrom} ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`),
+  ],
+);
+
+/** One member account's usage of one month, as AWS metered it (recorded by the billing feed), by service. */
+export const usageRecords = pgTable(
+  'usage_records',
+  {
+    accountId: text('account_id').notNull(),
+    month: text('month').notNull(),
+    /** The reseller organization the account belonged to when its usage was recorded: its bill takes it. */
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    items: jsonb('items').notNull(),
+    totalCents: cents('total_cents').notNull(),
+    recordedOn: date('recorded_on', { mode: 'string' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.month] }),
+    check('usage_records_account_ck', sql`${t.accountId} ~ '^[0-9]{12}$'`),
+    check('usage_records_month_ck', sql`${t.month} ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`),
+    check('usage_records_total_ck', sql`${t.totalCents} >= 0`),
+    index('usage_records_org_month_idx').on(t.organizationId, t.month),
+  ],
+);
+
+/** The month's consolidated bill AWS issues the partner's management account; once per organization and month. */
+export const consolidatedBills = pgTable(
+  'consolidated_bills',
+  {
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    month: text('month').notNull(),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    payerAccountId: text('payer_account_id').notNull(),
+    usageCents: cents('usage_cents').notNull(),
+    discountCents: cents('discount_cents').notNull(),
+    totalCents: cents('total_cents').notNull(),
+    /** Every member account's usage and share of the total. */
+    lines: jsonb('lines').notNull(),
+    issuedOn: date('issued_on', { mode: 'string' }).notNull(),
+    status: text('status').notNull().default('issued'),
+    paidOn: date('paid_on', { mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.month] }),
+    check('consolidated_bills_status_ck', sql`${t.status} in ('issued', 'paid')`),
+    check('consolidated_bills_total_ck', sql`${t.totalCents} = ${t.usageCents} - ${t.discountCents}`),
+  ],
+);
+
+/** The partner's invoice to one customer account: its share of a paid consolidated bill. */
+export const resellerInvoices = pgTable(
+  'reseller_invoices',
+  {
+    organizationId: text('organization_id').notNull(),
+    month: text('month').notNull(),
+    accountId: text('account_id').notNull(),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    usageCents: cents('usage_cents').notNull(),
+    amountCents: cents('amount_cents').notNull(),
+    issuedOn: date('issued_on', { mode: 'string' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.month, t.accountId] }),
+    foreignKey({
+      name: 'reseller_invoices_bill_fk',
+      columns: [t.organizationId, t.month],
+      foreignColumns: [consolidatedBills.organizationId, consolidatedBills.month],
+    }),
+    check('reseller_invoices_amount_ck', sql`${t.amountCents} >= 0`),
+    index('reseller_invoices_account_idx').on(t.accountId, t.month),
+  ],
+);
+
+export const resellerSchema = { resellerEnrolments, usageRecords, consolidatedBills, resellerInvoices };
+// ---- end of reseller billing ------------------------------------------------------------------------------------
+
 export const schema = {
   partners,
   evidenceVersions,
@@ -432,5 +545,6 @@ export const schema = {
   advancePayApplications,
   apiIdempotency,
   partnerViews,
+  ...resellerSchema,
 };
 export type Schema = typeof schema;

@@ -647,6 +647,128 @@ const ROWS: Row[] = [
     status: 200,
     make: () => Promise.resolve({ method: 'get', url: `/v1/accounts/${FEE_ACCOUNT}/payer` }),
   },
+  // ---- reseller billing (R-RESELLER) ----
+  {
+    op: 'POST /v1/organizations/{orgId}/reseller-billing',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => {
+      const body = newOrganization();
+      await h.store.createOrganization({ ...body, on: BUSINESS_DATE });
+      return {
+        method: 'post',
+        url: `/v1/organizations/${body.id}/reseller-billing`,
+        body: { partnerId: outsider, discountPercent: 2.5, billingFrom: '2019-10' },
+      };
+    }),
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/invitations',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => ({
+      method: 'post',
+      url: `/v1/organizations/${(await resellerOrganization()).id}/invitations`,
+      body: { accountId: nextAccount() },
+    })),
+  },
+  {
+    op: 'GET /v1/organizations/{orgId}/invitations',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({
+      method: 'get',
+      url: `/v1/organizations/${(await resellerOrganization()).id}/invitations?status=invited`,
+    })),
+  },
+  {
+    op: 'GET /v1/invitations/{invitationId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({ method: 'get', url: `/v1/invitations/${await pendingInvitation()}` })),
+  },
+  {
+    op: 'POST /v1/invitations/{invitationId}/accept',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: consuming(async () => ({ method: 'post', url: `/v1/invitations/${await pendingInvitation()}/accept` })),
+  },
+  {
+    op: 'POST /v1/invitations/{invitationId}/decline',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: consuming(async () => ({ method: 'post', url: `/v1/invitations/${await pendingInvitation()}/decline` })),
+  },
+  {
+    op: 'PUT /v1/accounts/{accountId}/usage/{month}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => {
+      const accountId = nextAccount();
+      await h.store.addOrganizationMember((await resellerOrganization()).id, accountId, BUSINESS_DATE);
+      return {
+        method: 'put',
+        url: `/v1/accounts/${accountId}/usage/2019-10`,
+        body: { items: [{ service: 'Amazon EC2', amount: 120.5 }] },
+      };
+    }),
+  },
+  {
+    op: 'GET /v1/accounts/{accountId}/billing',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({
+      method: 'get',
+      url: `/v1/accounts/${(await billedOrganization()).customer}/billing`,
+    })),
+  },
+  {
+    op: 'GET /v1/organizations/{orgId}/bills',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({ method: 'get', url: `/v1/organizations/${(await resellerOrganization()).id}/bills` })),
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/bills',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 201,
+    make: consuming(async () => ({
+      method: 'post',
+      url: `/v1/organizations/${(await enrolledWithUsage()).id}/bills`,
+      body: { month: '2019-09' },
+    })),
+  },
+  {
+    op: 'GET /v1/organizations/{orgId}/bills/{month}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({
+      method: 'get',
+      url: `/v1/organizations/${(await billedOrganization()).id}/bills/2019-09`,
+    })),
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/bills/{month}/payment',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    slow: true,
+    make: consuming(async () => {
+      const { id } = await newBilledOrganization();
+      return { method: 'post', url: `/v1/organizations/${id}/bills/2019-09/payment`, body: { amount: 99.99 } };
+    }),
+  },
   {
     op: 'POST /v1/advance-pay/{accountId}',
     allowed: ['program-admin'],
@@ -699,6 +821,74 @@ const ROWS: Row[] = [
     }),
   },
 ];
+
+/** A reseller organization enrolled by the outsider partner (billed from 2019-10), through the API. */
+const resellerOrganization = once(async () => {
+  const body = newOrganization();
+  await h.store.createOrganization({ ...body, on: BUSINESS_DATE });
+  const enrolled = await as('program-admin', {
+    method: 'post',
+    url: `/v1/organizations/${body.id}/reseller-billing`,
+    body: { partnerId: outsider, billingFrom: '2019-10' },
+  });
+  expect(outcome(enrolled)).toMatchObject({ status: 201 });
+  return body;
+});
+
+/** An invitation pending in its workflow; resolves its id. */
+async function pendingInvitation(): Promise<number> {
+  const res = await as('program-admin', {
+    method: 'post',
+    url: `/v1/organizations/${(await resellerOrganization()).id}/invitations`,
+    body: { accountId: nextAccount() },
+  });
+  expect(outcome(res)).toMatchObject({ status: 201 });
+  return (res.body as { id: number }).id;
+}
+
+/**
+ * A reseller organization billed from 2019-09 with a customer's usage of 99.99 USD that month, enrolled (its cycle
+ * started) on 2019-10-02: September ended before, so its bill waits for the month to be closed.
+ */
+async function enrolledWithUsage(): Promise<{ id: string; customer: string }> {
+  const body = newOrganization();
+  await h.store.createOrganization({ ...body, on: BUSINESS_DATE });
+  await h.store.reseller.enrol({
+    organizationId: body.id,
+    partnerId: outsider,
+    discountBasisPoints: 0,
+    billingFrom: '2019-09',
+    enrolledOn: BUSINESS_DATE,
+  });
+  const customer = nextAccount();
+  await h.store.addOrganizationMember(body.id, customer, '2019-09-01');
+  await h.store.reseller.recordUsage({
+    accountId: customer,
+    month: '2019-09',
+    items: [{ service: 'Amazon EC2', amountCents: 9_999 }],
+    on: BUSINESS_DATE,
+  });
+  const enrolled = await as('program-admin', {
+    method: 'post',
+    url: `/v1/organizations/${body.id}/reseller-billing`,
+    body: { partnerId: outsider, discountPercent: 0, billingFrom: '2019-09' },
+  });
+  expect(outcome(enrolled)).toMatchObject({ status: 200 });
+  return { id: body.id, customer };
+}
+
+/** The same with September closed: its bill issued and waiting for the partner's payment. */
+async function newBilledOrganization(): Promise<{ id: string; customer: string }> {
+  const organization = await enrolledWithUsage();
+  const closed = await as('program-admin', {
+    method: 'post',
+    url: `/v1/organizations/${organization.id}/bills`,
+    body: { month: '2019-09' },
+  });
+  expect(outcome(closed)).toMatchObject({ status: 201, body: { total: 99.99, status: 'issued' } });
+  return organization;
+}
+const billedOrganization = once(newBilledOrganization);
 
 /** A payer registered for Advance Pay that the reading and funding rows act on. */
 const advancePayer = once(async () => {

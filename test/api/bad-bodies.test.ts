@@ -19,6 +19,13 @@ import {
   RegisterAdvancePayBody,
   TransferBody,
 } from '../../src/api/billing-schemas';
+import {
+  BillPaymentBody,
+  CloseMonthBody,
+  EnrolmentBody,
+  InvitationBody,
+  UsageBody,
+} from '../../src/api/reseller-schemas';
 import { parseCsvItems } from '../../src/domain/evidence';
 import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/domain/evidence';
 import {
@@ -42,6 +49,9 @@ const FEE_ACCOUNT = '123456789012';
 const PM = 'pm-bodies';
 const RUN = Date.now().toString(36);
 const NUM_RUNS = 30;
+/** A reseller organization (enrolled, one customer) the reseller billing endpoints are sent bad bodies for. */
+const RESELLER_ORG = `bodies-reseller-${RUN}`;
+const RESELLER_CUSTOMER = '210987654323';
 
 /** The reinstatement body is declared inline in src/api/routes/applications.ts: an empty object, nothing else. */
 const ReinstatementBody = z.object({}).strict();
@@ -159,10 +169,13 @@ async function snapshot(): Promise<unknown> {
       };
     }),
   );
-  const [organizations, payer, advancePay] = await Promise.all([
+  const [organizations, payer, advancePay, invitations, bills, billingView] = await Promise.all([
     getAs('/v1/organizations'),
     getAs(`/v1/accounts/${FEE_ACCOUNT}/payer`),
     getAs(`/v1/advance-pay/${FEE_ACCOUNT}`),
+    getAs(`/v1/organizations/${RESELLER_ORG}/invitations`),
+    getAs(`/v1/organizations/${RESELLER_ORG}/bills`),
+    getAs(`/v1/accounts/${RESELLER_CUSTOMER}/billing`),
   ]);
   return {
     partners: partners.body as unknown,
@@ -170,6 +183,7 @@ async function snapshot(): Promise<unknown> {
     organizations: organizations.body as unknown,
     payer: payer.body as unknown,
     advancePay: { status: advancePay.status, body: advancePay.body as unknown },
+    reseller: [invitations, bills, billingView].map((r) => ({ status: r.status, body: r.body as unknown })),
   };
 }
 
@@ -367,6 +381,46 @@ const ENDPOINTS: BodyEndpoint[] = [
     valid: { accountId: FEE_ACCOUNT, joinedOn: '2019-02-01' },
   },
   {
+    op: 'POST /v1/organizations/{orgId}/reseller-billing',
+    role: 'program-admin',
+    url: () => `/v1/organizations/${RESELLER_ORG}/reseller-billing`,
+    partner: () => invoiced,
+    schema: EnrolmentBody,
+    valid: { partnerId: 'bodies-partner', discountPercent: 2.5, billingFrom: '2019-10' },
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/invitations',
+    role: 'program-admin',
+    url: () => `/v1/organizations/${RESELLER_ORG}/invitations`,
+    partner: () => invoiced,
+    schema: InvitationBody,
+    valid: { accountId: '210987654322' },
+  },
+  {
+    op: 'PUT /v1/accounts/{accountId}/usage/{month}',
+    role: 'program-admin',
+    url: () => `/v1/accounts/${RESELLER_CUSTOMER}/usage/2019-10`,
+    partner: () => invoiced,
+    schema: UsageBody,
+    valid: { items: [{ service: 'Amazon EC2', amount: 10.5 }] },
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/bills',
+    role: 'program-admin',
+    url: () => `/v1/organizations/${RESELLER_ORG}/bills`,
+    partner: () => invoiced,
+    schema: CloseMonthBody,
+    valid: { month: '2019-09' },
+  },
+  {
+    op: 'POST /v1/organizations/{orgId}/bills/{month}/payment',
+    role: 'program-admin',
+    url: () => `/v1/organizations/${RESELLER_ORG}/bills/2019-09/payment`,
+    partner: () => invoiced,
+    schema: BillPaymentBody,
+    valid: { amount: 10 },
+  },
+  {
     op: 'POST /v1/advance-pay/{accountId}',
     role: 'program-admin',
     url: () => `/v1/advance-pay/${FEE_ACCOUNT}`,
@@ -526,6 +580,21 @@ async function sendJson(endpoint: BodyEndpoint, body: unknown): Promise<Response
 beforeAll(async () => {
   h = await startApiHarness({ businessDate: BUSINESS_DATE });
   [invoiced, applicant] = await Promise.all([setUpInvoiced(), setUpApplicant()]);
+  await h.store.createOrganization({
+    id: RESELLER_ORG,
+    name: 'Bodies Reseller',
+    managementAccountId: '210987654324',
+    reseller: true,
+    on: BUSINESS_DATE,
+  });
+  await h.store.reseller.enrol({
+    organizationId: RESELLER_ORG,
+    partnerId: invoiced,
+    discountBasisPoints: 0,
+    billingFrom: '2019-10',
+    enrolledOn: BUSINESS_DATE,
+  });
+  await h.store.addOrganizationMember(RESELLER_ORG, RESELLER_CUSTOMER, BUSINESS_DATE);
 }, 300_000);
 afterAll(async () => {
   await h?.teardown();

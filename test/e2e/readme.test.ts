@@ -33,7 +33,7 @@ interface Block {
   section: Section | undefined;
 }
 
-type Section = 'install' | 'start' | 'api' | 'tests' | 'cli';
+type Section = 'install' | 'start' | 'api' | 'tests' | 'cli' | 'reseller';
 
 /** Where each section starts; a section runs to the next marker. */
 const SECTION_MARKERS: [Section | undefined, string][] = [
@@ -45,6 +45,8 @@ const SECTION_MARKERS: [Section | undefined, string][] = [
   ['tests', '5. **Run the tests**'],
   ['cli', "Evaluate a partner's evidence without any server"],
   [undefined, '## Configuration'],
+  ['reseller', '## Reseller billing walk-through'],
+  [undefined, '## Operating partners that live for years'],
 ];
 
 function readReadme(): { blocks: Block[]; sectionText: (s: Section) => string } {
@@ -371,6 +373,39 @@ describe('README.md, run as written', () => {
 
       const { ms } = await npm.signalAndWaitForNothingLeft(npm.npmPid(), 'SIGTERM', README_PORTS);
       expect(ms).toBeLessThan(15_000);
+    } finally {
+      shell.close();
+      npm.killTree();
+    }
+  });
+});
+
+/** Ports of the reseller walk-through's own `npm start` (the README's defaults belong to the Quick start test). */
+const RESELLER_PORTS = { PORT: 7761, TEMPORAL_PORT: 7762, TEMPORAL_UI_PORT: 7763 };
+
+describe('README.md reseller billing walk-through, run as written', () => {
+  test('npm start, then its curl and npx apn commands answer as documented: invitations accepted, a month billed, paid and invoiced (R-RESELLER)', async () => {
+    const blocks = blocksOf('reseller');
+    expect(blocks.length).toBeGreaterThan(2);
+    expectEveryCommandDocumented(blocks);
+    const [start] = blocksOf('start');
+    if (!start) throw new Error('README.md step 2 has no ```sh block');
+    for (const port of Object.values(RESELLER_PORTS)) {
+      if (await portOpen(port)) throw new Error(`port ${port} is busy: this test runs its own npm start on it`);
+    }
+    const env = cleanEnv({
+      DATA_DIR: join(mkdtempSync(join(tmpdir(), 'apn-readme-reseller-')), '.data'),
+      ...Object.fromEntries(Object.entries(RESELLER_PORTS).map(([k, v]) => [k, String(v)])),
+    });
+    const npm = new NpmStart('bash', ['-c', start.code], { cwd: root, env });
+    const shell = new Shell(env);
+    try {
+      await npm.waitForBanner(180_000);
+      const exports = npm.output.split('\n').filter((l) => /^\s*export APN_TOKEN_[A-Z_]+=/.test(l));
+      expect(exports).toHaveLength(5);
+      await shell.run(exports.join('\n'));
+      for (const block of blocks) await runBlock(shell, block, 30_000);
+      await npm.signalAndWaitForNothingLeft(npm.npmPid(), 'SIGTERM', Object.values(RESELLER_PORTS));
     } finally {
       shell.close();
       npm.killTree();
