@@ -417,7 +417,7 @@ export const partnerViews = pgTable(
   (t) => [check('partner_views_revision_ck', sql`${t.revision} >= 0`)],
 );
 
-// ---- Reseller billing (R-RESELLER, 002): migration 0009 ----------------------------------------------------------
+// ---- Reseller billing (R-RESELLER, 002): migration 0007 ----------------------------------------------------------
 // A reseller organization enrolled by its APN partner, the usage its member accounts record per month, the monthly
 // consolidated bill to the partner's management account, and the partner's invoice to each customer. Money in integer
 // cents. Invitations are the `invitations` table above.
