@@ -21,6 +21,7 @@ import { OutboxDelivery } from './outbox-delivery';
 import { PartnerViewRepository, type PartnerView, type PartnerViewInput } from './partner-views';
 import { partnersRepository, type PartnersRepository } from './partners';
 import { payersRepository, type PayersRepository } from './payers';
+import { Payments } from './payments';
 
 export interface Store
   extends
@@ -42,6 +43,8 @@ export interface Store
   readonly accounts: BillingAccounts;
   /** Advance Pay registration and funding documents (src/store/advance-pay-documents.ts). */
   readonly advancePay: AdvancePayDocuments;
+  /** Fee payments, payers' eligible methods, Advance Pay applied when funds arrive (src/store/payments.ts). */
+  readonly payments: Payments;
   /** Writes a partner's view (its read model) unless a same or newer revision is stored (src/store/partner-views.ts). */
   putPartnerView(input: PartnerViewInput): Promise<{ view: PartnerView; applied: boolean }>;
   /** The lifecycle state the partner's workflow last wrote. */
@@ -76,6 +79,7 @@ export async function createStore(config: StoreConfig = {}): Promise<Store> {
       (input) => advancePay.fundAdvancePay(input),
       (payer) => advancePay.getAdvancePay(payer),
     ),
+    payments: new Payments(db),
     putPartnerView: (input) => views.put(input),
     getPartnerView: (partnerId) => views.get(partnerId),
     ping: () => pingConnection(db),
