@@ -49,6 +49,9 @@ export function checkApply(state: LifecycleState, cmd: ApplyCommand): Refusal | 
 export function checkPayment(state: LifecycleState, cmd: PaymentCommand): Refusal | undefined {
   const invoice = state.invoice;
   if (!invoice) return wrongState('there is no open fee invoice to pay');
+  if (cmd?.invoiceId !== undefined && cmd.invoiceId !== invoice.id) {
+    return wrongState(`invoice ${cmd.invoiceId} is not the open fee invoice (${invoice.id})`);
+  }
   if (typeof cmd?.amount !== 'number' || Math.round(cmd.amount * 100) !== Math.round(invoice.total * 100)) {
     return invalid(`payment must equal the invoice total of $${invoice.total.toFixed(2)} (got ${String(cmd?.amount)})`);
   }

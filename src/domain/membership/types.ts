@@ -252,6 +252,12 @@ export interface ApplyCommand {
 export interface PaymentCommand {
   amount: number;
   by?: string;
+  /** The invoice the payment names (R-PAID); the open invoice when absent. */
+  invoiceId?: string;
+  /** How it was paid: a payer's method (`card`, `bank-account`, …), `advance-pay` or `offline`. */
+  method?: string;
+  /** The payment's reference (its payment id, or the funding document that brought the funds). */
+  reference?: string;
 }
 export interface ExtensionCommand {
   days: number;

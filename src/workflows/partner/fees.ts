@@ -41,14 +41,27 @@ export async function invoiceFee(
   if (issued.paidViaAdvancePay) await settleInvoice(run, on, 'advance-pay');
 }
 
-export async function settleInvoice(run: PartnerRun, on: IsoDate, via: 'payment' | 'advance-pay'): Promise<void> {
+export async function settleInvoice(
+  run: PartnerRun,
+  on: IsoDate,
+  via: 'payment' | 'advance-pay',
+  payment: { method?: string; reference?: string } = {},
+): Promise<void> {
   const { state, partnerId } = run;
   const invoice = state.invoice;
   if (!invoice) return;
   await activities.markInvoicePaid({ invoiceId: invoice.id, paidOn: on, via });
   state.paidMembershipYears = [...state.paidMembershipYears, invoice.membershipYear].slice(-5);
   state.invoice = undefined;
-  record(run, on, 'fee-paid', { invoiceId: invoice.id, total: invoice.total, via });
+  record(run, on, 'fee-paid', {
+    invoiceId: invoice.id,
+    total: invoice.total,
+    via,
+    // CONTRACT §3: how the fee was paid — from the Advance Pay balance, or a payment someone recorded.
+    method: via === 'advance-pay' ? 'advance-pay' : 'recorded-payment',
+    ...(payment.method ? { paymentMethod: payment.method } : {}),
+    ...(payment.reference ? { reference: payment.reference } : {}),
+  });
   // R-PAID: the promotional credit code goes to the Alliance Lead once per paid membership year.
   await activities.sendPromoCreditCode({
     key: `${partnerId}#promo#${invoice.membershipYear}`,
@@ -72,7 +85,12 @@ export async function pay(
   const { state } = run;
   const invoice = state.invoice!;
   await activities.recordPayment({ invoiceId: invoice.id, amount: cmd.amount, paidOn: on });
-  await settleInvoice(run, on, 'payment');
+  // Advance Pay applied when funds arrived during grace (R-ADVANCE-PAY) reaches the lifecycle as a payment.
+  const via = cmd.method === 'advance-pay' ? 'advance-pay' : 'payment';
+  await settleInvoice(run, on, via, {
+    ...(cmd.method ? { method: cmd.method } : {}),
+    ...(cmd.reference ? { reference: cmd.reference } : {}),
+  });
   return { invoiceId: invoice.id, paidOn: on };
 }
 
