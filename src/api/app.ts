@@ -27,6 +27,7 @@ import { evidenceRoutes } from './routes/evidence';
 import { organizationRoutes } from './routes/organizations';
 import { outboxRoutes } from './routes/outbox';
 import { partnerRoutes } from './routes/partners';
+import { paymentRoutes } from './routes/payments';
 
 export interface AppDependencies {
   store: Store;
@@ -249,6 +250,7 @@ function describeApi(
   outboxRoutes(router, routeDeps);
   organizationRoutes(router, routeDeps);
   advancePayRoutes(router, routeDeps);
+  paymentRoutes(router, routeDeps);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

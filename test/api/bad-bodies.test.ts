@@ -19,6 +19,7 @@ import {
   RegisterAdvancePayBody,
   TransferBody,
 } from '../../src/api/billing-schemas';
+import { InvoicePaymentBody, PaymentMethodsBody, PaymentOutcomeBody } from '../../src/api/payment-schemas';
 import { parseCsvItems } from '../../src/domain/evidence';
 import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/domain/evidence';
 import {
@@ -159,10 +160,12 @@ async function snapshot(): Promise<unknown> {
       };
     }),
   );
-  const [organizations, payer, advancePay] = await Promise.all([
+  const [organizations, payer, advancePay, paymentMethods, payments] = await Promise.all([
     getAs('/v1/organizations'),
     getAs(`/v1/accounts/${FEE_ACCOUNT}/payer`),
     getAs(`/v1/advance-pay/${FEE_ACCOUNT}`),
+    getAs(`/v1/accounts/${FEE_ACCOUNT}/payment-methods`),
+    getAs(`/v1/partners/${invoiced}/payments`),
   ]);
   return {
     partners: partners.body as unknown,
@@ -170,6 +173,8 @@ async function snapshot(): Promise<unknown> {
     organizations: organizations.body as unknown,
     payer: payer.body as unknown,
     advancePay: { status: advancePay.status, body: advancePay.body as unknown },
+    paymentMethods: paymentMethods.body as unknown,
+    payments: { status: payments.status, body: payments.body as unknown },
   };
 }
 
@@ -389,6 +394,36 @@ const ENDPOINTS: BodyEndpoint[] = [
     partner: () => invoiced,
     schema: TransferBody,
     valid: { reference: 'AP-ABCDEFGH2345', amount: 3000, receivedOn: '2019-10-02' },
+  },
+  {
+    op: 'PUT /v1/accounts/{accountId}/payment-methods',
+    role: 'program-admin',
+    url: () => `/v1/accounts/${FEE_ACCOUNT}/payment-methods`,
+    partner: () => invoiced,
+    schema: PaymentMethodsBody,
+    valid: { methods: ['card', 'sepa-direct-debit'] },
+  },
+  {
+    op: 'POST /v1/partners/{id}/payments',
+    role: 'alliance-lead',
+    url: onInvoiced('/payments'),
+    partner: () => invoiced,
+    schema: InvoicePaymentBody,
+    valid: {
+      invoiceId: 'bodies/invoice/2019',
+      payerAccountId: FEE_ACCOUNT,
+      amount: 2500,
+      method: 'card',
+      paidOn: '2019-10-02',
+    },
+  },
+  {
+    op: 'POST /v1/payments/{paymentId}/processing',
+    role: 'program-admin',
+    url: () => '/v1/payments/PAY-ABCDEFGH2345/processing',
+    partner: () => invoiced,
+    schema: PaymentOutcomeBody,
+    valid: { outcome: 'failed', reason: 'insufficient funds', processedOn: '2019-10-02' },
   },
   {
     op: 'POST /v1/scorecards/evaluate',
