@@ -145,8 +145,9 @@ export class PaymentDesk {
   }
 
   /**
-   * Hands a succeeded payment to the partner's lifecycle. A business refusal (no such open invoice there any more)
-   * withdraws a payment nobody has settled yet and answers the refusal; Temporal being away leaves it for a retry.
+   * Hands a succeeded payment to the partner's lifecycle. A business refusal of an offline payment (no such open
+   * invoice there any more) withdraws it and answers the refusal; money the bank or the balance moved stays
+   * succeeded and unsettled for an operator to see (and the next hand-over to retry), as does Temporal being away.
    */
   private async settle(payment: Payment, on: string, updateId?: string): Promise<Payment> {
     try {
@@ -163,7 +164,7 @@ export class PaymentDesk {
       );
     } catch (error) {
       const problem = toProblemError(error);
-      if (problem && problem.status < 500 && payment.method !== 'advance-pay') {
+      if (problem && problem.status < 500 && payment.method === 'offline') {
         await this.store.payments.withdraw(payment.id, on, `refused by the lifecycle: ${problem.detail}`);
       }
       throw error;

@@ -82,6 +82,16 @@ async function invoicedPartner(feeAccountId: string) {
 const timelineOf = async (id: string) =>
   ((await get('program-admin', `/v1/partners/${id}/timeline`)).body as { items: { type: string }[] }).items;
 
+/**
+ * The partner's `fee-paid` timeline entries once there are `count`: the workflow writes its journal at the end of its
+ * turn, after the payment Update has answered.
+ */
+const feePaidEntries = (id: string, count: number) =>
+  eventually(async () => {
+    const entries = (await timelineOf(id)).filter((e) => e.type === 'fee-paid');
+    return entries.length >= count ? entries : undefined;
+  }, `${count} fee-paid entries of ${id}`);
+
 test('R-PAID: the payer pays a named invoice with an eligible method; only the bank’s success settles it, once', async () => {
   const feeAccount = account();
   const { id, invoice, total } = await invoicedPartner(feeAccount);
@@ -148,7 +158,7 @@ test('R-PAID: the payer pays a named invoice with an eligible method; only the b
 
   const stored = await h.store.getInvoice(invoice.id);
   expect(stored).toMatchObject({ status: 'paid', paidVia: 'payment' });
-  const paid = (await timelineOf(id)).filter((e) => e.type === 'fee-paid');
+  const paid = await feePaidEntries(id, 1);
   expect(paid).toEqual([
     expect.objectContaining({
       data: expect.objectContaining({
@@ -225,7 +235,7 @@ test('R-ADVANCE-PAY: a transfer recorded concurrently and again pays the open in
     }),
   ]);
   expect((await h.store.getInvoice(invoice.id))?.paidVia).toBe('advance-pay');
-  expect((await timelineOf(id)).filter((e) => e.type === 'fee-paid')).toEqual([
+  expect(await feePaidEntries(id, 1)).toEqual([
     expect.objectContaining({
       data: expect.objectContaining({ method: 'advance-pay', reference: transfer.reference }),
     }),
