@@ -28,6 +28,7 @@ import { organizationRoutes } from './routes/organizations';
 import { outboxRoutes } from './routes/outbox';
 import { partnerRoutes } from './routes/partners';
 import { resellerRoutes } from './routes/reseller';
+import { paymentRoutes } from './routes/payments';
 
 export interface AppDependencies {
   store: Store;
@@ -251,6 +252,7 @@ function describeApi(
   organizationRoutes(router, routeDeps);
   advancePayRoutes(router, routeDeps);
   resellerRoutes(router, routeDeps);
+  paymentRoutes(router, routeDeps);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

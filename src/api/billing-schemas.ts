@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { AccountIdSchema, IsoDateSchema } from '../domain/evidence';
+import { PaymentSchema } from './payment-schemas';
 
 export const OrganizationIdSchema = z
   .string()
@@ -142,6 +143,9 @@ export const TransferResultSchema = z
   .object({
     document: FundingDocumentSchema,
     balance: z.number(),
+    payments: z
+      .array(PaymentSchema)
+      .meta({ description: 'R-ADVANCE-PAY: the Advance Pay payments of due invoices made (or handed over again) now' }),
     openInvoices: z
       .array(z.object({ invoiceId: z.string(), partnerId: z.string(), total: z.number(), issuedOn: IsoDateSchema }))
       .meta({ description: 'The payer’s open invoices, oldest first: what the balance could now pay' }),

@@ -1,6 +1,7 @@
 /** `apn` — the command-line face of the engine. Each sub-command lives in its own module under ./commands. */
 import { Command } from 'commander';
 import { registerReseller } from './commands/reseller';
+import { registerBilling } from './commands/billing';
 import { registerScorecard } from './commands/scorecard';
 import { registerSimulate } from './commands/simulate';
 import { registerToken } from './commands/token';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerToken(program);
   registerReseller(program);
+  registerBilling(program);
   return program;
 }
 

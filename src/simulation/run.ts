@@ -8,6 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { EngineError, ErrorType } from '../domain/errors';
 import { emptyEvidence, mergeEvidence, type PartnerEvidence } from '../domain/evidence';
 import { partnerProfileOf, partnerWorkflowId } from '../api/lifecycle';
+import { PaymentDesk } from '../api/payment-desk';
 import { startEngine, type Activities } from '../platform/engine';
 import type { Store } from '../store';
 import type { ApplicationStatus, PartnerStatus } from '../workflows/types';
@@ -97,6 +98,42 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
         throw new Error('the simulation worker stopped before the scenario ended');
       }),
     ]);
+
+  const desk = new PaymentDesk(store, lifecycle);
+  /** Payer-side happenings (Advance Pay fundings) the partner's own journal does not hold. */
+  const billingEntries: TimelineEntry[] = [];
+
+  // The payer world before the start (CONTRACT §3 `billing`): organizations, then Advance Pay balances.
+  for (const org of scenario.billing?.organizations ?? []) {
+    await store.createOrganization({
+      id: org.id,
+      name: org.name ?? org.id,
+      managementAccountId: org.managementAccountId,
+      reseller: org.reseller ?? false,
+      on: scenario.start,
+    });
+    for (const accountId of org.memberAccountIds) {
+      if (accountId !== org.managementAccountId) await store.addOrganizationMember(org.id, accountId, scenario.start);
+    }
+  }
+  for (const [index, funding] of (scenario.billing?.advancePay ?? []).entries()) {
+    await store.advancePay.register(funding.accountId, scenario.start);
+    const account = await store.fundAdvancePay({
+      key: `scenario:${partner.id}:billing:${index}`,
+      payerAccountId: funding.accountId,
+      amount: funding.amount,
+      method: funding.method,
+      on: scenario.start,
+    });
+    billingEntries.push({
+      on: scenario.start,
+      type: 'advance-pay-funded',
+      accountId: funding.accountId,
+      amount: funding.amount,
+      method: funding.method,
+      balance: account.balance,
+    });
+  }
 
   await store.registerPartner({
     ...partnerProfileOf(partner),
@@ -198,6 +235,32 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
         case 'pay-fee':
           await lifecycle.pay(id, { amount: event.amount });
           return;
+        case 'fund-advance-pay': {
+          // 003: the payer asks for a funding document, the transfer quotes its reference; the funds pay what is due.
+          await store.advancePay.register(event.accountId, event.on);
+          const document = await store.advancePay.issueDocument({
+            payerAccountId: event.accountId,
+            amount: event.amount,
+            method: event.method,
+            on: event.on,
+          });
+          const received = await desk.receiveTransfer({
+            payerAccountId: event.accountId,
+            reference: document.reference,
+            amount: event.amount,
+            on: event.on,
+          });
+          billingEntries.push({
+            on: event.on,
+            type: 'advance-pay-funded',
+            accountId: event.accountId,
+            amount: event.amount,
+            method: event.method,
+            reference: document.reference,
+            balance: received.account.balance,
+          });
+          return;
+        }
         case 'grant-extension':
           await lifecycle.extend(id, { days: event.days, by: event.by });
           return;
@@ -243,6 +306,7 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
 
   const journal = await store.listJournal(partner.id);
   const timeline: TimelineEntry[] = [
+    ...billingEntries,
     ...journal.map((entry) => ({ on: entry.on, type: entry.type, ...entry.data })),
     ...refusals,
   ]

@@ -6,6 +6,60 @@ import { TierInputSchema } from '../domain/tiers';
 
 const By = z.string().min(1).max(200);
 
+/** USD with at most 2 decimals (money is integer cents underneath). */
+const Usd = z
+  .number()
+  .positive()
+  .max(10_000_000, 'amount is over $10,000,000')
+  .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'amount has at most 2 decimals (USD)');
+
+const FundingMethod = z.enum(['us-bank-transfer', 'eft']);
+
+/** The payer world before the start (CONTRACT §3): AWS Organizations and Advance Pay balances (R-FEE, R-ADVANCE-PAY). */
+export const ScenarioBillingSchema = z
+  .object({
+    organizations: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, at most 63'),
+            name: z.string().min(1).max(200).optional(),
+            managementAccountId: AccountIdSchema,
+            memberAccountIds: z.array(AccountIdSchema).default([]),
+            reseller: z.boolean().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    advancePay: z
+      .array(z.object({ accountId: AccountIdSchema, amount: Usd, method: FundingMethod }).strict())
+      .default([]),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    // An AWS account belongs to at most one organization (a management account is a member of its own).
+    const seen = new Map<string, string>();
+    const ids = new Set<string>();
+    b.organizations.forEach((o, i) => {
+      if (ids.has(o.id)) ctx.addIssue({ code: 'custom', path: ['organizations', i, 'id'], message: `${o.id} twice` });
+      ids.add(o.id);
+      const accounts: [string, (string | number)[]][] = [
+        [o.managementAccountId, ['organizations', i, 'managementAccountId']],
+        ...o.memberAccountIds.map((a, j): [string, (string | number)[]] => [
+          a,
+          ['organizations', i, 'memberAccountIds', j],
+        ]),
+      ];
+      for (const [account, path] of accounts) {
+        const other = seen.get(account);
+        if (other !== undefined && !(other === o.id && account === o.managementAccountId)) {
+          ctx.addIssue({ code: 'custom', path, message: `account ${account} is already in organization ${other}` });
+        }
+        seen.set(account, o.id);
+      }
+    });
+  });
+
 export const ScenarioPartnerSchema = z
   .object({ ...partnerProfileShape, allianceLeadId: z.string().min(1).default('alliance-lead') })
   .superRefine(refineTrackTier);
@@ -45,6 +99,14 @@ export const ScenarioEventSchema = z.discriminatedUnion('type', [
     by: By.default('partner-manager'),
     note: z.string().min(1).max(2000).default('decided in the scenario'),
   }),
+  /** R-ADVANCE-PAY: a US bank transfer or EFT adds funds to the payer account's Advance Pay balance. */
+  z.object({
+    on: IsoDateSchema,
+    type: z.literal('fund-advance-pay'),
+    accountId: AccountIdSchema,
+    amount: Usd,
+    method: FundingMethod,
+  }),
   /** An operator retries or dismisses every incident open that day (work that failed for a business reason). */
   z.object({
     on: IsoDateSchema,
@@ -61,6 +123,7 @@ export const ScenarioSchema = z
     until: IsoDateSchema,
     /** A partner migrated mid-way: monthly checks from this date up to `start` are evaluated from dated evidence. */
     lookBackFrom: IsoDateSchema.optional(),
+    billing: ScenarioBillingSchema.optional(),
     evidence: z.array(z.object({ on: IsoDateSchema, set: PartialEvidenceSchema })).default([]),
     events: z.array(ScenarioEventSchema).default([]),
   })

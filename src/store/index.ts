@@ -24,6 +24,7 @@ export {
 } from './advance-pay-documents';
 export { BillingAccounts, type OrganizationWithMembers, type PayerResolution } from './billing-accounts';
 export { OutboxDelivery, type OutboxEntry, type OutboxFilter } from './outbox-delivery';
+export { Payments, type Payment, type PayerMethods } from './payments';
 export * from './types';
 export type { PartnerView, PartnerViewInput } from './partner-views';
 export {

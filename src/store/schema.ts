@@ -382,6 +382,54 @@ export const advancePayApplications = pgTable('advance_pay_applications', {
   createdAt: createdAt(),
 });
 
+/**
+ * Fee payments (R-PAID, 000): recorded against one invoice by its payer account with a method, pending until the bank
+ * processes them (succeeded or failed); `advance-pay` ones are applied by the engine, `offline` ones recorded by a
+ * Partner Manager. Money in integer cents. `settled_on`: the partner's lifecycle took the payment (its fee is paid).
+ */
+export const payments = pgTable(
+  'payments',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    payerAccountId: text('payer_account_id').notNull(),
+    method: text('method').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    status: text('status').notNull().default('pending'),
+    /** What the payment quotes: a funding document for Advance Pay, the bank's reference, or the recorder's. */
+    reference: text('reference'),
+    recordedBy: text('recorded_by').notNull(),
+    recordedOn: date('recorded_on', { mode: 'string' }).notNull(),
+    processedOn: date('processed_on', { mode: 'string' }),
+    failureReason: text('failure_reason'),
+    settledOn: date('settled_on', { mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('payments_status_ck', sql`${t.status} in ('pending', 'succeeded', 'failed')`),
+    check('payments_amount_ck', sql`${t.amountCents} > 0`),
+    check('payments_payer_ck', sql`${t.payerAccountId} ~ '^[0-9]{12}$'`),
+    // An invoice is paid once: at most one payment per invoice is pending or succeeded at any time.
+    uniqueIndex('payments_invoice_active_uq')
+      .on(t.invoiceId)
+      .where(sql`${t.status} in ('pending', 'succeeded')`),
+    index('payments_partner_idx').on(t.partnerId, t.recordedOn),
+    index('payments_payer_idx').on(t.payerAccountId, t.recordedOn),
+  ],
+);
+
+/** The payment methods a payer account may use (R-PAID); a payer without a row has the domain's default list. */
+export const payerPaymentMethods = pgTable('payer_payment_methods', {
+  payerAccountId: text('payer_account_id').primaryKey(),
+  methods: text('methods').array().notNull(),
+  createdAt: createdAt(),
+});
+
 export const apiIdempotency = pgTable(
   'api_idempotency',
   {
@@ -417,7 +465,7 @@ export const partnerViews = pgTable(
   (t) => [check('partner_views_revision_ck', sql`${t.revision} >= 0`)],
 );
 
-// ---- Reseller billing (R-RESELLER, 002): migration 0007 ----------------------------------------------------------
+// ---- Reseller billing (R-RESELLER, 002): migration 0008 ----------------------------------------------------------
 // A reseller organization enrolled by its APN partner, the usage its member accounts record per month, the monthly
 // consolidated bill to the partner's management account, and the partner's invoice to each customer. Money in integer
 // cents. Invitations are the `invitations` table above.
@@ -543,6 +591,8 @@ export const schema = {
   advancePayFundings,
   advancePayFundingDocuments,
   advancePayApplications,
+  payments,
+  payerPaymentMethods,
   apiIdempotency,
   partnerViews,
   ...resellerSchema,

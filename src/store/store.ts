@@ -22,6 +22,7 @@ import { PartnerViewRepository, type PartnerView, type PartnerViewInput } from '
 import { partnersRepository, type PartnersRepository } from './partners';
 import { payersRepository, type PayersRepository } from './payers';
 import { ResellerBilling } from './reseller';
+import { Payments } from './payments';
 
 export interface Store
   extends
@@ -45,6 +46,8 @@ export interface Store
   readonly advancePay: AdvancePayDocuments;
   /** Reseller billing: enrolments, usage, consolidated bills, customer invoices (src/store/reseller.ts). */
   readonly reseller: ResellerBilling;
+  /** Fee payments, payers' eligible methods, Advance Pay applied when funds arrive (src/store/payments.ts). */
+  readonly payments: Payments;
   /** Writes a partner's view (its read model) unless a same or newer revision is stored (src/store/partner-views.ts). */
   putPartnerView(input: PartnerViewInput): Promise<{ view: PartnerView; applied: boolean }>;
   /** The lifecycle state the partner's workflow last wrote. */
@@ -80,6 +83,7 @@ export async function createStore(config: StoreConfig = {}): Promise<Store> {
       (payer) => advancePay.getAdvancePay(payer),
     ),
     reseller: new ResellerBilling(db),
+    payments: new Payments(db),
     putPartnerView: (input) => views.put(input),
     getPartnerView: (partnerId) => views.get(partnerId),
     ping: () => pingConnection(db),

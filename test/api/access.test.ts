@@ -395,6 +395,7 @@ const ROWS: Row[] = [
   readRow('/timeline'),
   readRow('/cases'),
   readRow('/invoices'),
+  readRow('/payments'),
   readRow('/scorecard'),
   {
     op: 'POST /v1/scorecards/evaluate',
@@ -820,6 +821,61 @@ const ROWS: Row[] = [
       };
     }),
   },
+  {
+    op: 'GET /v1/accounts/{accountId}/payment-methods',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: () => Promise.resolve({ method: 'get', url: `/v1/accounts/${FEE_ACCOUNT}/payment-methods` }),
+  },
+  {
+    op: 'PUT /v1/accounts/{accountId}/payment-methods',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: consuming(() =>
+      Promise.resolve({
+        method: 'put',
+        url: `/v1/accounts/${nextAccount()}/payment-methods`,
+        body: { methods: ['card', 'sepa-direct-debit'] },
+      }),
+    ),
+  },
+  {
+    op: 'POST /v1/partners/{id}/payments',
+    allowed: ['program-admin', 'alliance-lead', 'alliance-team'],
+    scoped: true,
+    status: 201,
+    slow: true,
+    make: consuming(async () => {
+      const { id, total } = await invoicedPartner('card');
+      const invoice = (await h.store.listInvoices(id)).find((i) => i.status === 'open')!;
+      return {
+        method: 'post',
+        url: `/v1/partners/${id}/payments`,
+        partnerId: id,
+        body: { invoiceId: invoice.id, payerAccountId: invoice.payerAccountId, amount: total, method: 'card' },
+      };
+    }),
+  },
+  {
+    op: 'GET /v1/payments/{paymentId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({ method: 'get', url: `/v1/payments/${(await pendingPayment()).id}` })),
+  },
+  {
+    op: 'POST /v1/payments/{paymentId}/processing',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: consuming(async () => ({
+      method: 'post',
+      url: `/v1/payments/${(await pendingPayment()).id}/processing`,
+      body: { outcome: 'failed', reason: 'card declined' },
+    })),
+  },
 ];
 
 /** A reseller organization enrolled by the outsider partner (billed from 2019-10), through the API. */
@@ -889,6 +945,43 @@ async function newBilledOrganization(): Promise<{ id: string; customer: string }
   return organization;
 }
 const billedOrganization = once(newBilledOrganization);
+
+/**
+ * A pending card payment of a fresh invoice, written through the store (the bank's "failed" answer, which the
+ * processing row sends, settles nothing, so no workflow is needed).
+ */
+async function pendingPayment() {
+  const { partner } = await h.store.registerPartner({
+    id: partnerIdFor('paid'),
+    name: 'Access paid',
+    track: 'consulting',
+    tier: 'select',
+    renewalDate: '12-15',
+    country: 'US',
+    feeAccountId: FEE_ACCOUNT,
+    allianceLeadId: SUBJECT['alliance-lead'],
+    partnerManagerIds: [PM],
+  });
+  const { invoice } = await h.store.createInvoice({
+    partnerId: partner.id,
+    membershipYear: 2019,
+    reason: 'upgrade',
+    amount: 2500,
+    vatAmount: 0,
+    payerAccountId: FEE_ACCOUNT,
+    feeAccountId: FEE_ACCOUNT,
+    issuedOn: BUSINESS_DATE,
+    dueOn: BUSINESS_DATE,
+  });
+  return h.store.payments.record({
+    invoiceId: invoice.id,
+    method: 'card',
+    amountCents: 250_000,
+    recordedBy: 'lead-1',
+    on: BUSINESS_DATE,
+    status: 'pending',
+  });
+}
 
 /** A payer registered for Advance Pay that the reading and funding rows act on. */
 const advancePayer = once(async () => {

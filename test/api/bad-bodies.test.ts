@@ -26,6 +26,7 @@ import {
   InvitationBody,
   UsageBody,
 } from '../../src/api/reseller-schemas';
+import { InvoicePaymentBody, PaymentMethodsBody, PaymentOutcomeBody } from '../../src/api/payment-schemas';
 import { parseCsvItems } from '../../src/domain/evidence';
 import { ITEM_KIND_SPECS, ITEM_KINDS, type ItemKind } from '../../src/domain/evidence';
 import {
@@ -169,14 +170,17 @@ async function snapshot(): Promise<unknown> {
       };
     }),
   );
-  const [organizations, payer, advancePay, invitations, bills, billingView] = await Promise.all([
-    getAs('/v1/organizations'),
-    getAs(`/v1/accounts/${FEE_ACCOUNT}/payer`),
-    getAs(`/v1/advance-pay/${FEE_ACCOUNT}`),
-    getAs(`/v1/organizations/${RESELLER_ORG}/invitations`),
-    getAs(`/v1/organizations/${RESELLER_ORG}/bills`),
-    getAs(`/v1/accounts/${RESELLER_CUSTOMER}/billing`),
-  ]);
+  const [organizations, payer, advancePay, invitations, bills, billingView, paymentMethods, payments] =
+    await Promise.all([
+      getAs('/v1/organizations'),
+      getAs(`/v1/accounts/${FEE_ACCOUNT}/payer`),
+      getAs(`/v1/advance-pay/${FEE_ACCOUNT}`),
+      getAs(`/v1/organizations/${RESELLER_ORG}/invitations`),
+      getAs(`/v1/organizations/${RESELLER_ORG}/bills`),
+      getAs(`/v1/accounts/${RESELLER_CUSTOMER}/billing`),
+      getAs(`/v1/accounts/${FEE_ACCOUNT}/payment-methods`),
+      getAs(`/v1/partners/${invoiced}/payments`),
+    ]);
   return {
     partners: partners.body as unknown,
     perPartner,
@@ -184,6 +188,8 @@ async function snapshot(): Promise<unknown> {
     payer: payer.body as unknown,
     advancePay: { status: advancePay.status, body: advancePay.body as unknown },
     reseller: [invitations, bills, billingView].map((r) => ({ status: r.status, body: r.body as unknown })),
+    paymentMethods: paymentMethods.body as unknown,
+    payments: { status: payments.status, body: payments.body as unknown },
   };
 }
 
@@ -443,6 +449,36 @@ const ENDPOINTS: BodyEndpoint[] = [
     partner: () => invoiced,
     schema: TransferBody,
     valid: { reference: 'AP-ABCDEFGH2345', amount: 3000, receivedOn: '2019-10-02' },
+  },
+  {
+    op: 'PUT /v1/accounts/{accountId}/payment-methods',
+    role: 'program-admin',
+    url: () => `/v1/accounts/${FEE_ACCOUNT}/payment-methods`,
+    partner: () => invoiced,
+    schema: PaymentMethodsBody,
+    valid: { methods: ['card', 'sepa-direct-debit'] },
+  },
+  {
+    op: 'POST /v1/partners/{id}/payments',
+    role: 'alliance-lead',
+    url: onInvoiced('/payments'),
+    partner: () => invoiced,
+    schema: InvoicePaymentBody,
+    valid: {
+      invoiceId: 'bodies/invoice/2019',
+      payerAccountId: FEE_ACCOUNT,
+      amount: 2500,
+      method: 'card',
+      paidOn: '2019-10-02',
+    },
+  },
+  {
+    op: 'POST /v1/payments/{paymentId}/processing',
+    role: 'program-admin',
+    url: () => '/v1/payments/PAY-ABCDEFGH2345/processing',
+    partner: () => invoiced,
+    schema: PaymentOutcomeBody,
+    valid: { outcome: 'failed', reason: 'insufficient funds', processedOn: '2019-10-02' },
   },
   {
     op: 'POST /v1/scorecards/evaluate',

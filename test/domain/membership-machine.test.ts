@@ -244,6 +244,20 @@ test('R-PAID: a payment is accepted only for the open invoice and its exact tota
   );
 });
 
+test('R-PAID: a payment naming another invoice than the open one is refused, whatever its amount', () => {
+  fc.assert(
+    fc.property(stateArb, (state) => {
+      if (!state.invoice) return;
+      const amount = state.invoice.total;
+      expect(checkPayment(state, { amount, invoiceId: state.invoice.id })).toBeUndefined();
+      expect(checkPayment(state, { amount, invoiceId: `${state.invoice.id}-other` })?.message).toMatch(
+        /is not the open fee invoice/,
+      );
+    }),
+    { numRuns: RUNS },
+  );
+});
+
 test('the stage shows cancelled first, then needs-attention whenever an incident is open', () => {
   fc.assert(
     fc.property(stateArb, (state) => {

@@ -1,3 +1,4 @@
+/** @jest-environment ./test/store/pglite-environment.ts */
 /**
  * The README, run as written. Its ```sh blocks are read from README.md itself (never copied here) and run with bash
  * in the project folder, as a reader would paste them:
@@ -15,6 +16,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { emptyEvidence, mergeEvidence } from '../../src/domain/evidence';
+import { eventually, request, startApiHarness } from '../api/harness';
+import { consultingEvidence } from '../support/evidence';
 import { BANNER, cleanEnv, NpmStart, portOpen } from '../support/npm-start';
 
 const root = join(__dirname, '..', '..');
@@ -33,7 +38,7 @@ interface Block {
   section: Section | undefined;
 }
 
-type Section = 'install' | 'start' | 'api' | 'tests' | 'cli' | 'reseller';
+type Section = 'install' | 'start' | 'api' | 'tests' | 'cli' | 'payments' | 'reseller';
 
 /** Where each section starts; a section runs to the next marker. */
 const SECTION_MARKERS: [Section | undefined, string][] = [
@@ -45,6 +50,8 @@ const SECTION_MARKERS: [Section | undefined, string][] = [
   ['tests', '5. **Run the tests**'],
   ['cli', "Evaluate a partner's evidence without any server"],
   [undefined, '## Configuration'],
+  ['payments', '**Paying the fee and funding Advance Pay'],
+  [undefined, '**Notifications.**'],
   ['reseller', '## Reseller billing walk-through'],
   [undefined, '## Operating partners that live for years'],
 ];
@@ -409,6 +416,88 @@ describe('README.md reseller billing walk-through, run as written', () => {
     } finally {
       shell.close();
       npm.killTree();
+    }
+  });
+});
+
+describe('README.md billing: paying the fee and funding Advance Pay, run as written', () => {
+  test('the payments and Advance Pay walk-through answers as its comments say, against an engine with two invoiced partners', async () => {
+    const blocks = blocksOf('payments');
+    expect(blocks.length).toBeGreaterThan(0);
+    expectEveryCommandDocumented(blocks);
+    // The state the section starts from, on an engine of its own (any free port; the README's default ports stay
+    // free): the reseller organization, and cloudwise and skyhigh billed through it with their upgrade invoices open.
+    const h = await startApiHarness({ businessDate: '2019-10-02' });
+    const server = h.app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const admin = await h.auth('program-admin', 'readme-admin');
+    try {
+      await h.store.createOrganization({
+        id: 'o-reseller',
+        name: 'Reseller Co',
+        managementAccountId: '111111111111',
+        reseller: true,
+        on: '2019-10-01',
+      });
+      for (const [id, feeAccountId] of [
+        ['cloudwise', '123456789012'],
+        ['skyhigh', '210987654321'],
+      ] as const) {
+        await h.store.addOrganizationMember('o-reseller', feeAccountId, '2019-10-01');
+        const registered = await request(h.app)
+          .post('/v1/partners')
+          .set('Authorization', admin)
+          .send({
+            id,
+            name: id,
+            track: 'consulting',
+            tier: 'registered',
+            renewalDate: '12-15',
+            country: 'US',
+            feeAccountId,
+            allianceLeadId: `lead-${id}`,
+            partnerManagerIds: ['readme-pm'],
+          });
+        expect(registered.status).toBe(201);
+        const evidence = await request(h.app)
+          .put(`/v1/partners/${id}/evidence`)
+          .set('Authorization', await h.auth('evidence-feed', 'readme-feed'))
+          .send(mergeEvidence(emptyEvidence('consulting'), consultingEvidence('select', '2019-03-15', id)));
+        expect(evidence.status).toBe(200);
+        const applied = await request(h.app)
+          .post(`/v1/partners/${id}/upgrade-applications`)
+          .set('Authorization', await h.auth('alliance-lead', `lead-${id}`, id))
+          .send({ targetTier: 'select', feeAccountId });
+        expect(applied.status).toBe(202);
+        await eventually(
+          async () =>
+            (await h.store.listInvoices(id)).find((i) => i.status === 'open' && i.id === `${id}/invoice/2018`),
+          `${id}'s open invoice`,
+          60_000,
+        );
+      }
+      const { port } = server.address() as AddressInfo;
+      const shell = new Shell(
+        cleanEnv({
+          DATA_DIR: dataDir,
+          APN_API: `http://127.0.0.1:${port}/v1`,
+          APN_TOKEN_PROGRAM_ADMIN: admin.replace(/^Bearer /, ''),
+        }),
+      );
+      try {
+        for (const block of blocks) await runBlock(shell, block);
+      } finally {
+        shell.close();
+      }
+      expect((await h.store.getInvoice('cloudwise/invoice/2018'))?.paidVia).toBe('payment');
+      expect((await h.store.getInvoice('skyhigh/invoice/2018'))?.paidVia).toBe('advance-pay');
+      for (const id of ['cloudwise', 'skyhigh']) {
+        const promos = (await h.store.listNotifications(id)).filter((n) => n.kind === 'promo-credit-code');
+        expect({ id, promos: promos.length }).toEqual({ id, promos: 1 });
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await h.teardown();
     }
   });
 });

@@ -14,17 +14,19 @@ import {
   TransferBody,
   TransferResultSchema,
 } from '../billing-schemas';
+import { PaymentDesk } from '../payment-desk';
 import { ProblemError } from '../problem';
 import { defineRoute, type RouteDeps } from '../route';
 
 export interface AdvancePayRouteDeps extends RouteDeps {
-  lifecycle: Pick<Lifecycle, 'today'>;
+  lifecycle: Pick<Lifecycle, 'today' | 'pay'>;
 }
 
 const ADMIN = { roles: ['program-admin'] } as const;
 
 export function advancePayRoutes(router: Router, deps: AdvancePayRouteDeps): void {
   const { store, lifecycle } = deps;
+  const desk = new PaymentDesk(store, lifecycle);
 
   defineRoute(router, deps, {
     method: 'post',
@@ -103,7 +105,8 @@ export function advancePayRoutes(router: Router, deps: AdvancePayRouteDeps): voi
     description:
       'The transfer quoted a funding document’s reference: its amount is added to the balance once per reference ' +
       '(the same transfer recorded again answers 200 and adds nothing; with another amount 409). An unknown ' +
-      'reference, or one of another payer, is a 404.',
+      'reference, or one of another payer, is a 404. R-ADVANCE-PAY: the balance then pays every due open invoice ' +
+      'of the payer it covers whole, oldest first, and each partner’s lifecycle takes its fee as paid (`payments`).',
     tag: 'Billing',
     access: ADMIN,
     params: AccountParams,
@@ -114,14 +117,14 @@ export function advancePayRoutes(router: Router, deps: AdvancePayRouteDeps): voi
       201: { description: 'Funded', schema: TransferResultSchema },
     },
     handler: async ({ params, body }) => {
-      const { document, account, funded } = await store.advancePay.receiveTransfer({
+      const { document, account, funded, payments } = await desk.receiveTransfer({
         payerAccountId: params.accountId,
         reference: body.reference,
         amount: body.amount,
         on: body.receivedOn ?? lifecycle.today(),
       });
       const openInvoices = await store.advancePay.openInvoicesOf(params.accountId);
-      return { status: funded ? 201 : 200, body: { document, balance: account.balance, openInvoices } };
+      return { status: funded ? 201 : 200, body: { document, balance: account.balance, payments, openInvoices } };
     },
   });
 }

@@ -6,6 +6,7 @@
 import { caseId } from '../../domain/cases';
 import type { Router } from 'express';
 import { z } from 'zod';
+import { PaymentDesk } from '../payment-desk';
 import { ProblemError } from '../problem';
 import { defineRoute } from '../route';
 import {
@@ -33,6 +34,7 @@ const READERS = ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-
 
 export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void {
   const { store, lifecycle } = deps;
+  const desk = new PaymentDesk(store, lifecycle);
   const applicationUrl = (partnerId: string, number: number) =>
     `${deps.prefix}/partners/${partnerId}/upgrade-applications/${number}`;
 
@@ -197,18 +199,29 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
     path: '/partners/{id}/fee-payments',
     operationId: 'recordFeePayment',
     summary: 'Record a fee payment',
-    description: 'Pays the open invoice; the amount must equal its total (fee plus VAT). R-PAID sends the promo code.',
+    description:
+      'A payment made outside the engine, recorded `offline`: pays the open invoice; the amount must equal its total ' +
+      '(fee plus VAT). R-PAID sends the promo code. An invoice with a payment pending at the bank is a 409.',
     tag: 'Fees and cases',
     access: { roles: ['partner-manager'], scope: 'partner' },
     params: PartnerParams,
     body: PaymentBody,
     idempotent: true,
     responses: {
-      200: { description: 'Paid', schema: z.object({ invoiceId: z.string(), paidOn: z.string() }) },
+      200: {
+        description: 'Paid',
+        schema: z.object({ invoiceId: z.string(), paidOn: z.string(), paymentId: z.string().optional() }),
+      },
     },
     handler: async ({ partner, body, principal, updateId }) => ({
       status: 200,
-      body: await lifecycle.pay(partner!.id, { amount: body.amount, by: principal.sub }, { updateId }),
+      body: await desk.payOffline({
+        partnerId: partner!.id,
+        amount: body.amount,
+        by: principal.sub,
+        on: lifecycle.today(),
+        updateId,
+      }),
     }),
   });
 

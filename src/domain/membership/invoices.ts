@@ -2,7 +2,7 @@
  * Open fee invoices as a list (R-FEE, R-GRACE, R-PAID): every open invoice keeps its own grace clock, reminders,
  * day-90 case and extension; a payment names its invoice or settles the oldest open invoice whose total it equals.
  */
-import type { InvoiceState, LifecycleState, PaymentCommand } from './types';
+import type { InvoiceState, LifecycleState, PaymentCommand, PaymentMethod } from './types';
 
 /** Every open invoice, oldest first (also of state carried over from before invoices were a list). */
 export function openInvoices(state: LifecycleState): InvoiceState[] {
@@ -49,4 +49,28 @@ export function extensionTarget(state: LifecycleState, invoiceId: string | undef
 /** Whether an unpaid invoice past its deadline is still open (the partner stays at risk for it, R-GRACE). */
 export function hasOverdueInvoice(state: LifecycleState): boolean {
   return openInvoices(state).some((i) => !!i.overdueSince);
+}
+
+/**
+ * The `fee-paid` journal entry (CONTRACT §3): `method` says how the fee was paid — from the Advance Pay balance or by
+ * a payment someone recorded — and `paymentMethod`/`reference` carry the payment's own method and reference.
+ */
+export function feePaidEntry(
+  invoice: InvoiceState,
+  via: 'payment' | 'advance-pay',
+  payment: { method?: PaymentMethod; reference?: string } = {},
+): Record<string, unknown> {
+  return {
+    invoiceId: invoice.id,
+    total: invoice.total,
+    via,
+    method: via === 'advance-pay' ? 'advance-pay' : 'recorded-payment',
+    ...(payment.method ? { paymentMethod: payment.method } : {}),
+    ...(payment.reference ? { reference: payment.reference } : {}),
+  };
+}
+
+/** How a payment command reaches its invoice: Advance Pay applied when funds arrived (R-ADVANCE-PAY), or paid. */
+export function paymentVia(cmd: PaymentCommand): 'payment' | 'advance-pay' {
+  return cmd.method === 'advance-pay' ? 'advance-pay' : 'payment';
 }

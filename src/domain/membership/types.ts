@@ -7,6 +7,8 @@
 import type { ApplicationOutcome, ApplicationStage, EbrOutcome, ReadinessOutcome } from '../applications';
 import type { CaseReason } from '../cases';
 import type { IsoDate } from '../dates';
+import type { PaymentMethod } from '../payments';
+export type { PaymentMethod };
 import type { Tier, Track } from '../tier-ladder';
 
 export type { ApplicationOutcome, CaseReason, EbrOutcome, IsoDate, ReadinessOutcome, Tier, Track };
@@ -258,15 +260,16 @@ export interface ApplyCommand {
   feeAccountId: string;
   by: string;
 }
-/** How a fee payment was made (carried into the `fee-paid` journal entry). */
-export type PaymentMethod = 'card' | 'bank-account' | 'advance-pay' | 'offline';
 /**
  * A fee payment (R-PAID): for the invoice it names, or else for the oldest open invoice whose total it equals.
  */
 export interface PaymentCommand {
   amount: number;
+  /** The invoice the payment names (R-PAID); the oldest open invoice of that total when absent. */
   invoiceId?: string;
+  /** How it was paid: a payer's method (`card`, `bank-account`, …), `advance-pay` or `offline` (src/domain/payments). */
   method?: PaymentMethod;
+  /** The payment's reference (its payment id, or the funding document that brought the funds). */
   reference?: string;
   by?: string;
 }

@@ -3,11 +3,13 @@ import { patched } from '@temporalio/workflow';
 import { addDays } from '../../domain/dates';
 import {
   extensionTarget,
+  feePaidEntry,
   feeDeadline,
   hasOverdueInvoice,
   isBlocked,
   openInvoices,
   paymentTarget,
+  paymentVia,
 } from '../../domain/membership';
 import { activities } from '../common';
 import type { ExtensionCommand, InvoiceState, IsoDate, PaymentCommand, PaymentMethod } from '../types';
@@ -57,13 +59,13 @@ export async function settleInvoice(
   on: IsoDate,
   invoice: InvoiceState,
   via: 'payment' | 'advance-pay',
-  method?: PaymentMethod,
+  payment: { method?: PaymentMethod; reference?: string } = {},
 ): Promise<void> {
   const { state, partnerId } = run;
   await activities.markInvoicePaid({ invoiceId: invoice.id, paidOn: on, via });
   state.paidMembershipYears = [...state.paidMembershipYears, invoice.membershipYear].slice(-5);
   state.invoices = openInvoices(state).filter((i) => i.id !== invoice.id);
-  record(run, on, 'fee-paid', { invoiceId: invoice.id, total: invoice.total, via, ...(method ? { method } : {}) });
+  record(run, on, 'fee-paid', feePaidEntry(invoice, via, payment));
   // R-PAID: the promotional credit code goes to the Alliance Lead once per paid membership year.
   await activities.sendPromoCreditCode({
     key: `${partnerId}#promo#${invoice.membershipYear}`,
@@ -87,7 +89,11 @@ export async function pay(
 ): Promise<{ invoiceId: string; paidOn: string }> {
   const invoice = paymentTarget(run.state, cmd)!;
   await activities.recordPayment({ invoiceId: invoice.id, amount: cmd.amount, paidOn: on });
-  await settleInvoice(run, on, invoice, 'payment', cmd.method);
+  // Advance Pay applied when funds arrived during grace (R-ADVANCE-PAY) reaches the lifecycle as a payment.
+  await settleInvoice(run, on, invoice, paymentVia(cmd), {
+    ...(cmd.method ? { method: cmd.method } : {}),
+    ...(cmd.reference ? { reference: cmd.reference } : {}),
+  });
   return { invoiceId: invoice.id, paidOn: on };
 }
 

@@ -3,7 +3,7 @@ import { addDays } from '../../dates';
 import { tierRank } from '../../tier-ladder';
 import { membershipYearOf } from '../calendar';
 import { ineligibility, reinstatableCase } from '../checks';
-import { extensionTarget, paymentTarget } from '../invoices';
+import { extensionTarget, paymentTarget, paymentVia } from '../invoices';
 import type { ApplicationDecision, IsoDate, MembershipCommand } from '../types';
 import { invoiceFee, runStep } from './calendar';
 import * as op from './ops';
@@ -34,7 +34,10 @@ export function command(ctx: op.Ctx, on: IsoDate, command: MembershipCommand): A
     case 'payment': {
       const invoice = paymentTarget(s, command.cmd)!;
       op.call(ctx, 'recordPayment', { invoiceId: invoice.id, amount: command.cmd.amount, paidOn: on });
-      return void op.settle(ctx, on, invoice, 'payment', command.cmd.method);
+      return void op.settle(ctx, on, invoice, paymentVia(command.cmd), {
+        ...(command.cmd.method ? { method: command.cmd.method } : {}),
+        ...(command.cmd.reference ? { reference: command.cmd.reference } : {}),
+      });
     }
     case 'extension': {
       const invoice = extensionTarget(s, command.cmd.invoiceId)!;

@@ -4,7 +4,7 @@ import { addDays } from '../../dates';
 import { tierRank } from '../../tier-ladder';
 import { feeDeadline } from '../calendar';
 import { scorecardRisk } from '../checks';
-import { hasOverdueInvoice, openInvoices } from '../invoices';
+import { feePaidEntry, hasOverdueInvoice, openInvoices } from '../invoices';
 import { isBlocked } from '../schedule';
 import type { CaseReason, CaseState, InvoiceState, IsoDate, LifecycleState, PaymentMethod, Tier } from '../types';
 import type { Effect, IssuedInvoice } from './types';
@@ -102,12 +102,18 @@ export function invoiced(ctx: Ctx, on: IsoDate, membershipYear: IsoDate, reason:
 }
 
 /** R-PAID, R-GRACE: the invoice is paid, its promo code sent once, its fee-unpaid case closed paid. */
-export function settle(ctx: Ctx, on: IsoDate, invoice: InvoiceState, via: string, method?: PaymentMethod): void {
+export function settle(
+  ctx: Ctx,
+  on: IsoDate,
+  invoice: InvoiceState,
+  via: 'payment' | 'advance-pay',
+  payment: { method?: PaymentMethod; reference?: string } = {},
+): void {
   const { s } = ctx;
   call(ctx, 'markInvoicePaid', { invoiceId: invoice.id, paidOn: on, via });
   s.paidMembershipYears = [...s.paidMembershipYears, invoice.membershipYear].slice(-5);
   s.invoices = openInvoices(s).filter((i) => i.id !== invoice.id);
-  record(ctx, on, 'fee-paid', { invoiceId: invoice.id, total: invoice.total, via, ...(method ? { method } : {}) });
+  record(ctx, on, 'fee-paid', feePaidEntry(invoice, via, payment));
   call(ctx, 'sendPromoCreditCode', { membershipYear: invoice.membershipYear, on });
   record(ctx, on, 'promo-credit-sent', { membershipYear: invoice.membershipYear });
   if (s.atRiskReason === 'fee-unpaid' && !hasOverdueInvoice(s)) setAtRisk(ctx, on, false);
