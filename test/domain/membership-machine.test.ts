@@ -251,7 +251,7 @@ test('R-PAID: a payment naming another invoice than the open one is refused, wha
       const amount = state.invoice.total;
       expect(checkPayment(state, { amount, invoiceId: state.invoice.id })).toBeUndefined();
       expect(checkPayment(state, { amount, invoiceId: `${state.invoice.id}-other` })?.message).toMatch(
-        /is not the open fee invoice/,
+        /is not an open fee invoice/,
       );
     }),
     { numRuns: RUNS },

@@ -50,7 +50,10 @@ export function checkApply(state: LifecycleState, cmd: ApplyCommand): Refusal | 
 export function checkPayment(state: LifecycleState, cmd: PaymentCommand): Refusal | undefined {
   if (openInvoices(state).length === 0) return wrongState('there is no open fee invoice to pay');
   const invoice = paymentTarget(state, cmd);
-  if (!invoice) return wrongState(`invoice ${String(cmd.invoiceId)} is not open`);
+  if (!invoice) {
+    const open = openInvoices(state).map((i) => i.id);
+    return wrongState(`invoice ${String(cmd.invoiceId)} is not an open fee invoice (open: ${open.join(', ')})`);
+  }
   if (!paysInFull(invoice, cmd?.amount)) {
     return invalid(`payment must equal the invoice total of $${invoice.total.toFixed(2)} (got ${String(cmd?.amount)})`);
   }
@@ -67,7 +70,10 @@ export function checkExtension(
   const max = lifecycle.programFee.maxExtensionDays;
   if (openInvoices(state).length === 0) return wrongState('there is no open fee invoice to extend');
   const invoice = extensionTarget(state, cmd?.invoiceId);
-  if (!invoice) return wrongState(`invoice ${String(cmd.invoiceId)} is not open`);
+  if (!invoice) {
+    const open = openInvoices(state).map((i) => i.id);
+    return wrongState(`invoice ${String(cmd.invoiceId)} is not an open fee invoice (open: ${open.join(', ')})`);
+  }
   if (invoice.extended) return wrongState(`invoice ${invoice.id} was already extended once`);
   if (!Number.isInteger(cmd?.days) || cmd.days < 1 || cmd.days > max) {
     return invalid(`days must be a whole number from 1 to ${max}`);
