@@ -1,5 +1,6 @@
 /** `apn` — the command-line face of the engine. Each sub-command lives in its own module under ./commands. */
 import { Command } from 'commander';
+import { registerImport } from './commands/import';
 import { registerScorecard } from './commands/scorecard';
 import { registerSimulate } from './commands/simulate';
 import { registerToken } from './commands/token';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
   registerScorecard(program);
   registerSimulate(program);
   registerToken(program);
+  registerImport(program);
   return program;
 }
 

@@ -26,3 +26,12 @@ export { BillingAccounts, type OrganizationWithMembers, type PayerResolution } f
 export { OutboxDelivery, type OutboxEntry, type OutboxFilter } from './outbox-delivery';
 export * from './types';
 export type { PartnerView, PartnerViewInput } from './partner-views';
+export {
+  ImportRepository,
+  type ImportJob,
+  type ImportJobStatus,
+  type ImportRow,
+  type ImportRowProblem,
+  type ImportRowStatus,
+  type StagedRow,
+} from './imports';

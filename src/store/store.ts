@@ -14,6 +14,7 @@ import { casesRepository, type CasesRepository } from './cases';
 import { openConnection, pingConnection, type StoreConfig } from './connection';
 import { evidenceRepository, type EvidenceRepository } from './evidence';
 import { idempotencyRepository, type IdempotencyRepository } from './idempotency';
+import { ImportRepository } from './imports';
 import { invoicesRepository, type InvoicesRepository } from './invoices';
 import { journalRepository, type JournalRepository } from './journal';
 import { outboxRepository, type OutboxRepository } from './outbox';
@@ -42,6 +43,8 @@ export interface Store
   readonly accounts: BillingAccounts;
   /** Advance Pay registration and funding documents (src/store/advance-pay-documents.ts). */
   readonly advancePay: AdvancePayDocuments;
+  /** Bulk onboarding jobs and their rows (src/store/imports.ts). */
+  readonly imports: ImportRepository;
   /** Writes a partner's view (its read model) unless a same or newer revision is stored (src/store/partner-views.ts). */
   putPartnerView(input: PartnerViewInput): Promise<{ view: PartnerView; applied: boolean }>;
   /** The lifecycle state the partner's workflow last wrote. */
@@ -76,6 +79,7 @@ export async function createStore(config: StoreConfig = {}): Promise<Store> {
       (input) => advancePay.fundAdvancePay(input),
       (payer) => advancePay.getAdvancePay(payer),
     ),
+    imports: new ImportRepository(db),
     putPartnerView: (input) => views.put(input),
     getPartnerView: (partnerId) => views.get(partnerId),
     ping: () => pingConnection(db),
