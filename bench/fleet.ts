@@ -77,7 +77,7 @@ function config(): Config {
   return {
     partners,
     // Generous: the floor's starts, the import, and the fleet's first checks at registration must end before the 1st.
-    leadS: int(values['lead-seconds'], Math.ceil(45 + partners * 0.12), 'lead-seconds'),
+    leadS: int(values['lead-seconds'], Math.ceil(60 + partners * 0.8), 'lead-seconds'),
     connections: int(values.connections, 10, 'connections'),
     durationS: int(values.duration, 5, 'duration'),
     applications: int(values.applications, Math.min(200, partners), 'applications'),
