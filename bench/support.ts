@@ -307,6 +307,8 @@ export function runBench(name: string, main: (stack: Stack) => Promise<void>): v
 
 export interface Engine {
   address: string;
+  /** The temp dir holding the PGlite store (`pglite/`) and, with `temporalDbFile`, `temporal.db`. */
+  dir: string;
   client: Client;
   store: Store;
   apiUrl: string;
@@ -324,7 +326,15 @@ export interface Engine {
  */
 export async function startEngine(
   stack: Stack,
-  options: { name: string; taskQueue: string; businessDate: string },
+  options: {
+    name: string;
+    taskQueue: string;
+    businessDate: string;
+    /** Business time now (epoch ms), instead of noon of `businessDate` (bench:fleet: a minute before the 1st). */
+    businessNowMs?: number;
+    /** Keeps the dev server's state in a SQLite file in the temp dir (as `npm start` does), to measure its size. */
+    temporalDbFile?: boolean;
+  },
 ): Promise<Engine> {
   // The SDK must not act on SIGINT/SIGTERM itself: our handler stops everything in order, the dev server included.
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
@@ -334,11 +344,17 @@ export async function startEngine(
 
   let stopping = false;
   const engine = await startComposition({
-    temporal: { embedded: { port: await freePort(), logFile: join(dir, 'temporal-dev-server.log') } },
+    temporal: {
+      embedded: {
+        port: await freePort(),
+        logFile: join(dir, 'temporal-dev-server.log'),
+        ...(options.temporalDbFile ? { dbFile: join(dir, 'temporal.db') } : {}),
+      },
+    },
     namespace: NAMESPACE,
     taskQueue: options.taskQueue,
     store: { open: { dataDir: join(dir, 'pglite') } },
-    clock: { offsetMs: Date.parse(`${options.businessDate}T12:00:00Z`) - Date.now() },
+    clock: { offsetMs: (options.businessNowMs ?? Date.parse(`${options.businessDate}T12:00:00Z`)) - Date.now() },
     worker: {},
     api: {
       verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
@@ -379,6 +395,7 @@ export async function startEngine(
   console.log(`Temporal ${address}, API ${apiUrl}, bare ${bareUrl}, store ${join(dir, 'pglite')}`);
   return {
     address,
+    dir,
     client: engine.client,
     store: engine.store,
     apiUrl,

@@ -20,10 +20,12 @@ import type { Store } from '../store';
 import type { Principal, TokenVerifier } from './auth';
 import { AuthError } from './auth';
 import type { Lifecycle } from './lifecycle';
+import { ImportRunner } from './import-runner';
 import { problemBody, problemHandler, ProblemError, sendProblem } from './problem';
 import { advancePayRoutes } from './routes/advance-pay';
 import { applicationRoutes } from './routes/applications';
 import { evidenceRoutes } from './routes/evidence';
+import { importRoutes } from './routes/imports';
 import { organizationRoutes } from './routes/organizations';
 import { outboxRoutes } from './routes/outbox';
 import { partnerRoutes } from './routes/partners';
@@ -47,6 +49,8 @@ export interface AppDependencies {
   jsonLimit?: string;
   /** The web console served at /console (built into `console/dist`). */
   console?: ConsoleOptions;
+  /** Runs bulk onboarding jobs (POST /v1/partners/import); one of its own when not given. */
+  imports?: ImportRunner;
 }
 
 export interface ConsoleOptions {
@@ -176,7 +180,8 @@ export function createApp(deps: AppDependencies): Express {
 
   // ---- /v1 ----
   const v1 = Router();
-  const document = describeApi(v1, { store: deps.store, lifecycle: deps.lifecycle }, deps.version);
+  const imports = deps.imports ?? new ImportRunner(deps.store, deps.lifecycle, { log });
+  const document = describeApi(v1, { store: deps.store, lifecycle: deps.lifecycle, imports }, deps.version);
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -192,7 +197,8 @@ export function createApp(deps: AppDependencies): Express {
     authenticate(deps.verifier),
     // Not strict: a JSON scalar body is valid JSON, and zod then says at `body` what was expected.
     express.json({ limit: deps.jsonLimit ?? '1mb', strict: false }),
-    express.text({ type: 'text/csv', limit: '10mb' }),
+    // A bulk import reads its body as a stream (src/api/routes/imports.ts): no parser buffers it first.
+    unlessPath(`/partners/import`, express.text({ type: 'text/csv', limit: '10mb' })),
     rateLimit({
       windowMs: 60_000,
       limit: deps.rateLimitPerMinute ?? 600,
@@ -234,18 +240,24 @@ export function createApp(deps: AppDependencies): Express {
   return app;
 }
 
+/** `handler`, except for requests to `path` (relative to the mount point). */
+function unlessPath(path: string, handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.path === path ? next() : handler(req, res, next));
+}
+
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
 /** Declares every /v1 route on `router` and returns the OpenAPI document generated from the same declarations. */
 function describeApi(
   router: Router,
-  deps: { store: Store; lifecycle: Lifecycle },
+  deps: { store: Store; lifecycle: Lifecycle; imports: ImportRunner },
   version: string | undefined,
 ): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   const routeDeps = { ...deps, registry, prefix: V1 };
   partnerRoutes(router, routeDeps);
+  importRoutes(router, routeDeps);
   evidenceRoutes(router, routeDeps);
   applicationRoutes(router, routeDeps);
   outboxRoutes(router, routeDeps);
@@ -280,7 +292,11 @@ export function openApiDocument(version?: string): OpenApiDocument {
       },
     },
   );
-  return describeApi(Router(), { store: unused as Store, lifecycle: unused as Lifecycle }, version);
+  return describeApi(
+    Router(),
+    { store: unused as Store, lifecycle: unused as Lifecycle, imports: unused as ImportRunner },
+    version,
+  );
 }
 
 /**

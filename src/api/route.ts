@@ -54,6 +54,11 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   body?: B;
   /** Media type of the body: JSON unless said otherwise (CSV import). */
   bodyType?: 'application/json' | 'text/csv';
+  /**
+   * A body the handler reads itself, as a stream (bulk imports): its media types, checked before the handler runs,
+   * and what it holds (for the OpenAPI document). Not parsed here; `body` stays unset.
+   */
+  streamBody?: { types: readonly string[]; description: string; maxBytes: number };
   /** Honours `Idempotency-Key`: a replay gets the first answer. */
   idempotent?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType; headers?: Record<string, string> }>;
@@ -199,6 +204,12 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     }
     const query = spec.query ? parseInput(spec.query, req.query, 'query') : {};
     let body: unknown;
+    if (spec.streamBody && !req.is([...spec.streamBody.types])) {
+      throw new ProblemError(
+        'unsupported-media-type',
+        `send the body as ${spec.streamBody.types.join(' or ')} (got ${req.headers['content-type'] ?? 'no Content-Type'})`,
+      );
+    }
     if (spec.body) {
       if (hasBody(req) && !req.is(bodyType)) {
         throw new ProblemError(
@@ -319,7 +330,7 @@ function registerDocs<P extends AnyObject, Q extends AnyObject, B extends z.ZodT
   for (const status of errors) {
     if (responses[status]) continue;
     if (status === 413 || status === 415 || status === 422) {
-      if (!spec.body && !spec.idempotent) continue;
+      if (!spec.body && !spec.streamBody && !spec.idempotent) continue;
     }
     responses[status] = {
       description: STANDARD_ERRORS[status] ?? 'Error',
@@ -347,6 +358,17 @@ function registerDocs<P extends AnyObject, Q extends AnyObject, B extends z.ZodT
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),
       ...(spec.body ? { body: { required: true, content: { [bodyType]: { schema: spec.body } } } } : {}),
+      ...(spec.streamBody
+        ? {
+            body: {
+              required: true,
+              description: spec.streamBody.description,
+              content: Object.fromEntries(
+                spec.streamBody.types.map((t) => [t, { schema: z.string().max(spec.streamBody!.maxBytes) }]),
+              ),
+            },
+          }
+        : {}),
       ...(spec.idempotent ? { headers: z.object({ 'Idempotency-Key': IdempotencyKeySchema.optional() }) } : {}),
     },
     responses,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerReseller } from './commands/reseller';
 import { registerBilling } from './commands/billing';
+import { registerImport } from './commands/import';
 import { registerScorecard } from './commands/scorecard';
 import { registerSimulate } from './commands/simulate';
 import { registerToken } from './commands/token';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerReseller(program);
   registerBilling(program);
+  registerImport(program);
   return program;
 }
 

@@ -14,6 +14,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createApp, type AppDependencies } from '../api/app';
+import { ImportRunner } from '../api/import-runner';
 import { Lifecycle } from '../api/lifecycle';
 import { createDispatcher } from '../notifications';
 import { startDevServer, type DevServerOptions } from '../dev/processes';
@@ -241,7 +242,13 @@ async function startApi(
     dependencies.console && dependencies.console.temporalUiUrl === undefined && temporalUiUrl !== undefined
       ? { ...dependencies.console, temporalUiUrl }
       : dependencies.console;
-  const app = createApp({ ...dependencies, ...(console ? { console } : {}), store, lifecycle });
+  const imports =
+    dependencies.imports ?? new ImportRunner(store, lifecycle, dependencies.log ? { log: dependencies.log } : {});
+  // Stopped after the HTTP API (registered before it): the rows in flight finish, the rest wait for the next start.
+  onStop('import runner', () => imports.stop());
+  const app = createApp({ ...dependencies, ...(console ? { console } : {}), store, lifecycle, imports });
+  // Jobs a stopped process left running go on where they stopped.
+  void imports.resumeAll().catch((err: unknown) => dependencies.log?.error({ err }, 'import jobs not resumed'));
   if (!listen) return { app };
   const server: Server = await new Promise((ready, fail) => {
     const s = app.listen(listen.port, listen.host, () => ready(s));

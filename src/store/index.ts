@@ -35,3 +35,12 @@ export {
   type UsageItem,
   type UsageRecord,
 } from './reseller';
+export {
+  ImportRepository,
+  type ImportJob,
+  type ImportJobStatus,
+  type ImportRow,
+  type ImportRowProblem,
+  type ImportRowStatus,
+  type StagedRow,
+} from './imports';

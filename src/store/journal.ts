@@ -1,16 +1,18 @@
 /** Each partner's timeline (the journal): entries appended once per key, read in the order written. */
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './connection';
 import { assertIsoDate } from './dates';
 import { jsonb, run } from './repository';
 import { journal } from './schema';
-import type { JournalEntry, JournalEntryInput } from './types';
+import type { IsoDate, JournalEntry, JournalEntryInput } from './types';
 
 export interface JournalRepository {
   /** Appends entries in order; an entry whose key was already written is skipped. */
   appendJournal(partnerId: string, entries: JournalEntryInput[]): Promise<{ written: number }>;
   /** The partner's timeline in the order it was written. */
   listJournal(partnerId: string): Promise<JournalEntry[]>;
+  /** How many entries of `type` dated `on` all partners' timelines hold (fleet-wide progress, e.g. a monthly sweep). */
+  countJournal(type: string, on: IsoDate): Promise<number>;
 }
 
 /** The journal repository over `db`. */
@@ -35,6 +37,15 @@ export function journalRepository(db: Db): JournalRepository {
           .returning({ seq: journal.seq });
         return { written: rows.length };
       });
+    },
+
+    async countJournal(type: string, on: IsoDate): Promise<number> {
+      assertIsoDate('on', on);
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(journal)
+        .where(and(eq(journal.type, type), eq(journal.on, on)));
+      return Number(row?.n ?? 0);
     },
 
     async listJournal(partnerId: string): Promise<JournalEntry[]> {

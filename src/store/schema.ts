@@ -576,6 +576,54 @@ export const resellerInvoices = pgTable(
 export const resellerSchema = { resellerEnrolments, usageRecords, consolidatedBills, resellerInvoices };
 // ---- end of reseller billing ------------------------------------------------------------------------------------
 
+/**
+ * Bulk onboarding (`POST /v1/partners/import`): one job per uploaded file, one row per registration in it. Rows are
+ * staged whole before the job runs, so a crash mid-way leaves the job's pending rows to be resumed; each row's
+ * outcome (created, unchanged, updated, refused with its problem) is the job's per-row report.
+ */
+export const importJobs = pgTable(
+  'import_jobs',
+  {
+    id: text('id').primaryKey(),
+    /** `<role>:<sub>` of the caller who uploaded the file. */
+    createdBy: text('created_by').notNull(),
+    format: text('format').notNull(),
+    /** `staging` while the upload is read, `running` until every row is settled, then `done`. */
+    status: text('status').notNull(),
+    total: integer('total').notNull().default(0),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [
+    check('import_jobs_status_ck', sql`${t.status} in ('staging', 'running', 'done')`),
+    index('import_jobs_status_idx').on(t.status),
+  ],
+);
+
+export const importRows = pgTable(
+  'import_rows',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => importJobs.id, { onDelete: 'cascade' }),
+    /** 1-based number of the row in the file (data rows; a CSV header is not counted). */
+    row: integer('row').notNull(),
+    partnerId: text('partner_id').notNull(),
+    registration: jsonb('registration').notNull(),
+    evidence: jsonb('evidence'),
+    /** `pending`, then `created`, `unchanged`, `updated` or `refused`. */
+    status: text('status').notNull().default('pending'),
+    /** For `refused`: the problem (`title`, `detail`, `errors`) the single registration would have answered. */
+    problem: jsonb('problem'),
+    settledAt: timestamp('settled_at', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.row] }),
+    check('import_rows_status_ck', sql`${t.status} in ('pending', 'created', 'unchanged', 'updated', 'refused')`),
+    index('import_rows_job_status_idx').on(t.jobId, t.status),
+  ],
+);
+
 export const schema = {
   partners,
   evidenceVersions,
@@ -596,5 +644,7 @@ export const schema = {
   apiIdempotency,
   partnerViews,
   ...resellerSchema,
+  importJobs,
+  importRows,
 };
 export type Schema = typeof schema;

@@ -14,6 +14,7 @@ import { casesRepository, type CasesRepository } from './cases';
 import { openConnection, pingConnection, type StoreConfig } from './connection';
 import { evidenceRepository, type EvidenceRepository } from './evidence';
 import { idempotencyRepository, type IdempotencyRepository } from './idempotency';
+import { ImportRepository } from './imports';
 import { invoicesRepository, type InvoicesRepository } from './invoices';
 import { journalRepository, type JournalRepository } from './journal';
 import { outboxRepository, type OutboxRepository } from './outbox';
@@ -48,6 +49,8 @@ export interface Store
   readonly reseller: ResellerBilling;
   /** Fee payments, payers' eligible methods, Advance Pay applied when funds arrive (src/store/payments.ts). */
   readonly payments: Payments;
+  /** Bulk onboarding jobs and their rows (src/store/imports.ts). */
+  readonly imports: ImportRepository;
   /** Writes a partner's view (its read model) unless a same or newer revision is stored (src/store/partner-views.ts). */
   putPartnerView(input: PartnerViewInput): Promise<{ view: PartnerView; applied: boolean }>;
   /** The lifecycle state the partner's workflow last wrote. */
@@ -84,6 +87,7 @@ export async function createStore(config: StoreConfig = {}): Promise<Store> {
     ),
     reseller: new ResellerBilling(db),
     payments: new Payments(db),
+    imports: new ImportRepository(db),
     putPartnerView: (input) => views.put(input),
     getPartnerView: (partnerId) => views.get(partnerId),
     ping: () => pingConnection(db),

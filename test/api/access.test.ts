@@ -289,6 +289,25 @@ function newItem(kind: ItemKind): { item: Record<string, unknown>; key: string }
   return { item, key: spec.keyOf(spec.schema.parse(item)) };
 }
 
+/** A one-row CSV import of a new partner. */
+function importCsv(prefix: string): string {
+  return (
+    'id,name,track,tier,renewalDate,country,allianceLeadId\n' +
+    `${partnerIdFor(prefix)},Imported Cloud,consulting,registered,12-15,US,lead-imported\n`
+  );
+}
+
+/** The address of one import job (made once). */
+const importJob = once(async () => {
+  const res = await request(h.app)
+    .post('/v1/partners/import')
+    .set('Authorization', await h.auth('program-admin'))
+    .set('Content-Type', 'text/csv')
+    .send(importCsv('impjob'));
+  if (res.status !== 202) throw new Error(`import answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.headers.location as string;
+});
+
 // ---------- the table ----------
 
 interface Row {
@@ -382,6 +401,27 @@ const ROWS: Row[] = [
     make: consuming(() =>
       Promise.resolve({ method: 'post', url: '/v1/partners', body: registration(partnerIdFor('reg')) }),
     ),
+  },
+  {
+    op: 'POST /v1/partners/import',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 202,
+    make: consuming(() => Promise.resolve({ method: 'post', url: '/v1/partners/import', csv: importCsv('imp') })),
+  },
+  {
+    op: 'GET /v1/partner-imports/{jobId}',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({ method: 'get', url: await importJob() })),
+  },
+  {
+    op: 'GET /v1/partner-imports/{jobId}/rows',
+    allowed: ['program-admin'],
+    scoped: false,
+    status: 200,
+    make: reading(async () => ({ method: 'get', url: `${await importJob()}/rows` })),
   },
   {
     op: 'GET /v1/partners',

@@ -7,6 +7,8 @@ import { caseId } from '../../domain/cases';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { PaymentDesk } from '../payment-desk';
+import type { ApplicationStatus } from '../../workflows/types';
+import { applicationWorkflowId } from '../lifecycle';
 import { ProblemError } from '../problem';
 import { defineRoute } from '../route';
 import {
@@ -53,7 +55,9 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
     idempotent: true,
     responses: {
       202: {
-        description: 'Accepted; the application runs as its own workflow',
+        description:
+          'Accepted: the partner’s workflow numbered and recorded the application (its answer does not wait for ' +
+          'the evaluation); its progress is at `Location`',
         schema: ApplicationAcceptedSchema,
         headers: { Location: 'The application' },
       },
@@ -124,8 +128,20 @@ export function applicationRoutes(router: Router, deps: PartnerRouteDeps): void 
     responses: { 200: { description: 'Its progress', schema: ApplicationStatusSchema } },
     handler: async ({ params }) => {
       const status = await lifecycle.applicationStatus(params.id, params.appId);
-      if (!status) throw ProblemError.notFound(`partner '${params.id}' has no application #${params.appId}`);
-      return { status: 200, body: status };
+      if (status) return { status: 200, body: status };
+      // Accepted (recorded by the partner's workflow) but its own workflow not started yet: it is being evaluated.
+      const recorded = (await store.listApplications({ partnerId: params.id })).find((a) => a.seq === params.appId);
+      if (!recorded) throw ProblemError.notFound(`partner '${params.id}' has no application #${params.appId}`);
+      const accepted: ApplicationStatus = {
+        number: recorded.seq,
+        workflowId: applicationWorkflowId(params.id, recorded.seq),
+        targetTier: recorded.targetTier,
+        submittedOn: recorded.submittedOn,
+        stage: 'evaluating',
+        sustainedMonths: 0,
+        gaps: [],
+      };
+      return { status: 200, body: accepted };
     },
   });
 

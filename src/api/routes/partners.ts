@@ -1,12 +1,12 @@
 /** Partners: registration (starts the lifecycle), listing, lifecycle state, tier history, cases, invoices. */
 import type { Router } from 'express';
 import { z } from 'zod';
-import { parseStoredEvidence } from '../../domain/evidence';
 import { evaluateScorecard, ScorecardSchema } from '../../domain/scorecard';
 import type { Partner } from '../../store';
 import type { PartnerStatus } from '../../workflows/types';
 import { partnerProfileOf, type Lifecycle } from '../lifecycle';
 import { ProblemError, toProblemError } from '../problem';
+import { ScorecardCache } from '../scorecards';
 import { defineRoute, type RouteDeps, type RouteResult } from '../route';
 import {
   AuditRecordSchema,
@@ -50,15 +50,14 @@ async function liveStatusOf(
   }
 }
 
-/** The partner's current evidence evaluated on `asOf`, or null when it has none. */
-async function scorecardOf(deps: RouteDeps, partner: Partner, asOf: string) {
-  const record = await deps.store.getEvidence(partner.id);
-  if (!record) return null;
-  return evaluateScorecard(parseStoredEvidence(record), asOf);
+/** The partner's current evidence (the version its row names) evaluated on `asOf`, or null when it has none. */
+async function scorecardOf(scorecards: ScorecardCache, partner: Partner, asOf: string) {
+  return (await scorecards.scorecard(partner.id, partner.evidenceVersion, asOf)) ?? null;
 }
 
 export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
   const { store, lifecycle } = deps;
+  const scorecards = new ScorecardCache(store);
   const liveStatus = (partnerId: string, req: Parameters<typeof liveStatusOf>[2]) =>
     liveStatusOf(lifecycle, partnerId, req);
 
@@ -155,7 +154,7 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
       const p = partner!;
       const [view, scorecard] = await Promise.all([
         store.getPartnerView(p.id),
-        scorecardOf(deps, p, lifecycle.today()),
+        scorecardOf(scorecards, p, lifecycle.today()),
       ]);
       // The workflow is asked only when the caller wants its live answer, or when nothing is stored yet (a partner
       // whose workflow has not written its first view, or predates the read model).
@@ -272,7 +271,7 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
     query: ScorecardQuery,
     responses: { 200: { description: 'The scorecard', schema: ScorecardSchema } },
     handler: async ({ partner, query }) => {
-      const scorecard = await scorecardOf(deps, partner!, query.asOf ?? lifecycle.today());
+      const scorecard = await scorecardOf(scorecards, partner!, query.asOf ?? lifecycle.today());
       if (!scorecard) throw ProblemError.notFound(`partner '${partner!.id}' has no evidence yet`);
       return { status: 200, body: scorecard };
     },

@@ -34,10 +34,16 @@ import { invoiceFee, pay, extend, voidInvoices } from './fees';
 import { decideCase } from './cases';
 import { applicationIncident, closeApplicationIncidents, evidenceChanged, resolveIncident } from './calendar';
 
+/**
+ * R-UPGRADE: numbers the application, records it, starts its child. `accepted` answers the caller's Update as soon
+ * as the application is recorded (new histories, patch `apply-answers-on-accept`): the child's start and its
+ * evaluation are progress, read from the application resource, not part of the command's answer.
+ */
 export async function apply(
   run: PartnerRun,
   on: IsoDate,
   cmd: ApplyCommand,
+  accepted?: (answer: { number: number; workflowId: string }) => void,
 ): Promise<{ number: number; workflowId: string }> {
   const { state, partnerId, clock } = run;
   state.applicationCount += 1;
@@ -54,6 +60,7 @@ export async function apply(
     submittedBy: cmd.by,
     status: 'in-progress',
   });
+  if (accepted && patched('apply-answers-on-accept')) accepted({ number, workflowId });
   await startChild(upgradeApplication, {
     workflowId,
     // The application outlives any one run of this workflow (continue-as-new); it reports back by signal.
@@ -155,13 +162,18 @@ export async function reinstate(run: PartnerRun, on: IsoDate, cmd: ReinstateComm
   return { tier: c.fromTier };
 }
 
-export async function runCommand(run: PartnerRun, command: MembershipCommand): Promise<unknown> {
+/** Applies one command; `accepted` lets a command answer its caller before its work is done (see `apply`). */
+export async function runCommand(
+  run: PartnerRun,
+  command: MembershipCommand,
+  accepted?: (answer: unknown) => void,
+): Promise<unknown> {
   const { state, clock } = run;
   const on = clock.today();
   enforce(checkCommand(state, command, on, lifecycle));
   switch (command.kind) {
     case 'apply':
-      return await apply(run, on, command.cmd);
+      return await apply(run, on, command.cmd, accepted);
     case 'payment':
       return await pay(run, on, command.cmd);
     case 'extension':

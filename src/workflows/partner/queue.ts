@@ -66,10 +66,21 @@ export class CommandQueue {
   }
 
   private async apply(command: Command): Promise<void> {
+    // A command that answered on acceptance (an application) has told its caller; what fails after is an incident.
+    let answered = false;
+    const accepted = (value: unknown) => {
+      answered = true;
+      this.answer(command, { ok: true, value });
+    };
     try {
-      this.answer(command, { ok: true, value: await runCommand(this.run, command) });
+      const value = await runCommand(this.run, command, accepted);
+      if (!answered) this.answer(command, { ok: true, value });
     } catch (error) {
-      if (error instanceof ActivityFailure) {
+      if (answered && error instanceof ActivityFailure) {
+        openIncident(this.run, 'command', this.run.clock.today(), error, { command: command.kind });
+      } else if (answered) {
+        throw error;
+      } else if (error instanceof ActivityFailure) {
         // The command's work failed part-way for good: the caller is told, an operator sees the incident.
         const on = this.run.clock.today();
         const incident = openIncident(this.run, 'command', on, error, { command: command.kind });

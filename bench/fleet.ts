@@ -1,0 +1,425 @@
+/**
+ * A whole partner program on one machine (npm run bench:fleet, issue #14 item 4). Not a test. The engine as `npm
+ * start` runs it (Temporal dev server with its SQLite file, the worker, PGlite on disk, the API), in this process, with
+ * a second worker on the same server running the floor's no-op workflows (bench/fleet/floor-workflows.ts):
+ *
+ * 1. onboarding: N partners through `POST /v1/partners/import` (until the job is done) beside N no-op workflow
+ *    starts at the importer's concurrency;
+ * 2. the monthly sweep: the business clock starts shortly before the 1st of a month, so every partner's monthly
+ *    check falls due at once; the time from the 1st until all N checks are journaled, beside N no-op workflows that
+ *    each wait on one timer and run one no-op activity;
+ * 3. worker RSS (this process: worker, API and PGlite together, an upper bound), the Temporal SQLite file and the
+ *    PGlite directory, history events per partner (registration, one monthly check, a year estimated);
+ * 4. the scorecard read (Premier-size evidence) and the application command beside the bare endpoint and a no-op
+ *    Update through an HTTP endpoint on the same server.
+ *
+ *   npm run bench:fleet -- --partners 1000
+ *
+ * Prints a table, writes JSON under bench/results/, and its last line is one JSON object.
+ */
+import { readFile, readdir, stat, mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import express from 'express';
+import { partnerWorkflowId } from '../src/api/lifecycle';
+import { addDays } from '../src/domain';
+import { floorActivities, floorRuns } from './fleet/floor-activities';
+import { noopUpdate } from './fleet/floor-workflows';
+import {
+  BenchError,
+  cannon,
+  call,
+  expectStatus,
+  fmt,
+  inPool,
+  listen,
+  machineInfo,
+  percentile,
+  runBench,
+  startEngine,
+  times,
+  type Stack,
+} from './support';
+
+const TASK_QUEUE = 'bench-fleet';
+const FLOOR_QUEUE = 'bench-fleet-floor';
+/** The import runner's concurrency toward Temporal (src/api/import-runner.ts): the floor starts at the same. */
+const START_CONCURRENCY = 16;
+
+interface Config {
+  partners: number;
+  /** Seconds between the start and the 1st of the month on the business clock (onboarding must fit before it). */
+  leadS: number;
+  connections: number;
+  durationS: number;
+  applications: number;
+}
+
+function config(): Config {
+  const { values } = parseArgs({
+    options: {
+      partners: { type: 'string' },
+      'lead-seconds': { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      applications: { type: 'string' },
+    },
+  });
+  const int = (v: string | undefined, fallback: number, name: string) => {
+    const n = v === undefined ? fallback : Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new BenchError(`--${name} must be a whole number ≥ 1 (got ${v})`);
+    return n;
+  };
+  const partners = int(values.partners ?? process.env.BENCH_PARTNERS, 1000, 'partners');
+  return {
+    partners,
+    // Generous: the floor's starts, the import, and the fleet's first checks at registration must end before the 1st.
+    leadS: int(values['lead-seconds'], Math.ceil(60 + partners * 0.8), 'lead-seconds'),
+    connections: int(values.connections, 10, 'connections'),
+    durationS: int(values.duration, 5, 'duration'),
+    applications: int(values.applications, Math.min(200, partners), 'applications'),
+  };
+}
+
+async function dirBytes(path: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+const mib = (bytes: number) => bytes / 1024 / 1024;
+const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new BenchError(`${what}: not done after ${timeoutMs / 1000} s`);
+    await sleepMs(200);
+  }
+}
+
+/** Latencies and throughput of `count` calls of `fn` at `concurrency`. */
+async function commands(count: number, concurrency: number, fn: (i: number) => Promise<number>) {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const ids = Array.from({ length: count }, (_, i) => i);
+  const started = performance.now();
+  await inPool(ids, concurrency, async (i) => {
+    const t = performance.now();
+    const status = await fn(i);
+    latencies.push(performance.now() - t);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    requests: count,
+    seconds,
+    rps: count / seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    statuses,
+  };
+}
+
+async function main(stack: Stack): Promise<void> {
+  const cfg = config();
+  const load = { start: loadavg().map((n) => Number(n.toFixed(2))) };
+  const since = (() => {
+    const t0 = performance.now();
+    return () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  })();
+
+  // The 1st of next month on the business clock comes `leadS` seconds from now.
+  const now = new Date();
+  const first = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  const firstIso = new Date(first).toISOString().slice(0, 10);
+  const firstAtWall = Date.now() + cfg.leadS * 1000;
+  const engine = await startEngine(stack, {
+    name: 'fleet',
+    taskQueue: TASK_QUEUE,
+    businessDate: firstIso,
+    businessNowMs: first - cfg.leadS * 1000,
+    temporalDbFile: true,
+  });
+  const { client, store, apiUrl } = engine;
+  console.log(`[${since()}] engine up; the business 1st (${firstIso}) comes in ${cfg.leadS} s`);
+
+  const floorConnection = await NativeConnection.connect({ address: engine.address });
+  stack.push('floor connection', () => floorConnection.close());
+  const floorWorker = await Worker.create({
+    connection: floorConnection,
+    taskQueue: FLOOR_QUEUE,
+    workflowsPath: require.resolve('./fleet/floor-workflows'),
+    activities: floorActivities,
+  });
+  const floorDone = floorWorker.run();
+  stack.push('floor worker', async () => {
+    floorWorker.shutdown();
+    await floorDone;
+  });
+
+  const admin = await engine.token('program-admin', 'bench-admin');
+  const N = cfg.partners;
+  const run = Date.now().toString(36);
+
+  // ---- 1a. the floor of onboarding: N workflow starts ----
+  let t = performance.now();
+  await inPool(
+    Array.from({ length: N }, (_, i) => i),
+    START_CONCURRENCY,
+    async (i) => {
+      await client.workflow.start('floorStart', { taskQueue: FLOOR_QUEUE, workflowId: `floor-start-${run}-${i}` });
+    },
+  );
+  const floorOnboardingS = (performance.now() - t) / 1000;
+  console.log(`[${since()}] floor: ${N} workflow starts in ${floorOnboardingS.toFixed(1)} s`);
+
+  // ---- 1b. onboarding through the import endpoint ----
+  const ids = Array.from({ length: N }, (_, i) => `fleet-${run}-${i}`);
+  const ndjson = ids
+    .map((id, i) =>
+      JSON.stringify({
+        id,
+        name: `Fleet Partner ${i}`,
+        track: 'consulting',
+        tier: 'registered',
+        renewalDate: '06-15',
+        country: 'US',
+        allianceLeadId: `lead-${id}`,
+        partnerManagerIds: ['pm-fleet'],
+      }),
+    )
+    .join('\n');
+  t = performance.now();
+  const res = await fetch(`${apiUrl}/v1/partners/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/x-ndjson' },
+    body: ndjson,
+  });
+  if (res.status !== 202)
+    throw new BenchError(`the import answered ${res.status}: ${(await res.text()).slice(0, 400)}`);
+  const acceptedS = (performance.now() - t) / 1000;
+  const location = res.headers.get('location')!;
+  let job = { status: '', counts: {} as Record<string, number> };
+  await waitFor('the import job', 3_600_000, async () => {
+    job = (await expectStatus(call(apiUrl, 'GET', location, admin), 200, 'the import job')).body as typeof job;
+    return job.status === 'done';
+  });
+  const onboardingS = (performance.now() - t) / 1000;
+  if (job.counts.created !== N)
+    throw new BenchError(`the import created ${job.counts.created} of ${N}: ${JSON.stringify(job)}`);
+  console.log(
+    `[${since()}] import: ${N} partners in ${onboardingS.toFixed(1)} s (upload accepted in ${acceptedS.toFixed(2)} s)`,
+  );
+
+  // Every partner's registration-day check journaled: the fleet is alive and idle until the 1st.
+  const registeredOn = addDays(firstIso, -1);
+  await waitFor(
+    'the registration-day checks',
+    3_600_000,
+    async () => (await store.countJournal('monthly-check', registeredOn)) >= N,
+  );
+  const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(N / 20)) === 0).slice(0, 20);
+  const historyLength = async () => {
+    let events = 0;
+    for (const id of sample)
+      events += (await client.workflow.getHandle(partnerWorkflowId(id)).fetchHistory()).events?.length ?? 0;
+    return events / sample.length;
+  };
+  const eventsAtRegistration = await historyLength();
+  const secondsToFirst = (firstAtWall - Date.now()) / 1000;
+  if (secondsToFirst < 5) {
+    throw new BenchError(
+      `onboarding ended ${(-secondsToFirst).toFixed(0)} s too late for the sweep: raise --lead-seconds`,
+    );
+  }
+  console.log(`[${since()}] fleet idle; the 1st in ${secondsToFirst.toFixed(0)} s`);
+
+  // ---- 2a. the sweep: every partner's monthly check of the 1st ----
+  await sleepMs(Math.max(0, firstAtWall - Date.now()));
+  t = performance.now();
+  let checked = 0;
+  await waitFor('the monthly sweep', 3_600_000, async () => {
+    checked = await store.countJournal('monthly-check', firstIso);
+    return checked >= N;
+  });
+  const sweepS = (performance.now() - t) / 1000;
+  console.log(`[${since()}] sweep: ${N} monthly checks journaled ${sweepS.toFixed(1)} s after the 1st`);
+  await sleepMs(2_000);
+  const eventsAfterSweep = await historyLength();
+  const rssAfterSweep = process.memoryUsage().rss;
+
+  // ---- 2b. the floor sweep: N timers firing at once, one no-op activity each ----
+  const startBudgetMs = Math.max(10_000, floorOnboardingS * 1500 + 5_000);
+  const wakeAt = Date.now() + startBudgetMs;
+  floorRuns.length = 0;
+  await inPool(
+    Array.from({ length: N }, (_, i) => i),
+    START_CONCURRENCY,
+    async (i) => {
+      await client.workflow.start('floorTimer', {
+        taskQueue: FLOOR_QUEUE,
+        workflowId: `floor-timer-${run}-${i}`,
+        args: [wakeAt],
+      });
+    },
+  );
+  if (Date.now() > wakeAt) throw new BenchError('the floor timers were started after they fired');
+  await sleepMs(wakeAt - Date.now());
+  await waitFor('the floor sweep', 3_600_000, () => Promise.resolve(floorRuns.length >= N));
+  const floorSweepS = (Math.max(...floorRuns) - wakeAt) / 1000;
+  console.log(`[${since()}] floor sweep: ${N} timers + activities in ${floorSweepS.toFixed(1)} s`);
+
+  // ---- 3. sizes ----
+  const temporalDbBytes = (await stat(join(engine.dir, 'temporal.db'))).size;
+  const pgliteBytes = await dirBytes(join(engine.dir, 'pglite'));
+
+  // ---- 4. the API: scorecard read and application command beside the bare endpoint and a no-op Update ----
+  const premierEvidence = JSON.parse(
+    await readFile(join(__dirname, '..', 'examples', 'consulting-premier-evidence.json'), 'utf8'),
+  ) as unknown;
+  const scoredId = ids[0]!;
+  await expectStatus(
+    call(
+      apiUrl,
+      'PUT',
+      `/v1/partners/${scoredId}/evidence`,
+      await engine.token('evidence-feed', 'feed'),
+      premierEvidence,
+    ),
+    200,
+    'the Premier-size evidence',
+  );
+  const lead0 = await engine.token('alliance-lead', `lead-${scoredId}`, scoredId);
+  const scorecard = await cannon({
+    endpoint: 'GET /v1/partners/{id}/scorecard',
+    url: `${apiUrl}/v1/partners/${scoredId}/scorecard?asOf=${firstIso}`,
+    connections: cfg.connections,
+    durationS: cfg.durationS,
+    headers: { authorization: `Bearer ${lead0}` },
+  });
+  const bare = await cannon({
+    endpoint: 'bare',
+    url: engine.bareUrl,
+    connections: cfg.connections,
+    durationS: cfg.durationS,
+  });
+
+  // The no-op Update, through an HTTP endpoint like the API's command.
+  const updates = await client.workflow.start('floorUpdates', {
+    taskQueue: FLOOR_QUEUE,
+    workflowId: `floor-updates-${run}`,
+  });
+  stack.push('floor updates workflow', async () => {
+    await updates.terminate('bench over').catch(() => undefined);
+  });
+  const noopApp = express();
+  noopApp.post('/noop/:n', async (req, r) => {
+    r.json({ n: await updates.executeUpdate(noopUpdate, { args: [Number(req.params.n)] }) });
+  });
+  const noopUrl = await listen(noopApp, stack, 'no-op Update endpoint');
+  const M = Math.min(cfg.applications, N - 1);
+  const noop = await commands(
+    M,
+    cfg.connections,
+    async (i) => (await fetch(`${noopUrl}/noop/${i}`, { method: 'POST' })).status,
+  );
+  const applications = await commands(M, cfg.connections, async (i) => {
+    const id = ids[i + 1]!;
+    const lead = await engine.token('alliance-lead', `lead-${id}`, id);
+    const answer = await call(apiUrl, 'POST', `/v1/partners/${id}/upgrade-applications`, lead, {
+      targetTier: 'select',
+      feeAccountId: '123456789012',
+    });
+    return answer.status;
+  });
+  if ((applications.statuses['202'] ?? 0) !== M) {
+    throw new BenchError(`applications answered ${JSON.stringify(applications.statuses)}, expected ${M} × 202`);
+  }
+  console.log(`[${since()}] API measured`);
+
+  // ---- report ----
+  const monthEvents = eventsAfterSweep - eventsAtRegistration;
+  const result = {
+    bench: 'fleet',
+    partners: N,
+    businessFirst: firstIso,
+    onboarding: {
+      seconds: onboardingS,
+      partnersPerS: N / onboardingS,
+      uploadAcceptedS: acceptedS,
+      floorSeconds: floorOnboardingS,
+      ratio: onboardingS / floorOnboardingS,
+    },
+    sweep: { seconds: sweepS, checksPerS: N / sweepS, floorSeconds: floorSweepS, ratio: sweepS / floorSweepS },
+    workerRssMiB: mib(rssAfterSweep),
+    rssNote: 'this process: worker, API, PGlite and the floor worker together',
+    temporalDbMiB: mib(temporalDbBytes),
+    pgliteMiB: mib(pgliteBytes),
+    historyEvents: {
+      sampledPartners: sample.length,
+      atRegistration: eventsAtRegistration,
+      perMonthlyCheck: monthEvents,
+      perPartnerYearEstimate: eventsAtRegistration + 12 * monthEvents,
+    },
+    api: {
+      scorecard: { rps: scorecard.rps, p50: scorecard.p50, p99: scorecard.p99, non2xx: scorecard.non2xx },
+      bare: { rps: bare.rps, p50: bare.p50 },
+      scorecardVsBare: scorecard.rps / bare.rps,
+      application: { requests: M, rps: applications.rps, p50: applications.p50, p99: applications.p99 },
+      noopUpdate: { requests: M, rps: noop.rps, p50: noop.p50, p99: noop.p99 },
+      applicationVsNoopUpdate: applications.rps / noop.rps,
+      connections: cfg.connections,
+    },
+    config: cfg,
+    machine: machineInfo(),
+    loadAverage: { ...load, end: loadavg().map((n) => Number(n.toFixed(2))) },
+  };
+
+  const rows: [string, string, string, string][] = [
+    [
+      'onboarding (import job)',
+      `${fmt(onboardingS, 1)} s`,
+      `${fmt(floorOnboardingS, 1)} s`,
+      times(result.onboarding.ratio),
+    ],
+    ['monthly sweep', `${fmt(sweepS, 1)} s`, `${fmt(floorSweepS, 1)} s`, times(result.sweep.ratio)],
+    ['scorecard read (req/s)', fmt(scorecard.rps, 0), `bare ${fmt(bare.rps, 0)}`, times(result.api.scorecardVsBare)],
+    [
+      'application (req/s)',
+      fmt(applications.rps, 1),
+      `no-op Update ${fmt(noop.rps, 1)}`,
+      times(result.api.applicationVsNoopUpdate),
+    ],
+    [
+      'application p50 / no-op p50 (ms)',
+      fmt(applications.p50, 1),
+      fmt(noop.p50, 1),
+      times(applications.p50 / noop.p50),
+    ],
+  ];
+  console.log(
+    `\nbench:fleet — ${N} partners, load average at start ${load.start.join(' ')}, at end ${result.loadAverage.end.join(' ')}`,
+  );
+  console.log(`${'measure'.padEnd(34)}${'ours'.padStart(14)}${'floor'.padStart(22)}${'ratio'.padStart(10)}`);
+  for (const [a, b, c, d] of rows) console.log(`${a.padEnd(34)}${b.padStart(14)}${c.padStart(22)}${d.padStart(10)}`);
+  console.log(
+    `worker RSS ${fmt(result.workerRssMiB, 0)} MiB · Temporal SQLite ${fmt(result.temporalDbMiB, 1)} MiB · PGlite ` +
+      `${fmt(result.pgliteMiB, 1)} MiB · history events per partner: ${fmt(eventsAtRegistration, 0)} at registration, ` +
+      `${fmt(monthEvents, 0)} per monthly check, ~${fmt(result.historyEvents.perPartnerYearEstimate, 0)} a year`,
+  );
+  const dir = join(__dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `fleet-${N}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`written ${file}`);
+  console.log(JSON.stringify(result));
+}
+
+runBench('bench:fleet', main);
