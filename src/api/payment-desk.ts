@@ -115,7 +115,34 @@ export class PaymentDesk {
     const received = await this.store.advancePay.receiveTransfer(input);
     const payments = await this.applyAdvancePay(input.payerAccountId, input.on, input.reference);
     const account = (await this.store.getAdvancePay(input.payerAccountId)) ?? received.account;
+    await this.sendFundingReceipt(received.document, account);
     return { ...received, account, payments };
+  }
+
+  /**
+   * The funding receipt (003: the payer sees its funds arrive): once per funding document, keyed by its reference, so
+   * a transfer recorded again — after a crash before this step, or a retry — sends it at most once. Filed under the
+   * partner the payer most recently paid for; a payer that pays for no partner yet has no one to file it under and
+   * sees its funding in its statement (`GET /v1/advance-pay/{accountId}`).
+   */
+  private async sendFundingReceipt(document: FundingDocument, account: AdvancePayAccount): Promise<void> {
+    if (document.status !== 'funded' || !document.fundedOn) return;
+    const [partnerId] = await this.store.payments.partnersPaidBy(document.payerAccountId);
+    if (!partnerId) return;
+    await this.store.enqueueNotification({
+      key: `advance-pay-funded#${document.reference}`,
+      partnerId,
+      kind: 'advance-pay-funded',
+      recipient: `payer:${document.payerAccountId}`,
+      on: document.fundedOn,
+      payload: {
+        reference: document.reference,
+        method: document.method,
+        amount: document.fundedAmount,
+        balance: account.balance,
+        payerAccountId: document.payerAccountId,
+      },
+    });
   }
 
   /**

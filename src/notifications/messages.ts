@@ -125,6 +125,13 @@ const TEMPLATES: Record<string, Template> = {
       'Add funds (US bank transfer or EFT) or pay the invoice from the Billing and Cost Management console.',
     ],
   }),
+  'advance-pay-funded': (p) => ({
+    subject: `Advance Pay funded: ${money(p, 'amount') ?? '?'} received (${str(p, 'reference') ?? ''})`,
+    lines: [
+      `The transfer quoting ${str(p, 'reference') ?? '?'} (${str(p, 'method') ?? '?'}) added ${money(p, 'amount') ?? '?'} to the Advance Pay balance of account ${str(p, 'payerAccountId') ?? '?'}.`,
+      `The balance is now ${money(p, 'balance') ?? '?'}; it pays each APN Program fee invoice of this account that it covers in full.`,
+    ],
+  }),
   'application-submitted': (p, name) => ({
     subject: `${name} applied for ${tierName(str(p, 'targetTier'))}`,
     lines: [

@@ -235,6 +235,20 @@ export class Payments {
     return payment;
   }
 
+  /**
+   * The partners whose fee invoices `payerAccountId` pays, the most recently invoiced first (a payer's notifications
+   * are filed under a partner it pays for).
+   */
+  async partnersPaidBy(payerAccountId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ partnerId: invoices.partnerId, last: sql<string>`max(${invoices.issuedOn})` })
+      .from(invoices)
+      .where(eq(invoices.payerAccountId, payerAccountId))
+      .groupBy(invoices.partnerId)
+      .orderBy(sql`max(${invoices.issuedOn}) desc`, asc(invoices.partnerId));
+    return rows.map((r) => r.partnerId);
+  }
+
   /** Succeeded payments of the payer the partner's lifecycle has not taken yet (a crash came between the two). */
   async unsettled(payerAccountId: string): Promise<Payment[]> {
     const rows = await this.db

@@ -241,4 +241,12 @@ test('R-ADVANCE-PAY: a transfer recorded concurrently and again pays the open in
     }),
   ]);
   expect((await h.store.listNotifications(id)).filter((n) => n.kind === 'promo-credit-code')).toHaveLength(1);
+  // The funding receipt goes to the payer once, however often the transfer was recorded.
+  expect((await h.store.listNotifications(id)).filter((n) => n.kind === 'advance-pay-funded')).toEqual([
+    expect.objectContaining({
+      key: `advance-pay-funded#${transfer.reference}`,
+      recipient: `payer:${payer}`,
+      payload: expect.objectContaining({ reference: transfer.reference, amount: 3000, balance: 500 }),
+    }),
+  ]);
 }, 180_000);
