@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from './connection';
+import { run as translated } from './repository';
 import { assertIsoDate } from './dates';
-import { NotFoundError, StoreConflictError, translateDbError } from './errors';
+import { NotFoundError, StoreConflictError } from './errors';
 import { advancePayAccounts, advancePayFundingDocuments, invoices } from './schema';
 import type { AdvancePayAccount, FundingMethod, IsoDate } from './types';
 
@@ -77,18 +78,10 @@ export class AdvancePayDocuments {
     private readonly account: (payerAccountId: string) => Promise<AdvancePayAccount | undefined>,
   ) {}
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      translateDbError(error);
-    }
-  }
-
   /** Registers the payer for Advance Pay (once; registering again changes nothing). */
   async register(payerAccountId: string, on: IsoDate): Promise<{ statement: AdvancePayStatement; created: boolean }> {
     assertIsoDate('on', on);
-    return this.run(async () => {
+    return translated(async () => {
       const inserted = await this.db
         .insert(advancePayAccounts)
         .values({ payerAccountId, registeredOn: on })
@@ -137,7 +130,7 @@ export class AdvancePayDocuments {
     on: IsoDate;
   }): Promise<FundingDocument> {
     assertIsoDate('on', input.on);
-    return this.run(async () => {
+    return translated(async () => {
       await this.requireRegistered(input.payerAccountId);
       const [row] = await this.db
         .insert(advancePayFundingDocuments)
@@ -165,7 +158,7 @@ export class AdvancePayDocuments {
     on: IsoDate;
   }): Promise<{ document: FundingDocument; account: AdvancePayAccount; funded: boolean }> {
     assertIsoDate('on', input.on);
-    return this.run(async () => {
+    return translated(async () => {
       const [doc] = await this.db
         .select()
         .from(advancePayFundingDocuments)

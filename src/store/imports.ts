@@ -5,8 +5,8 @@
  */
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from './connection';
-import { StoreValidationError, translateDbError } from './errors';
-import { jsonb } from './repository';
+import { StoreValidationError } from './errors';
+import { jsonb, run as translated } from './repository';
 import { importJobs, importRows } from './schema';
 
 export type ImportJobStatus = 'staging' | 'running' | 'done';
@@ -48,17 +48,9 @@ const iso = (t: string | null): string | null => (t === null ? null : new Date(t
 export class ImportRepository {
   constructor(private readonly db: Db) {}
 
-  private async attempt<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      translateDbError(error);
-    }
-  }
-
   /** A new job in `staging`: its rows are added while the upload is read. */
   async createJob(input: { id: string; createdBy: string; format: string }): Promise<void> {
-    await this.attempt(() =>
+    await translated(() =>
       this.db
         .insert(importJobs)
         .values({ id: input.id, createdBy: input.createdBy, format: input.format, status: 'staging' }),
@@ -68,7 +60,7 @@ export class ImportRepository {
   /** Stages rows of a job still in `staging` (one statement per batch). */
   async stageRows(jobId: string, rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.attempt(() =>
+    await translated(() =>
       this.db.insert(importRows).values(
         rows.map((r) => ({
           jobId,
@@ -83,14 +75,14 @@ export class ImportRepository {
 
   /** The upload was read whole: the job runs. */
   async startJob(jobId: string, total: number): Promise<void> {
-    await this.attempt(() =>
+    await translated(() =>
       this.db.update(importJobs).set({ status: 'running', total }).where(eq(importJobs.id, jobId)),
     );
   }
 
   /** Removes a job and its rows (an upload refused as a whole leaves nothing behind). */
   async deleteJob(jobId: string): Promise<void> {
-    await this.attempt(() => this.db.delete(importJobs).where(eq(importJobs.id, jobId)));
+    await translated(() => this.db.delete(importJobs).where(eq(importJobs.id, jobId)));
   }
 
   /** Up to `limit` rows still pending, in file order, after row `after`. */
@@ -109,7 +101,7 @@ export class ImportRepository {
     if (!(SETTLED_ROW_STATUSES as readonly string[]).includes(status)) {
       throw new StoreValidationError(`an import row settles as one of ${SETTLED_ROW_STATUSES.join(', ')}`);
     }
-    await this.attempt(() =>
+    await translated(() =>
       this.db
         .update(importRows)
         .set({ status, problem: problem ? sql`${jsonb(problem)}` : null, settledAt: sql`now()` })

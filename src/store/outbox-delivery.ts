@@ -10,7 +10,8 @@
  */
 import { and, asc, desc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './connection';
-import { NotFoundError, StoreConflictError, translateDbError } from './errors';
+import { run as translated } from './repository';
+import { NotFoundError, StoreConflictError } from './errors';
 import { toNotification } from './outbox';
 import { notifications } from './schema';
 import type { Notification, NotificationStatus } from './types';
@@ -47,21 +48,13 @@ const MAX_LIST = 500;
 export class OutboxDelivery {
   constructor(private readonly db: Db) {}
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      translateDbError(error);
-    }
-  }
-
   /**
    * Takes up to `limit` pending notifications due at `now` (never tried, backoff over, or an abandoned lease), oldest
    * business date first, counts the attempt and leases them until `now + leaseMs`.
    */
   async claimDue(now: Date, options: { limit: number; leaseMs: number }): Promise<OutboxEntry[]> {
     const leaseUntil = new Date(now.getTime() + options.leaseMs);
-    return this.run(() =>
+    return translated(() =>
       this.db.transaction(async (tx) => {
         const due = await tx
           .select({ key: notifications.key })
@@ -94,7 +87,7 @@ export class OutboxDelivery {
 
   /** Marks a claimed notification sent; `changed: false` when it no longer was pending (sent by another). */
   async markSent(key: string, now: Date): Promise<{ entry: OutboxEntry; changed: boolean }> {
-    return this.run(async () => {
+    return translated(async () => {
       const [row] = await this.db
         .update(notifications)
         .set({
@@ -119,7 +112,7 @@ export class OutboxDelivery {
     key: string,
     failure: { error: string; retryAt: Date; maxAttempts: number },
   ): Promise<{ entry: OutboxEntry; dead: boolean }> {
-    return this.run(async () => {
+    return translated(async () => {
       const dead = sql`${notifications.attempts} >= ${failure.maxAttempts}`;
       const [row] = await this.db
         .update(notifications)
@@ -137,7 +130,7 @@ export class OutboxDelivery {
 
   /** A dead letter back to `pending` with its attempts reset, for the dispatcher's next round. */
   async retryDeadLetter(key: string): Promise<OutboxEntry> {
-    return this.run(async () => {
+    return translated(async () => {
       const [row] = await this.db
         .update(notifications)
         .set({ status: 'pending', attempts: 0, nextAttemptAt: null })

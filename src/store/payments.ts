@@ -16,8 +16,9 @@ import {
   type PaymentStatus,
 } from '../domain/payments';
 import type { Db } from './connection';
+import { run as translated } from './repository';
 import { assertIsoDate } from './dates';
-import { NotFoundError, StoreConflictError, sqlState, translateDbError } from './errors';
+import { NotFoundError, StoreConflictError, sqlState } from './errors';
 import { advancePayAccounts, advancePayApplications, invoices, payerPaymentMethods, payments } from './schema';
 import type { IsoDate } from './types';
 
@@ -77,14 +78,6 @@ const ACTIVE = ['pending', 'succeeded'] as const;
 export class Payments {
   constructor(private readonly db: Db) {}
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      translateDbError(error);
-    }
-  }
-
   /** The methods the payer may pay with: its own list, else the default (R-PAID, a project decision). */
   async methodsOf(payerAccountId: string): Promise<PayerMethods> {
     const [row] = await this.db
@@ -97,7 +90,7 @@ export class Payments {
 
   /** Replaces the payer's list of eligible methods. */
   async setMethods(payerAccountId: string, methods: PayerPaymentMethod[]): Promise<PayerMethods> {
-    return this.run(async () => {
+    return translated(async () => {
       await this.db
         .insert(payerPaymentMethods)
         .values({ payerAccountId, methods })
@@ -144,7 +137,7 @@ export class Payments {
     reference?: string;
   }): Promise<Payment> {
     assertIsoDate('on', input.on);
-    return this.run(async () => {
+    return translated(async () => {
       const [invoice] = await this.db.select().from(invoices).where(eq(invoices.id, input.invoiceId));
       if (!invoice) throw new NotFoundError('invoice', input.invoiceId);
       if (invoice.status !== 'open') {
@@ -190,7 +183,7 @@ export class Payments {
     outcome: { status: 'succeeded' | 'failed'; on: IsoDate; reason?: string },
   ): Promise<{ payment: Payment; changed: boolean }> {
     assertIsoDate('on', outcome.on);
-    return this.run(async () => {
+    return translated(async () => {
       const [row] = await this.db
         .update(payments)
         .set({
@@ -274,7 +267,7 @@ export class Payments {
     recordedBy: string;
   }): Promise<Payment[]> {
     assertIsoDate('on', input.on);
-    return this.run(() =>
+    return translated(() =>
       this.db.transaction(async (tx) => {
         // Lock order account → invoices, as in applyAdvancePay: two appliers of one balance queue.
         const [account] = await tx

@@ -194,14 +194,11 @@ export interface Notification {
   sentOn: IsoDate | null;
 }
 
-export interface EnqueueNotificationInput {
-  key: string;
-  partnerId: string;
-  kind: string;
-  recipient: string;
-  payload: unknown;
-  on: IsoDate;
-}
+/** A notification to queue; `key` makes queueing it again a no-op. */
+export type EnqueueNotificationInput = Pick<
+  Notification,
+  'key' | 'partnerId' | 'kind' | 'recipient' | 'payload' | 'on'
+>;
 
 export interface Organization {
   id: string;

@@ -1,8 +1,9 @@
 /**
- * What both lifecycle workflows share: the workflow ids (./ids), the one activity-options block, and how a refusal is thrown.
+ * What the workflows share: the workflow ids (./ids), the one activity-options block, and how a refusal is thrown.
  */
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import type { ResellerActivities } from '../activities/reseller';
 import type { Refusal } from '../domain/membership';
 import type { LifecycleErrorType } from './types';
 
@@ -33,6 +34,12 @@ export const activities = proxyActivities<ReturnType<typeof createActivities>>({
  * `activities` above and turn a failure into an incident on their partner.
  */
 export const applicationActivities = proxyActivities<ReturnType<typeof createActivities>>(options);
+
+/**
+ * The reseller workflows' activities: idempotent store writes and outbox inserts, retried until the store answers (a
+ * give-up would skip a month or leave an accepted answer half-recorded); business refusals are non-retryable.
+ */
+export const resellerActivities = proxyActivities<ResellerActivities>(options);
 
 /** Refuses a command or an Update: a non-retryable failure whose type the API maps to a status. */
 export function refuse(type: LifecycleErrorType, message: string): never {

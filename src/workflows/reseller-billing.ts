@@ -9,14 +9,13 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ResellerActivities } from '../activities/reseller';
 import { ErrorType } from '../domain/errors';
 import { addMonths, billIssueDateOf, isIsoMonth } from '../domain/reseller';
 import { BusinessClock } from './clock';
+import { resellerActivities } from './common';
 import {
   closeMonthUpdate,
   payConsolidatedBillUpdate,
@@ -27,11 +26,7 @@ import {
   type ResellerBillingInput,
 } from './reseller-definitions';
 
-// Idempotent store writes: retried until the store answers, so a month is never skipped for a transient fault.
-const acts = proxyActivities<ResellerActivities>({
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2 },
-});
+const acts = resellerActivities;
 
 const MONTHS_PER_RUN = 12;
 

@@ -4,17 +4,10 @@
  * expires (a durable timer). Every outcome is notified through the outbox. Refusals (an answer to an invitation no
  * longer pending) are Update validator rejections: the workflow never fails on a caller's input.
  */
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  log,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import type { ResellerActivities } from '../activities/reseller';
+import { allHandlersFinished, ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors';
 import { BusinessClock } from './clock';
+import { resellerActivities } from './common';
 import {
   acceptInvitationUpdate,
   declineInvitationUpdate,
@@ -24,12 +17,7 @@ import {
   type InvitationWorkflowInput,
 } from './reseller-definitions';
 
-// Idempotent store writes and outbox inserts: retried until the store answers (a give-up would leave an accepted
-// answer half-recorded); business refusals are non-retryable and come back to the caller.
-const acts = proxyActivities<ResellerActivities>({
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2 },
-});
+const acts = resellerActivities;
 
 function refuse(type: ErrorType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
