@@ -361,7 +361,7 @@ function methodNotAllowed(document: { paths?: Record<string, object> }, prefix: 
         .join('[^/]+');
       const methods = Object.keys(operations).map((m) => m.toUpperCase());
       if (methods.includes('GET')) methods.push('HEAD');
-      return { pattern: new RegExp(`^${pattern}/?$`), methods };
+      return { pattern: new RegExp(`^${pattern}/?$`), methods, templated: (path.match(/\{\w+\}/g) ?? []).length };
     });
   return (req, _res, next) => {
     const matching = routes.filter((r) => r.pattern.test(req.path));
@@ -369,7 +369,9 @@ function methodNotAllowed(document: { paths?: Record<string, object> }, prefix: 
       next();
       return;
     }
-    const allowed = [...new Set(matching.flatMap((r) => r.methods))];
+    // OpenAPI matches a concrete path before a templated one: /partners/import is that path, not /partners/{id}.
+    const specific = Math.min(...matching.map((r) => r.templated));
+    const allowed = [...new Set(matching.filter((r) => r.templated === specific).flatMap((r) => r.methods))];
     if (allowed.includes(req.method)) {
       next();
       return;

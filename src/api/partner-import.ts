@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parse as parseCsv } from 'csv-parse';
+import { CsvError, parse as parseCsv } from 'csv-parse';
 import { PartnerEvidenceSchema, toIssues, type ValidationIssue } from '../domain/evidence';
 import { inspectJson } from './input-guard';
 import { RegisterPartnerBody } from './schemas';
@@ -188,10 +188,11 @@ async function* csvRows(body: Readable): AsyncGenerator<{ row: number; value: un
     }
   } catch (error) {
     if (error instanceof ImportBodyError) throw error;
-    const csvError = error as { code?: string; message?: string; lines?: number };
-    if (typeof csvError.code === 'string' && csvError.code.startsWith('CSV_')) {
-      throw new ImportBodyError(`the body is not valid CSV: ${csvError.message ?? csvError.code}`, [
-        { path: `line ${String(csvError.lines ?? row + 1)}`, message: csvError.message ?? csvError.code },
+    // Every parse error of csv-parse (its codes are not all CSV_…: INVALID_OPENING_QUOTE is one) refuses the body.
+    if (error instanceof CsvError) {
+      const lines = (error as CsvError & { lines?: number }).lines;
+      throw new ImportBodyError(`the body is not valid CSV: ${error.message}`, [
+        { path: `line ${String(lines ?? row + 1)}`, message: error.message },
       ]);
     }
     throw error;

@@ -160,6 +160,11 @@ describe('POST /v1/partners/import', () => {
     const quotes = await upload(`${HEADER}\n"imp-q,unterminated\n`);
     expect(quotes.status).toBe(400);
     expect((quotes.body as { detail: string }).detail).toMatch(/not valid CSV/);
+    // A quote opening mid-field is csv-parse's INVALID_OPENING_QUOTE (not a CSV_… code): refused the same way, not a
+    // 500 (found by the fuzz suite with a JSON body sent as text/csv).
+    const opening = await upload('[[238], {"a": [false]}]\n');
+    expect(opening.status).toBe(400);
+    expect(opening.body).toMatchObject({ detail: expect.stringMatching(/not valid CSV: Invalid Opening Quote/) });
     const ndjson = await upload('{"id":"imp-j1",\n', 'application/x-ndjson');
     expect(ndjson.status).toBe(400);
     expect((ndjson.body as { errors: { path: string }[] }).errors[0]!.path).toBe('row 1');
