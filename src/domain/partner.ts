@@ -5,9 +5,15 @@ import { isRenewalMonthDay } from './membership/calendar';
 import { currentEdition } from './catalog';
 import { TierInputSchema, TrackSchema, tierExistsOnTrack, tierRank, type Tier, type Track } from './tiers';
 
+/** Words that follow `/v1/partners/` as paths of their own (`POST /v1/partners/import`): never a partner's id. */
+export const RESERVED_PARTNER_IDS: readonly string[] = ['import'];
+
 export const PartnerIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'partner id: lowercase letters, digits and dashes, at most 63');
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'partner id: lowercase letters, digits and dashes, at most 63')
+  .refine((id) => !RESERVED_PARTNER_IDS.includes(id), {
+    message: `partner id: ${RESERVED_PARTNER_IDS.map((w) => `'${w}'`).join(', ')} names an endpoint, not a partner`,
+  });
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 /** Region codes Intl names that are not countries (groupings), so never a partner's country. */

@@ -25,3 +25,13 @@ describe('R-FEE: the partner profile names the fee account up front', () => {
     ]);
   });
 });
+
+describe('partner ids', () => {
+  it('a word that is a path of its own under /v1/partners (import) is refused as an id, naming why', () => {
+    const result = Profile.safeParse({ ...base, tier: 'registered', id: 'import' });
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({ path: ['id'], message: expect.stringMatching(/'import' names an endpoint/) }),
+    ]);
+    expect(Profile.safeParse({ ...base, tier: 'registered', id: 'import-co' }).success).toBe(true);
+  });
+});

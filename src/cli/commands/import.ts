@@ -8,7 +8,6 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { EXIT_INVALID_INPUT } from './scorecard';
 
@@ -81,6 +80,8 @@ async function runImport(file: string, opts: ImportOptions): Promise<number> {
   }
   const api = opts.api.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${token}` };
+  // Loaded here, not at the top: `apn --help` and every other command never depend on the progress bar's package.
+  const { SingleBar } = await import('cli-progress');
   const bar = new SingleBar({
     format: '{phase} [{bar}] {percentage}% | {value}/{total} {unit} | {eta_formatted} left',
     hideCursor: true,
