@@ -1,21 +1,9 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The Advance Pay repository (R-ADVANCE-PAY). On PGlite and on a real PostgreSQL. */
-import { type RegisterPartnerInput, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput } from './pg';
+import { drivers, useTestStore } from './pg';
 
 describe.each(drivers)('advance-pay repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
-
-  const registered = async (overrides: Partial<RegisterPartnerInput> = {}) =>
-    (await store.registerPartner(partnerInput(overrides))).partner;
+  const { store, registered } = useTestStore(driver);
 
   describe('Advance Pay (R-ADVANCE-PAY)', () => {
     const payer = () => String(200_000_000_000 + Math.floor(Math.random() * 700_000_000_000));

@@ -1,21 +1,10 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The applications repository (R-UPGRADE, R-PREMIER). On PGlite and on a real PostgreSQL. */
-import { NotFoundError, type RegisterPartnerInput, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput, uniqueId } from './pg';
+import { NotFoundError } from '../../src/store';
+import { drivers, useTestStore, uniqueId } from './pg';
 
 describe.each(drivers)('applications repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
-
-  const registered = async (overrides: Partial<RegisterPartnerInput> = {}) =>
-    (await store.registerPartner(partnerInput(overrides))).partner;
+  const { store, registered } = useTestStore(driver);
 
   describe('upgrade applications (R-UPGRADE, R-PREMIER)', () => {
     const applicationFor = (partnerId: string, key?: string) => ({

@@ -1,21 +1,10 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The cases repository (R-CASE). On PGlite and on a real PostgreSQL. */
-import { StoreConflictError, type RegisterPartnerInput, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput } from './pg';
+import { StoreConflictError } from '../../src/store';
+import { drivers, useTestStore } from './pg';
 
 describe.each(drivers)('cases repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
-
-  const registered = async (overrides: Partial<RegisterPartnerInput> = {}) =>
-    (await store.registerPartner(partnerInput(overrides))).partner;
+  const { store, registered } = useTestStore(driver);
 
   describe('cases (R-CASE)', () => {
     test('openCase with the same key returns the same case; closeCase is idempotent', async () => {

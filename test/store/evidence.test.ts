@@ -1,25 +1,14 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The evidence repository: versions, and atomic edits of the current document. On PGlite and on a real PostgreSQL. */
-import { NotFoundError, type RegisterPartnerInput, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput, uniqueId } from './pg';
+import { NotFoundError } from '../../src/store';
+import { drivers, useTestStore, uniqueId } from './pg';
 
 interface ItemsDoc {
   items: string[];
 }
 
 describe.each(drivers)('evidence repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
-
-  const registered = async (overrides: Partial<RegisterPartnerInput> = {}) =>
-    (await store.registerPartner(partnerInput(overrides))).partner;
+  const { store, registered } = useTestStore(driver);
 
   describe('evidence', () => {
     const doc = (people: number) => ({

@@ -1,20 +1,11 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The API's Idempotency-Key records: claims, answers, releases and stale take-overs. On PGlite and on a real PostgreSQL. */
-import type { Store } from '../../src/store';
-import { drivers, openTestStore, uniqueId } from './pg';
+import { drivers, useTestStore, uniqueId } from './pg';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe.each(drivers)('idempotency repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
+  const { store } = useTestStore(driver);
 
   describe('idempotency keys', () => {
     const caller = () => uniqueId('caller');

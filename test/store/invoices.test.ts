@@ -1,21 +1,10 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The invoices repository (R-FEE, R-GRACE, R-PAID). On PGlite and on a real PostgreSQL. */
-import { NotFoundError, StoreValidationError, type RegisterPartnerInput, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput, uniqueId } from './pg';
+import { NotFoundError, StoreValidationError } from '../../src/store';
+import { drivers, useTestStore, uniqueId } from './pg';
 
 describe.each(drivers)('invoices repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
-
-  const registered = async (overrides: Partial<RegisterPartnerInput> = {}) =>
-    (await store.registerPartner(partnerInput(overrides))).partner;
+  const { store, registered } = useTestStore(driver);
 
   describe('invoices (R-FEE, R-GRACE)', () => {
     const invoiceFor = (partnerId: string, membershipYear = 2019) => ({

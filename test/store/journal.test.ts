@@ -1,21 +1,9 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The journal repository (each partner's timeline). On PGlite and on a real PostgreSQL. */
-import { type RegisterPartnerInput, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput } from './pg';
+import { drivers, useTestStore } from './pg';
 
 describe.each(drivers)('journal repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
-
-  const registered = async (overrides: Partial<RegisterPartnerInput> = {}) =>
-    (await store.registerPartner(partnerInput(overrides))).partner;
+  const { store, registered } = useTestStore(driver);
 
   describe('journal', () => {
     test('entries are listed in the order written; a retried append writes nothing twice', async () => {

@@ -1,21 +1,9 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The notifications outbox repository. On PGlite and on a real PostgreSQL. */
-import { type RegisterPartnerInput, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput } from './pg';
+import { drivers, useTestStore } from './pg';
 
 describe.each(drivers)('outbox repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
-
-  const registered = async (overrides: Partial<RegisterPartnerInput> = {}) =>
-    (await store.registerPartner(partnerInput(overrides))).partner;
+  const { store, registered } = useTestStore(driver);
 
   describe('notifications outbox', () => {
     test('enqueue with the same key (even concurrently) keeps one notification; mark sent once', async () => {

@@ -1,6 +1,6 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
-import { NotFoundError, StoreValidationError, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput } from './pg';
+import { NotFoundError, StoreValidationError } from '../../src/store';
+import { drivers, useTestStore, partnerInput } from './pg';
 
 const status = (tier: string, stage = 'active') => ({
   tier,
@@ -9,15 +9,7 @@ const status = (tier: string, stage = 'active') => ({
 });
 
 describe.each(drivers)('partner read model on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
+  const { store } = useTestStore(driver);
 
   const registered = async () => (await store.registerPartner(partnerInput())).partner.id;
 

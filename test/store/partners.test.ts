@@ -1,27 +1,10 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The partners repository: registration, listing, status, tier changes with their audit, compensation. On PGlite and on a real PostgreSQL. */
-import {
-  NotFoundError,
-  StoreConflictError,
-  StoreValidationError,
-  type RegisterPartnerInput,
-  type Store,
-} from '../../src/store';
-import { drivers, openTestStore, partnerInput, uniqueId } from './pg';
+import { NotFoundError, StoreConflictError, StoreValidationError, type Store } from '../../src/store';
+import { drivers, useTestStore, partnerInput, uniqueId } from './pg';
 
 describe.each(drivers)('partners repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
-
-  const registered = async (overrides: Partial<RegisterPartnerInput> = {}) =>
-    (await store.registerPartner(partnerInput(overrides))).partner;
+  const { store, registered } = useTestStore(driver);
 
   test('answers ping on the driver it was opened with', async () => {
     expect(store.driver).toBe(driver);

@@ -1,18 +1,10 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** The payers repository: organizations, members and reseller invitations (R-FEE, R-RESELLER). On PGlite and on a real PostgreSQL. */
-import { StoreConflictError, type Store } from '../../src/store';
-import { drivers, openTestStore, uniqueId } from './pg';
+import { StoreConflictError } from '../../src/store';
+import { drivers, useTestStore, uniqueId } from './pg';
 
 describe.each(drivers)('payers repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
+  const { store } = useTestStore(driver);
 
   describe('organizations and reseller billing (R-FEE, R-RESELLER)', () => {
     const account = () => String(100_000_000_000 + Math.floor(Math.random() * 899_999_999_999));

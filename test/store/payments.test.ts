@@ -1,18 +1,10 @@
 /** @jest-environment ./test/store/pglite-environment.ts */
 /** Fee payments and Advance Pay applied when funds arrive (R-PAID, R-ADVANCE-PAY). On PGlite and on PostgreSQL. */
-import { StoreConflictError, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput } from './pg';
+import { StoreConflictError } from '../../src/store';
+import { drivers, useTestStore, partnerInput } from './pg';
 
 describe.each(drivers)('payments repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
+  const { store } = useTestStore(driver);
 
   let seq = 0;
   const payer = () => String(400_000_000_000 + (Date.now() % 1_000_000) * 1_000 + ++seq);

@@ -107,3 +107,36 @@ export async function openTestStore(driver: TestDriver): Promise<{ store: Store;
     },
   };
 }
+
+/**
+ * A describe block's store on `driver`: opened before its tests, disposed of after. `store` stands for the store once
+ * it is open (read it inside tests or hooks), and `registered` registers a valid partner (overrides as given).
+ */
+export function useTestStore(driver: TestDriver): {
+  store: Store;
+  registered: (
+    overrides?: Partial<RegisterPartnerInput>,
+  ) => Promise<Awaited<ReturnType<Store['registerPartner']>>['partner']>;
+} {
+  let opened: Store | undefined;
+  let dispose: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ store: opened, dispose } = await openTestStore(driver));
+  });
+  afterAll(async () => {
+    await dispose?.();
+  });
+  const current = (): Store => {
+    if (!opened) throw new Error('the test store is used before its beforeAll opened it');
+    return opened;
+  };
+  const store = new Proxy({} as Store, {
+    get: (_, key) => {
+      const value = Reflect.get(current(), key) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(current()) : value;
+    },
+  });
+  const registered = async (overrides: Partial<RegisterPartnerInput> = {}) =>
+    (await current().registerPartner(partnerInput(overrides))).partner;
+  return { store, registered };
+}

@@ -3,19 +3,11 @@
  * The reseller billing repository (R-RESELLER, 002): enrolment, usage, the consolidated bill, the partner's invoices
  * to its customers, invitation expiry. On PGlite and on a real PostgreSQL.
  */
-import { NotFoundError, StoreConflictError, type Store } from '../../src/store';
-import { drivers, openTestStore, partnerInput, uniqueId } from './pg';
+import { NotFoundError, StoreConflictError } from '../../src/store';
+import { drivers, useTestStore, partnerInput, uniqueId } from './pg';
 
 describe.each(drivers)('reseller billing repository on %s', (driver) => {
-  let store: Store;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(driver));
-  });
-  afterAll(async () => {
-    await dispose?.();
-  });
+  const { store } = useTestStore(driver);
 
   const account = () => String(100_000_000_000 + Math.floor(Math.random() * 899_999_999_999));
 
