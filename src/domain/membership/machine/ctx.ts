@@ -11,18 +11,24 @@ import type { Incident, IncidentStep, IsoDate, LifecycleState } from '../types';
 import type { AwaitedEffect, Effect, Failure, Outcome } from './types';
 
 /** The outcome asked for is not known yet: the work stops here until it is. */
-export class Suspended {
-  constructor(readonly effect: AwaitedEffect) {}
+export class Suspended extends Error {
+  constructor(readonly effect: AwaitedEffect) {
+    super(`awaiting ${effect.kind}`);
+  }
 }
 
 /** An awaited effect failed for good. */
-export class Failed {
-  constructor(readonly failure: Failure) {}
+export class Failed extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.reason);
+  }
 }
 
 /** The command is refused part-way (an activity's answer showed it cannot be done). */
-export class Refused {
-  constructor(readonly refusal: Refusal) {}
+export class Refused extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+  }
 }
 
 /** What the work runs with: its state (a copy, changed in place), the effects so far, the outcomes it may use. */
