@@ -15,6 +15,9 @@ import { runCommand } from './commands';
 import { Ctx, Failed, Refused, Suspended, guarded, openIncident } from './ctx';
 import type { MachineInput, MachineState, Running, StepResult, Work } from './types';
 
+/** A copy of plain state (the workflow sandbox has no structuredClone; the state is JSON, as Temporal carries it). */
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
 /** One input, as of `date`; the state given is not changed. */
 export function step(
   state: MachineState,
@@ -25,7 +28,7 @@ export function step(
   const running = runningFor(state, date, input, lifecycle);
   if ('refusal' in running) return { state, effects: [], refusal: running.refusal, idle: false };
   const workflowId = state.workflowId ?? partnerWorkflowId(state.membership.partner.id);
-  const ctx = new Ctx(structuredClone(running.base), lifecycle, workflowId, running.outcomes, running.dates);
+  const ctx = new Ctx(clone(running.base), lifecycle, workflowId, running.outcomes, running.dates);
   const outcome = perform(ctx, running.work, running.dates[0]!);
   const effects = ctx.effects.slice(running.emitted);
   const next: MachineState = { ...state, membership: ctx.s, awaiting: undefined };
@@ -65,7 +68,7 @@ function runningFor(
   if (state.awaiting) {
     throw new Error(`the machine awaits the outcome of ${state.awaiting.work.kind} work, not a ${input.kind}`);
   }
-  const base = structuredClone(state.membership);
+  const base = clone(state.membership);
   migrateState(base);
   if (input.kind === 'command') {
     const refusal = checkCommand(base, input.command, date, lifecycle);
