@@ -196,6 +196,13 @@ function invariants(): Check & { paid: Map<string, number>; lastDue: string } {
       if (reason === 'fee-unpaid') ensure(isCommand('decide-case'), `fee-unpaid downgrade by ${input.kind}`);
     }
     ensure(!(s1.tier === 'premier' && s1.cancelled), 'Premier while cancelled');
+    // R-GRACE: a fee-unpaid case is about an open invoice; voiding it (cancellation, downgrade) closes the case
+    // (unless the work failed part-way: its incident shows what is left).
+    const failed = journal.some((j) => j.type === 'incident-opened');
+    const isOpen = (s: LifecycleState, id?: string) => openInvoices(s).some((i) => i.id === id);
+    for (const c of failed ? [] : s1.cases.filter((x) => x.reason === 'fee-unpaid')) {
+      ensure(isOpen(s1, c.invoiceId) || !isOpen(s0, c.invoiceId), `case ${c.id} open, its invoice voided`);
+    }
     // Every tier change has an audit record (or, when writing it failed for good, an incident an operator sees).
     if (s0.tier !== s1.tier) {
       expect(calls).toContainEqual(

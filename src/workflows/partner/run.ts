@@ -142,7 +142,8 @@ export async function feed(run: PartnerRun, input: Work, answered?: (value: unkn
   for (;;) {
     run.machine = result.state;
     for (const effect of result.effects) {
-      if (effect.kind === 'journal') run.pending.push({ key: effect.key, on: effect.on, type: effect.type, data: effect.data });
+      if (effect.kind === 'journal')
+        run.pending.push({ key: effect.key, on: effect.on, type: effect.type, data: effect.data });
       else if (effect.kind === 'log') log[effect.level](effect.message, effect.data);
       else if (effect.kind === 'answer') answered?.(effect.value);
     }

@@ -5,13 +5,7 @@
 import { addDays, addMonths, isIsoDate } from '../../dates';
 import { tierRank } from '../../tier-ladder';
 import { renewalReviewDate, renewalWithoutReview } from '../calendar';
-import {
-  LOOK_BACK_MONTHS,
-  firstDueBy,
-  lookBackCheckDates,
-  lookBackOpen,
-  type DueStep,
-} from '../schedule';
+import { LOOK_BACK_MONTHS, firstDueBy, lookBackCheckDates, lookBackOpen, type DueStep } from '../schedule';
 import { LifecycleErrorType, type IsoDate } from '../types';
 import { Refused, guarded, type Ctx } from './ctx';
 import { escalateCases, expireCases } from './cases';

@@ -31,7 +31,7 @@ export function decideCase(ctx: Ctx, on: IsoDate, cmd: CaseDecisionCommand): { c
     return { caseId: c.id, outcome: 'kept' };
   }
   changeTier(ctx, on, 'registered', 'fee-unpaid', cmd.by, c.id);
-  voidInvoices(ctx, on);
+  voidInvoices(ctx, on, 'downgraded', c.id);
   setAtRisk(ctx, on, false);
   ctx.call('notify', {
     key: `${c.id}#downgraded`,

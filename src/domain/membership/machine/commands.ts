@@ -116,7 +116,7 @@ function cancel(ctx: Ctx, on: IsoDate, cmd: CancellationCommand): { caseId: stri
   if (s.application && ctx.patched('cancel-withdraws-application')) {
     withdrawApplication(ctx, 'cancellation-requested', cmd.by);
   }
-  voidInvoices(ctx, on);
+  voidInvoices(ctx, on, 'cancelled');
   s.cancelled = true;
   s.cancelledOn = on;
   setAtRisk(ctx, on, false);

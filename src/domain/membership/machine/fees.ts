@@ -171,10 +171,21 @@ function downgradeAtDay90(ctx: Ctx, invoice: InvoiceState): void {
   setAtRisk(ctx, deadline, false);
 }
 
-/** R-CANCEL, R-GRACE downgrade: every open invoice of the partner is voided (one activity call voids them all). */
-export function voidInvoices(ctx: Ctx, on: IsoDate): void {
+/**
+ * R-CANCEL, R-GRACE downgrade: every open invoice of the partner is voided (one activity call voids them all). A
+ * fee-unpaid case is about its invoice: once that is voided there is nothing left to decide, so the case closes with
+ * the outcome that voided it (`except`: the case being decided, which its decision closes). Workflows that voided
+ * invoices before this rule kept such cases open; their histories replay (patched).
+ */
+export function voidInvoices(ctx: Ctx, on: IsoDate, outcome: 'cancelled' | 'downgraded', except?: string): void {
   const { s, partnerId } = ctx;
+  const voidedIds = openInvoices(s).map((i) => i.id);
   const { voided } = ctx.call<{ voided: number }>('voidOpenInvoices', { partnerId, on });
-  for (const invoice of openInvoices(s)) ctx.record(on, 'invoice-voided', { invoiceId: invoice.id, count: voided });
+  for (const id of voidedIds) ctx.record(on, 'invoice-voided', { invoiceId: id, count: voided });
   s.invoices = [];
+  const orphans = s.cases.filter(
+    (c) => c.reason === 'fee-unpaid' && c.id !== except && c.invoiceId !== undefined && voidedIds.includes(c.invoiceId),
+  );
+  if (orphans.length === 0 || !ctx.patched('voided-invoice-cases-close')) return;
+  for (const c of orphans) closeCase(ctx, c, on, outcome);
 }

@@ -49,7 +49,9 @@ export function step(
     effects,
     idle: running.work.kind === 'timer' && outcome.value === false,
     ...(outcome.refusal ? { refusal: outcome.refusal } : {}),
-    ...(!outcome.refusal && running.work.kind === 'command' && !ctx.answered ? { answer: { value: outcome.value } } : {}),
+    ...(!outcome.refusal && running.work.kind === 'command' && !ctx.answered
+      ? { answer: { value: outcome.value } }
+      : {}),
   };
 }
 
