@@ -39,6 +39,9 @@ export type ReadinessOutcome = (typeof READINESS_OUTCOMES)[number];
 export const EBR_OUTCOMES = ['approved', 'rejected', 'deferred'] as const;
 export type EbrOutcome = (typeof EBR_OUTCOMES)[number];
 
+/** A partner's lifecycle workflow id. */
+export const partnerWorkflowId = (partnerId: string): string => `partner/${partnerId}`;
+
 /**
  * The id of application `number` under `owner`: `<partnerId>/application/<n>` for the stored record,
  * `partner/<id>/application/<n>` for its workflow (owner: the partner's workflow id).

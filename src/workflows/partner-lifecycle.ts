@@ -12,7 +12,7 @@ import { allHandlersFinished, condition, continueAsNew, log, setHandler, workflo
 import { checkCommand, membershipYearOf, nextDue, type MembershipCommand } from '../domain/membership';
 import { tierRank } from '../domain/tier-ladder';
 import { BusinessClock } from './clock';
-import { enforce } from './common';
+import { enforce, refuse } from './common';
 import {
   applicationDecidedSignal,
   applicationIncidentSignal,
@@ -26,9 +26,8 @@ import {
   requestCancellationUpdate,
   resolveIncidentUpdate,
 } from './definitions';
-import { checkMonthsBeforeRegistration } from './partner/calendar';
 import { CommandQueue } from './partner/queue';
-import { lifecycle, newRun, record, type PartnerRun } from './partner/run';
+import { PartnerRun, feed, lifecycle } from './partner/run';
 import { publish, status, syncReadModel } from './partner/view';
 import type {
   ApplyCommand,
@@ -104,20 +103,19 @@ function serve(run: PartnerRun, queue: CommandQueue): void {
 /** One partner's whole membership, for years. */
 export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<void> {
   const clock = new BusinessClock(input.clock);
-  const startedOn = clock.today();
-  const state: LifecycleState = input.state ?? initialState(input, startedOn);
-  const run = newRun(state, clock);
+  const state: LifecycleState = input.state ?? initialState(input, clock.today());
+  const run = new PartnerRun(state, clock, workflowInfo().workflowId);
   const queue = new CommandQueue(run);
   serve(run, queue);
 
   if (!input.state) {
-    record(run, startedOn, 'partner-registered', { tier: state.tier, track: state.partner.track });
-    if (input.lookBackFrom !== undefined) await checkMonthsBeforeRegistration(run, input.lookBackFrom);
+    const started = await feed(run, { kind: 'start', lookBackFrom: input.lookBackFrom });
+    if (started.refusal) refuse(started.refusal.type, started.refusal.message);
   }
-  state.runsSoFar += 1;
+  run.state.runsSoFar += 1;
   for (;;) {
     await queue.drain();
-    const next = nextDue(state, lifecycle);
+    const next = nextDue(run.state, lifecycle);
     run.waitingFor = next ? `${next.what} on ${next.on}, or a command` : 'a command';
     await publish(run);
     await syncReadModel(run);
@@ -137,7 +135,7 @@ export async function partnerLifecycle(input: PartnerLifecycleInput): Promise<vo
   log.info('continuing as new', {
     partnerId: run.partnerId,
     historyLength: workflowInfo().historyLength,
-    runs: state.runsSoFar,
+    runs: run.state.runsSoFar,
   });
-  await continueAsNew<typeof partnerLifecycle>({ ...input, state });
+  await continueAsNew<typeof partnerLifecycle>({ ...input, state: run.state });
 }

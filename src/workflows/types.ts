@@ -3,7 +3,7 @@
  * bundled into workflow code and imported by the API and CLI for typing.
  */
 
-import type { IsoDate, LifecycleState, MonthlySummary, PartnerProfile, Tier, Track } from '../domain/membership/types';
+import type { IsoDate, LifecycleState, PartnerProfile, UpgradeApplicationArgs } from '../domain/membership/types';
 
 export * from '../domain/membership/types';
 
@@ -26,17 +26,7 @@ export interface PartnerLifecycleInput {
   continueAsNewAfterEvents?: number;
 }
 
-export interface UpgradeApplicationInput {
-  partnerId: string;
-  parentWorkflowId: string;
-  number: number;
-  track: Track;
-  fromTier: Tier;
-  targetTier: Tier;
-  submittedOn: IsoDate;
-  submittedBy: string;
-  feeAccountId: string;
-  /** The parent's recent monthly checks: months before the application count toward sustained attainment. */
-  priorMonthly: MonthlySummary[];
+/** An upgrade application child's input: what the partner's machine gives it, and the business clock. */
+export interface UpgradeApplicationInput extends UpgradeApplicationArgs {
   clock?: ClockOptions;
 }

@@ -95,30 +95,25 @@ function initial(life: Life): LifecycleState {
   };
 }
 
-/** Scorecard answers from the generated months, invoices numbered, and every n-th awaited call failing. */
+/** Scorecard answers from the generated months, invoices numbered, and every n-th activity call failing. */
 function oracleOf(life: Life): Oracle {
   let calls = 0;
   let invoices = 0;
-  return (awaiting, call) => {
+  return (call) => {
     calls += 1;
     if (life.failEvery > 0 && calls % life.failEvery === 0) {
-      return { kind: 'failed', activity: call.activity, reason: 'injected' };
+      return { ok: false, failure: { activity: call.activity, reason: 'injected' } };
     }
-    if (awaiting.step === 'renewal-fee' || awaiting.step === 'upgrade-fee') {
+    if (call.activity === 'issueFeeInvoice') {
       invoices += 1;
-      return {
-        kind: 'invoice-issued',
-        invoice: { invoiceId: `inv-${invoices}`, total: life.totals[invoices % life.totals.length]! },
-      };
+      return { ok: true, value: { invoiceId: `inv-${invoices}`, total: life.totals[invoices % life.totals.length]! } };
     }
+    if (call.activity !== 'evaluatePartner') return undefined;
     const asOf = String(call.args.asOf);
     const months = (Number(asOf.slice(0, 4)) - 2019) * 12 + Number(asOf.slice(5, 7)) - 1;
     const highest = life.scorecard[Math.max(0, Math.min(60, months))]!;
     const tierMet = Object.fromEntries(TIERS.map((t) => [t, tierRank(t) <= tierRank(highest)]));
-    return {
-      kind: 'evaluated',
-      result: { highestTierMet: highest, premierMet: highest === 'premier', tierMet, gaps: [] },
-    };
+    return { ok: true, value: { highestTierMet: highest, premierMet: highest === 'premier', tierMet, gaps: [] } };
   };
 }
 
@@ -173,10 +168,10 @@ function invariants(): Check & { paid: Map<string, number>; lastDue: string } {
     const s0 = before.membership;
     const s1 = result.state.membership;
     const journal = result.effects.filter((e) => e.kind === 'journal');
-    const calls = result.effects.filter((e) => e.kind === 'call');
+    const calls = result.calls;
     const isCommand = (kind: string) => input.kind === 'command' && input.command.kind === kind;
     // The schedule never goes backwards: the timer runs steps in date order.
-    if (input.kind === 'timer' && !before.awaiting) {
+    if (input.kind === 'timer') {
       const due = firstDueBy(s0, lifecycle, date);
       if (due) {
         ensure(due.on >= self.lastDue, `the schedule went back from ${self.lastDue} to ${due.on}`);
@@ -194,14 +189,21 @@ function invariants(): Check & { paid: Map<string, number>; lastDue: string } {
               input.command.kind === 'decided' &&
               input.command.decision.outcome === 'approved',
           ).toBe(true);
-        } else expect(reason === 'reinstated' && (isCommand('reinstate') || input.kind === 'evaluated')).toBe(true);
+        } else expect(reason === 'reinstated' && isCommand('reinstate')).toBe(true);
       }
       if (to === 'premier') ensure(from === 'advanced', `Premier from ${from}`);
       // No downgrade by timer for an unpaid fee: only the Partner Manager's decision.
       if (reason === 'fee-unpaid') ensure(isCommand('decide-case'), `fee-unpaid downgrade by ${input.kind}`);
     }
     ensure(!(s1.tier === 'premier' && s1.cancelled), 'Premier while cancelled');
-    // Every tier change has an audit record.
+    // R-GRACE: a fee-unpaid case is about an open invoice; voiding it (cancellation, downgrade) closes the case
+    // (unless the work failed part-way: its incident shows what is left).
+    const failed = journal.some((j) => j.type === 'incident-opened');
+    const isOpen = (s: LifecycleState, id?: string) => openInvoices(s).some((i) => i.id === id);
+    for (const c of failed ? [] : s1.cases.filter((x) => x.reason === 'fee-unpaid')) {
+      ensure(isOpen(s1, c.invoiceId) || !isOpen(s0, c.invoiceId), `case ${c.id} open, its invoice voided`);
+    }
+    // Every tier change has an audit record (or, when writing it failed for good, an incident an operator sees).
     if (s0.tier !== s1.tier) {
       expect(calls).toContainEqual(
         expect.objectContaining({
@@ -209,7 +211,8 @@ function invariants(): Check & { paid: Map<string, number>; lastDue: string } {
           args: expect.objectContaining({ from: s0.tier, to: s1.tier }),
         }),
       );
-      expect(journal.some((j) => j.type === 'tier-changed' && j.data.to === s1.tier)).toBe(true);
+      const audited = journal.some((j) => j.type === 'tier-changed' && j.data.to === s1.tier);
+      expect(audited || journal.some((j) => j.type === 'incident-opened')).toBe(true);
     }
     // The calendar's markers only move on (a retried old step re-runs as of its date, it moves none of them back).
     for (const marker of ['lastMonthlyCheck', 'lastRenewalReview', 'lastRenewalInvoice'] as const) {

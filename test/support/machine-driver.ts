@@ -1,58 +1,74 @@
 /**
  * Drives the pure membership machine (src/domain/membership/machine) the way the partner workflow runs: it wakes on
- * the next due date or the next command, runs everything due by then (answering each awaited activity from an
- * oracle), then the command. Shared by the model-based property test and the workflow comparison.
+ * the next due date or the next command, runs everything due by then, then the command, answering each effect the
+ * machine awaits (activity calls from an oracle; patches as new code takes them; child starts and signals succeed).
+ * Shared by the model-based property test and the workflow comparison.
  */
 import { currentEdition } from '../../src/domain';
 import {
-  firstDueBy,
   nextDue,
   step,
-  type Awaiting,
   type Effect,
   type IsoDate,
   type LifecycleState,
   type MachineInput,
   type MachineState,
+  type Outcome,
   type StepResult,
 } from '../../src/domain/membership';
 
 export const lifecycle = currentEdition.lifecycle;
+export type Call = Extract<Effect, { kind: 'call' }>;
 
-/** Answers the activity the machine awaits (an evaluation, an issued invoice, or a failure). */
-export type Oracle = (awaiting: Awaiting, call: Extract<Effect, { kind: 'call' }>, date: IsoDate) => MachineInput;
+/** Answers an activity call (an evaluation, an issued invoice, a failure); undefined: the driver's default. */
+export type Oracle = (call: Call, date: IsoDate) => Outcome | undefined;
 
-/** One input and its answers; `check` sees every reduction (before, input, after). */
-export type Check = (before: MachineState, date: IsoDate, input: MachineInput, result: StepResult) => void;
+/** One piece of work and everything it did, from its input to its end. */
+export interface WorkResult extends Omit<StepResult, 'awaits'> {
+  calls: Call[];
+}
+
+/** One piece of work (before, input, after): the check sees every one. */
+export type Check = (before: MachineState, date: IsoDate, input: MachineInput, result: WorkResult) => void;
 
 export class MachineDriver {
   readonly journal: Extract<Effect, { kind: 'journal' }>[] = [];
-  readonly calls: Extract<Effect, { kind: 'call' }>[] = [];
+  readonly calls: Call[] = [];
   state: MachineState;
+  private cases = 0;
 
   constructor(
     membership: LifecycleState,
     private readonly oracle: Oracle,
     private readonly check: Check = () => {},
+    private readonly patched: (name: string) => boolean = () => true,
   ) {
     this.state = { membership };
   }
 
-  /** Feeds one input and answers what it awaits; the first result (a command's refusal) is returned. */
-  feed(date: IsoDate, input: MachineInput): StepResult {
-    const first = this.reduce(date, input);
-    let last = first;
-    while (last.state.awaiting) {
-      const call = [...last.effects].reverse().find((e): e is Extract<Effect, { kind: 'call' }> => e.kind === 'call')!;
-      last = this.reduce(date, this.oracle(last.state.awaiting, call, date));
+  /** Feeds one input and answers every effect its work awaits; returns the work's result. */
+  feed(date: IsoDate, input: MachineInput): WorkResult {
+    const before = this.state;
+    const effects: Effect[] = [];
+    let result = step(before, date, input, lifecycle);
+    for (;;) {
+      effects.push(...result.effects);
+      this.state = result.state;
+      if (!result.awaits) break;
+      result = step(result.state, date, { kind: 'outcome', outcome: this.answer(result.awaits, date) }, lifecycle);
     }
-    return first;
+    const calls = effects.filter((e): e is Call => e.kind === 'call');
+    const { awaits: _awaits, ...done } = result;
+    const work: WorkResult = { ...done, effects, calls };
+    this.check(before, date, input, work);
+    for (const e of effects) if (e.kind === 'journal') this.journal.push(e);
+    this.calls.push(...calls);
+    return work;
   }
 
   /** Everything due by `date`, as the workflow runs it when it wakes on `date`. */
   settle(date: IsoDate): void {
-    while (firstDueBy(this.state.membership, lifecycle, date)) this.feed(date, { kind: 'timer' });
-    this.feed(date, { kind: 'timer' });
+    while (!this.feed(date, { kind: 'timer' }).idle);
   }
 
   /** Wakes on every due date before `date` (as the workflow's timer does), then on `date` itself. */
@@ -65,15 +81,18 @@ export class MachineDriver {
     this.settle(date);
   }
 
-  private reduce(date: IsoDate, input: MachineInput): StepResult {
-    const before = this.state;
-    const result = step(before, date, input, lifecycle);
-    this.check(before, date, input, result);
-    this.state = result.state;
-    for (const e of result.effects) {
-      if (e.kind === 'journal') this.journal.push(e);
-      if (e.kind === 'call') this.calls.push(e);
+  private answer(effect: NonNullable<StepResult['awaits']>, date: IsoDate): Outcome {
+    if (effect.kind === 'patched') return { ok: true, value: this.patched(effect.name) };
+    if (effect.kind !== 'call') return { ok: true };
+    const answered = this.oracle(effect, date);
+    if (answered) return answered;
+    if (effect.activity === 'openCase') {
+      this.cases += 1;
+      return { ok: true, value: { caseId: `case-${this.cases}` } };
     }
-    return result;
+    if (effect.activity === 'voidOpenInvoices') {
+      return { ok: true, value: { voided: this.state.membership.invoices?.length ?? 0 } };
+    }
+    return { ok: true };
   }
 }

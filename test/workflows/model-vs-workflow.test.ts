@@ -106,12 +106,13 @@ function machineRun(life: Life, scenario: ScenarioInput) {
     };
   };
   let invoices = 0;
-  const oracle: Oracle = (awaiting, call) => {
-    if (awaiting.step === 'renewal-fee' || awaiting.step === 'upgrade-fee') {
+  const oracle: Oracle = (call) => {
+    if (call.activity === 'issueFeeInvoice') {
       invoices += 1;
-      return { kind: 'invoice-issued', invoice: { invoiceId: `inv-${invoices}`, total: 2500 } };
+      return { ok: true, value: { invoiceId: `inv-${invoices}`, total: 2500 } };
     }
-    return { kind: 'evaluated', result: evaluate(String(call.args.asOf)) };
+    if (call.activity !== 'evaluatePartner') return undefined;
+    return { ok: true, value: evaluate(String(call.args.asOf)) };
   };
   const holdsPaid = tierRank(life.tier) >= tierRank(lifecycle.programFee.fromTier);
   const state: LifecycleState = {

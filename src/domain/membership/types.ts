@@ -316,3 +316,18 @@ export type MembershipCommand =
   | { kind: 'evidence'; version?: number }
   | { kind: 'incident'; cmd: IncidentCommand }
   | { kind: 'decide-case'; cmd: CaseDecisionCommand };
+
+/** What an upgrade application's child workflow is started with (the shell adds the business clock). */
+export interface UpgradeApplicationArgs {
+  partnerId: string;
+  parentWorkflowId: string;
+  number: number;
+  track: Track;
+  fromTier: Tier;
+  targetTier: Tier;
+  submittedOn: IsoDate;
+  submittedBy: string;
+  feeAccountId: string;
+  /** The parent's recent monthly checks: months before the application count toward sustained attainment. */
+  priorMonthly: MonthlySummary[];
+}

@@ -1,14 +1,37 @@
 /**
- * One run of a partner's workflow: its state, clock and the two ways work is made safe for years — the journal
- * (the partner's timeline, written by an idempotent activity) and incidents (work that failed for good waits for an
- * operator while the calendar goes on).
+ * One run of a partner's workflow: the membership machine's state, the clock, and the shell that feeds the machine
+ * (src/domain/membership/machine) its inputs and performs the effects it returns, in order — activity calls, patch
+ * questions, the application's child start and signals — feeding each awaited outcome back. An activity that failed
+ * for good comes back as a failed outcome, which the machine turns into an incident.
  */
-import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  startChild,
+} from '@temporalio/workflow';
 import { currentEdition } from '../../domain/catalog';
-import { isBlocked, migrateState } from '../../domain/membership';
+import {
+  isBlocked,
+  migrateState,
+  step,
+  type AwaitedEffect,
+  type Failure,
+  type MachineState,
+  type Outcome,
+  type StepResult,
+  type Work,
+} from '../../domain/membership';
 import { ACTIVITY_MAX_ATTEMPTS, activities } from '../common';
 import type { BusinessClock } from '../clock';
-import type { Incident, IncidentStep, IsoDate, LifecycleState } from '../types';
+import { resolveApplicationStepSignal, withdrawApplicationSignal } from '../definitions';
+import { ApnLifecycleStage, ApnPartnerId, ApnTier, ApnTrack } from '../search-attributes';
+import type { Incident, IsoDate, LifecycleState } from '../types';
+import { upgradeApplication } from '../upgrade-application';
 
 export const lifecycle = currentEdition.lifecycle;
 
@@ -21,104 +44,143 @@ export interface PendingEntry {
 }
 
 /** What every part of the partner workflow works on during one run. */
-export interface PartnerRun {
-  readonly state: LifecycleState;
+export class PartnerRun {
+  machine: MachineState;
   readonly partnerId: string;
-  readonly clock: BusinessClock;
-  /** The open incidents (the state's own list). */
-  readonly incidents: Incident[];
-  readonly pending: PendingEntry[];
-  waitingFor: string;
+  readonly pending: PendingEntry[] = [];
+  waitingFor = 'starting';
   /** What search attributes last showed: upserts are history events, made only on a change. */
-  lastPublished: string;
+  lastPublished = '';
   /** The status last written to the store's read model (see syncReadModel). */
-  lastViewFingerprint: string;
+  lastViewFingerprint = '';
+
+  constructor(
+    state: LifecycleState,
+    readonly clock: BusinessClock,
+    workflowId: string,
+  ) {
+    migrateState(state);
+    state.incidents ??= [];
+    this.machine = { membership: state, workflowId };
+    this.partnerId = state.partner.id;
+  }
+
+  get state(): LifecycleState {
+    return this.machine.membership;
+  }
+
+  /** The open incidents. */
+  get incidents(): Incident[] {
+    return this.state.incidents ?? [];
+  }
 }
 
-/** A run over `state` (carried over, or new). */
-export function newRun(state: LifecycleState, clock: BusinessClock): PartnerRun {
-  migrateState(state);
+type AnyActivity = (args: Record<string, unknown>) => Promise<unknown>;
+
+/** An activity's failure for good, as the machine sees it (the retries it made, when they ran out). */
+function failureOf(error: ActivityFailure): Failure {
+  const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
   return {
-    state,
-    partnerId: state.partner.id,
-    clock,
-    incidents: (state.incidents ??= []),
-    pending: [],
-    waitingFor: 'starting',
-    lastPublished: '',
-    lastViewFingerprint: '',
+    ...(error.activityType ? { activity: error.activityType } : {}),
+    ...(cause?.type ? { errorType: cause.type } : {}),
+    reason: cause?.message ?? error.message,
+    ...(error.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? { attempt: ACTIVITY_MAX_ATTEMPTS } : {}),
   };
 }
 
-/** Adds an entry to the partner's timeline; the journal is written when the loop next drains. */
-export function record(run: PartnerRun, on: IsoDate, type: string, data: Record<string, unknown> = {}): void {
-  const { state, partnerId } = run;
-  state.journalSeq += 1;
-  run.pending.push({ key: `${partnerId}#${state.journalSeq}`, on, type, data });
+/** Performs an awaited effect; its outcome is the machine's next input. */
+async function outcomeOf(run: PartnerRun, effect: AwaitedEffect): Promise<Outcome> {
+  switch (effect.kind) {
+    case 'patched':
+      return { ok: true, value: patched(effect.name) };
+    case 'call':
+      try {
+        const perform = (activities as unknown as Record<string, AnyActivity>)[effect.activity]!;
+        return { ok: true, value: await perform(effect.args) };
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        return { ok: false, failure: failureOf(error) };
+      }
+    case 'start-application': {
+      const { start } = effect;
+      await startChild(upgradeApplication, {
+        workflowId: start.workflowId,
+        // The application outlives any one run of this workflow (continue-as-new); it reports back by signal.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: start.summary,
+        memo: { partnerName: start.partnerName },
+        typedSearchAttributes: [
+          { key: ApnPartnerId, value: start.attributes.partnerId },
+          { key: ApnTrack, value: start.attributes.track },
+          { key: ApnTier, value: start.attributes.tier },
+          { key: ApnLifecycleStage, value: start.attributes.stage },
+        ],
+        args: [{ ...start.args, clock: { offsetMs: run.clock.offsetMs } }],
+      });
+      return { ok: true };
+    }
+    case 'signal-application':
+      try {
+        const handle = getExternalWorkflowHandle(effect.workflowId);
+        if (effect.signal === 'withdraw') await handle.signal(withdrawApplicationSignal, effect.payload as never);
+        else await handle.signal(resolveApplicationStepSignal, effect.payload as never);
+        return { ok: true };
+      } catch (error) {
+        // The application's workflow is closed: the machine logs it and goes on.
+        return { ok: false, failure: { reason: error instanceof Error ? error.message : String(error) } };
+      }
+  }
+}
+
+/**
+ * Feeds one input to the machine and performs what it returns until its work is done: journal entries join the
+ * pending journal, logs are logged, an early answer goes to `answered`; search attributes are published by the loop.
+ */
+export async function feed(run: PartnerRun, input: Work, answered?: (value: unknown) => void): Promise<StepResult> {
+  let result = step(run.machine, run.clock.today(), input, lifecycle);
+  for (;;) {
+    run.machine = result.state;
+    for (const effect of result.effects) {
+      if (effect.kind === 'journal')
+        run.pending.push({ key: effect.key, on: effect.on, type: effect.type, data: effect.data });
+      else if (effect.kind === 'log') log[effect.level](effect.message, effect.data);
+      else if (effect.kind === 'answer') answered?.(effect.value);
+    }
+    if (!result.awaits) return result;
+    const outcome = await outcomeOf(run, result.awaits);
+    result = step(run.machine, run.clock.today(), { kind: 'outcome', outcome }, lifecycle);
+  }
+}
+
+/** Runs every scheduled item whose date has come (as of now), oldest first, each as of its own date. */
+export async function runDue(run: PartnerRun): Promise<void> {
+  const by = run.clock.today();
+  while (!(await feed(run, { kind: 'timer', by })).idle);
+}
+
+/** Work outside the machine failed for good: the machine opens its incident. */
+export async function fault(
+  run: PartnerRun,
+  stepName: 'journal' | 'status-sync',
+  on: IsoDate,
+  error: ActivityFailure,
+): Promise<void> {
+  await feed(run, { kind: 'fault', step: stepName, on, failure: failureOf(error) });
 }
 
 /** Writes the pending timeline entries (idempotent on each entry's key); kept for a retry when it fails. */
 export async function flushJournal(run: PartnerRun): Promise<void> {
-  const { state, partnerId, clock } = run;
-  if (run.pending.length === 0 || isBlocked(state, 'journal')) return;
+  const { partnerId, clock } = run;
+  if (run.pending.length === 0 || isBlocked(run.state, 'journal')) return;
+  const on = clock.today();
   const entries = run.pending.splice(0, run.pending.length);
-  const written = await guarded(run, 'journal', clock.today(), async () => {
-    await activities.appendJournal({ partnerId, entries });
-  });
-  // Kept for the retry: the journal is idempotent on each entry's key.
-  if (!written) run.pending.unshift(...entries);
-}
-
-/** Opens an incident for work that failed for good: journaled, and the partner's stage shows needs-attention. */
-export function openIncident(
-  run: PartnerRun,
-  step: IncidentStep,
-  on: IsoDate,
-  failure: ActivityFailure,
-  extra: Partial<Incident> = {},
-) {
-  const cause = failure.cause instanceof ApplicationFailure ? failure.cause : undefined;
-  return addIncident(run, {
-    step,
-    on,
-    activity: failure.activityType,
-    ...(cause?.type ? { errorType: cause.type } : {}),
-    reason: cause?.message ?? failure.message,
-    // A retryable failure that outlasted every attempt: the last attempt's error, and how many there were.
-    ...(failure.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? { attempt: ACTIVITY_MAX_ATTEMPTS } : {}),
-    ...extra,
-  });
-}
-
-/** Adds an open incident (numbered, journaled, logged); the partner's stage shows needs-attention while it is open. */
-export function addIncident(run: PartnerRun, fields: Omit<Incident, 'id' | 'openedOn'>): Incident {
-  const { state, partnerId, clock } = run;
-  state.incidentSeq = (state.incidentSeq ?? 0) + 1;
-  const { step, on, ...rest } = fields;
-  const incident: Incident = { id: String(state.incidentSeq), step, on, openedOn: clock.today(), ...rest };
-  run.incidents.push(incident);
-  log.warn('incident opened', { partnerId, ...incident });
-  record(run, incident.openedOn, 'incident-opened', { ...incident });
-  return incident;
-}
-
-/**
- * Runs one step; an activity that failed for good (a business refusal, or retries exhausted) opens an incident
- * instead of failing the partner's workflow. Resolves whether the step completed.
- */
-export async function guarded(
-  run: PartnerRun,
-  step: IncidentStep,
-  on: IsoDate,
-  work: () => Promise<void>,
-  extra: Partial<Incident> = {},
-): Promise<boolean> {
   try {
-    await work();
-    return true;
+    await activities.appendJournal({ partnerId, entries });
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    openIncident(run, step, on, error, extra);
-    return false;
+    await fault(run, 'journal', on, error);
+    // Kept for the retry: the journal is idempotent on each entry's key.
+    run.pending.unshift(...entries);
   }
 }

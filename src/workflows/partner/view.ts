@@ -12,7 +12,7 @@ import {
   ApnTrack,
 } from '../search-attributes';
 import type { IsoDate, PartnerStatus } from '../types';
-import { lifecycle, guarded, type PartnerRun } from './run';
+import { fault, lifecycle, type PartnerRun } from './run';
 
 export function status(run: PartnerRun): PartnerStatus {
   const { state, partnerId, clock } = run;
@@ -64,7 +64,7 @@ export async function publish(run: PartnerRun): Promise<void> {
     { key: ApnRenewalDate, value: new Date(`${renewalReview}T00:00:00Z`) },
   ]);
   if (isBlocked(state, 'status-sync')) return;
-  const synced = await guarded(run, 'status-sync', today, async () => {
+  try {
     await activities.syncPartnerStatus({
       partnerId,
       tier: state.tier,
@@ -73,9 +73,12 @@ export async function publish(run: PartnerRun): Promise<void> {
       nextEbrWindow: state.application?.ebrWindow ?? null,
       nextRenewalReview: renewalReview,
     });
-  });
-  // The incident changes what a search sees: publish again (the blocked sync is skipped).
-  if (!synced) await publish(run);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    await fault(run, 'status-sync', today, error);
+    // The incident changes what a search sees: publish again (the blocked sync is skipped).
+    await publish(run);
+  }
 }
 
 /**

@@ -1,133 +1,169 @@
-/** The machine's commands (R-UPGRADE, R-PREMIER, R-PAID, R-GRACE, R-CANCEL, R-RENEWAL), once their check passed. */
-import { addDays } from '../../dates';
+/** The partner's commands (R-UPGRADE, R-PREMIER, R-CANCEL, R-RENEWAL), once their check passed, and their dispatch. */
+import { applicationId } from '../../applications';
 import { tierRank } from '../../tier-ladder';
 import { membershipYearOf } from '../calendar';
 import { ineligibility, reinstatableCase } from '../checks';
-import { extensionTarget, paymentTarget, paymentVia } from '../invoices';
-import type { ApplicationDecision, IsoDate, MembershipCommand } from '../types';
-import { invoiceFee, runStep } from './calendar';
-import * as op from './ops';
-import type { Awaiting } from './types';
+import type {
+  ApplicationDecision,
+  ApplyCommand,
+  CancellationCommand,
+  IsoDate,
+  MembershipCommand,
+  ReinstateCommand,
+} from '../types';
+import { LifecycleErrorType } from '../types';
+import { Refused, type Ctx } from './ctx';
+import { evidenceChanged } from './calendar';
+import { decideCase } from './cases';
+import { extend, invoiceFee, pay, voidInvoices } from './fees';
+import { applicationIncident, closeApplicationIncidents, resolveIncident } from './incidents';
+import {
+  changeTier,
+  closeApplication,
+  closeCase,
+  openCase,
+  refreshAtRisk,
+  setAtRisk,
+  withdrawApplication,
+} from './tier';
+import type { Evaluation } from './types';
 
-/** An accepted command (its check passed); returns what it awaits, if anything. */
-export function command(ctx: op.Ctx, on: IsoDate, command: MembershipCommand): Awaiting | undefined {
-  const { s } = ctx;
-  switch (command.kind) {
-    case 'apply': {
-      s.applicationCount += 1;
-      const number = s.applicationCount;
-      const { targetTier, feeAccountId, by } = command.cmd;
-      s.partner = { ...s.partner, feeAccountId };
-      s.application = {
+/**
+ * R-UPGRADE: numbers the application, records it, starts its child. The caller is answered as soon as the
+ * application is recorded (patch `apply-answers-on-accept`): the child's start and its evaluation are progress, read
+ * from the application resource, not part of the command's answer.
+ */
+function apply(ctx: Ctx, on: IsoDate, cmd: ApplyCommand): { number: number; workflowId: string } {
+  const { s, partnerId } = ctx;
+  s.applicationCount += 1;
+  const number = s.applicationCount;
+  const workflowId = applicationId(ctx.workflowId, number);
+  s.partner = { ...s.partner, feeAccountId: cmd.feeAccountId };
+  ctx.call('recordApplication', {
+    id: workflowId,
+    partnerId,
+    number,
+    targetTier: cmd.targetTier,
+    feeAccountId: cmd.feeAccountId,
+    submittedOn: on,
+    submittedBy: cmd.by,
+    status: 'in-progress',
+  });
+  if (ctx.patched('apply-answers-on-accept')) ctx.answer({ number, workflowId });
+  ctx.await({
+    kind: 'start-application',
+    start: {
+      workflowId,
+      summary: `${s.partner.name}: application #${number} for ${cmd.targetTier}`,
+      partnerName: s.partner.name,
+      attributes: { partnerId, track: s.partner.track, tier: s.tier, stage: 'application' },
+      args: {
+        partnerId,
+        parentWorkflowId: ctx.workflowId,
         number,
-        workflowId: `application/${number}`,
-        targetTier,
-        submittedOn: on,
-        status: 'in-progress',
+        track: s.partner.track,
         fromTier: s.tier,
-        submittedBy: by,
-        feeAccountId,
-      };
-      op.call(ctx, 'startApplication', { number, targetTier, fromTier: s.tier, submittedOn: on });
-      return void op.record(ctx, on, 'application-submitted', { number, targetTier, by });
-    }
-    case 'payment': {
-      const invoice = paymentTarget(s, command.cmd)!;
-      op.call(ctx, 'recordPayment', { invoiceId: invoice.id, amount: command.cmd.amount, paidOn: on });
-      return void op.settle(ctx, on, invoice, paymentVia(command.cmd), {
-        ...(command.cmd.method ? { method: command.cmd.method } : {}),
-        ...(command.cmd.reference ? { reference: command.cmd.reference } : {}),
-      });
-    }
-    case 'extension': {
-      const invoice = extensionTarget(s, command.cmd.invoiceId)!;
-      invoice.extended = true;
-      invoice.deadline = addDays(invoice.deadline, command.cmd.days);
-      op.call(ctx, 'notify', { kind: 'fee-extension-granted', on, invoiceId: invoice.id });
-      return void op.record(ctx, on, 'fee-extension', {
-        invoiceId: invoice.id,
-        days: command.cmd.days,
-        deadline: invoice.deadline,
-        by: command.cmd.by,
-      });
-    }
-    case 'cancel': {
-      const c = op.openCase(ctx, on, 'cancellation-requested', 'registered');
-      op.changeTier(ctx, on, 'registered', 'cancellation-requested', command.cmd.by, c.id);
-      op.withdrawApplication(ctx, 'cancellation-requested', command.cmd.by);
-      op.voidInvoices(ctx, on);
-      s.cancelled = true;
-      s.cancelledOn = on;
-      op.setAtRisk(ctx, on, false);
-      return void op.closeCase(ctx, c, on, 'cancelled');
-    }
-    case 'reinstate': {
-      const c = reinstatableCase(s, on)!;
-      op.call(ctx, 'evaluatePartner', { asOf: c.reviewDate, targetTier: c.fromTier });
-      return { step: 'reinstate', on, caseId: c.id, by: command.cmd.by };
-    }
-    case 'decided':
-      return decided(ctx, on, command.decision);
-    case 'decide-case':
-      return void decideCase(ctx, on, command.cmd.caseId, command.cmd.decision, command.cmd.by, command.cmd.reason);
-    case 'incident': {
-      const incident = (s.incidents ?? []).find((i) => i.id === command.cmd.incidentId)!;
-      s.incidents = (s.incidents ?? []).filter((i) => i !== incident);
-      op.record(ctx, on, 'incident-resolved', {
-        incidentId: incident.id,
-        step: incident.step,
-        action: command.cmd.action,
-      });
-      if (command.cmd.action !== 'retry') return undefined;
-      if (incident.step === 'monthly-check')
-        return runStep(ctx, { step: 'monthly-check', on: incident.on, what: 'retry' });
-      if ((incident.step === 'renewal-review' || incident.step === 'renewal-fee') && incident.arg) {
-        return runStep(ctx, { step: incident.step, on: incident.on, arg: incident.arg, what: 'retry' });
-      }
-      return undefined;
-    }
-    case 'application-incident':
-    case 'evidence':
-      return undefined;
-  }
+        targetTier: cmd.targetTier,
+        submittedOn: on,
+        submittedBy: cmd.by,
+        feeAccountId: cmd.feeAccountId,
+        priorMonthly: s.monthly.filter((m) => m.on <= on),
+      },
+    },
+  });
+  s.application = {
+    number,
+    workflowId,
+    targetTier: cmd.targetTier,
+    submittedOn: on,
+    status: 'in-progress',
+    fromTier: s.tier,
+    submittedBy: cmd.by,
+    feeAccountId: cmd.feeAccountId,
+  };
+  ctx.record(on, 'application-submitted', { number, targetTier: cmd.targetTier, by: cmd.by, workflowId });
+  return { number, workflowId };
 }
 
 /** R-UPGRADE, R-PREMIER: the application's decision; an approval takes effect only while still eligible. */
-function decided(ctx: op.Ctx, on: IsoDate, decision: ApplicationDecision): Awaiting | undefined {
+function decided(ctx: Ctx, on: IsoDate, decision: ApplicationDecision): void {
   const { s, lifecycle } = ctx;
+  closeApplicationIncidents(ctx, on, decision.number, decision.outcome);
   const application = s.application;
-  if (!application || application.number !== decision.number) return undefined;
+  if (!application || application.number !== decision.number) return;
   s.application = undefined;
-  if (decision.outcome !== 'approved') return undefined;
-  const why = ineligibility(s, application, decision);
-  if (why) {
-    op.call(ctx, 'recordApplication', {
-      number: application.number,
-      status: 'ineligible',
-      decidedOn: decision.decidedOn,
-    });
-    return void op.record(ctx, decision.decidedOn, 'application-closed', {
-      application: application.number,
-      outcome: 'ineligible',
-      reasons: [why],
-    });
+  if (decision.outcome !== 'approved') return;
+  if (ctx.patched('approval-eligibility')) {
+    const why = ineligibility(s, application, decision);
+    if (why) return closeApplication(ctx, decision.decidedOn, application, 'ineligible', why);
   }
   s.cancelled = false;
-  op.changeTier(ctx, decision.decidedOn, decision.targetTier, 'upgrade-approved', decision.by);
-  if (tierRank(decision.targetTier) < tierRank(lifecycle.programFee.fromTier)) return undefined;
-  const year = membershipYearOf(s.partner.renewalDate, decision.decidedOn);
-  return invoiceFee(ctx, decision.decidedOn, year, 'upgrade-fee');
+  changeTier(ctx, decision.decidedOn, decision.targetTier, 'upgrade-approved', decision.by);
+  // R-FEE: an upgrade to Select or above is invoiced when the current membership year is not paid yet.
+  if (tierRank(decision.targetTier) >= tierRank(lifecycle.programFee.fromTier)) {
+    const year = membershipYearOf(s.partner.renewalDate, decision.decidedOn);
+    invoiceFee(ctx, decision.decidedOn, year, 'upgrade');
+  }
+  refreshAtRisk(ctx, on);
 }
 
-/** R-GRACE: the Partner Manager's decision on a fee-unpaid case (downgrade voids every open invoice). */
-function decideCase(ctx: op.Ctx, on: IsoDate, caseId: string, decision: string, by: string, reason: string): void {
+function cancel(ctx: Ctx, on: IsoDate, cmd: CancellationCommand): { caseId: string } {
   const { s } = ctx;
-  const c = s.cases.find((x) => x.id === caseId)!;
-  op.record(ctx, on, 'case-decided', { caseId, decision, reason, by });
-  if (decision === 'keep') return op.closeCase(ctx, c, on, 'kept');
-  op.changeTier(ctx, on, 'registered', 'fee-unpaid', by, c.id);
-  op.voidInvoices(ctx, on);
-  op.setAtRisk(ctx, on, false);
-  op.call(ctx, 'notify', { kind: 'downgraded-fee-unpaid', on, caseId });
-  op.closeCase(ctx, c, on, 'downgraded');
+  const c = openCase(ctx, on, 'cancellation-requested', 'registered');
+  changeTier(ctx, on, 'registered', 'cancellation-requested', cmd.by, c.id);
+  // R-CANCEL, R-PREMIER: a cancellation closes the open application withdrawn also when the tier did not drop (a
+  // registered partner's); workflows that cancelled so before this fix keep their recorded history.
+  if (s.application && ctx.patched('cancel-withdraws-application')) {
+    withdrawApplication(ctx, 'cancellation-requested', cmd.by);
+  }
+  voidInvoices(ctx, on, 'cancelled');
+  s.cancelled = true;
+  s.cancelledOn = on;
+  setAtRisk(ctx, on, false);
+  closeCase(ctx, c, on, 'cancelled');
+  return { caseId: c.id };
+}
+
+function reinstate(ctx: Ctx, on: IsoDate, cmd: ReinstateCommand): { tier: string } {
+  const c = reinstatableCase(ctx.s, on)!;
+  const result = ctx.call<Evaluation>('evaluatePartner', {
+    partnerId: ctx.partnerId,
+    asOf: c.reviewDate!,
+    targetTier: c.fromTier,
+  });
+  if (result.tierMet[c.fromTier] !== true) {
+    throw new Refused({
+      type: LifecycleErrorType.WrongState,
+      message: `evidence still does not show ${c.fromTier} compliance as of ${c.reviewDate}: ${result.gaps.join('; ')}`,
+    });
+  }
+  changeTier(ctx, on, c.fromTier, 'reinstated', cmd.by, c.id);
+  closeCase(ctx, c, on, 'reinstated');
+  return { tier: c.fromTier };
+}
+
+/** Applies one command whose check passed; returns its answer. */
+export function runCommand(ctx: Ctx, on: IsoDate, command: MembershipCommand): unknown {
+  switch (command.kind) {
+    case 'apply':
+      return apply(ctx, on, command.cmd);
+    case 'payment':
+      return pay(ctx, on, command.cmd);
+    case 'extension':
+      return extend(ctx, on, command.cmd);
+    case 'cancel':
+      return cancel(ctx, on, command.cmd);
+    case 'reinstate':
+      return reinstate(ctx, on, command.cmd);
+    case 'decided':
+      return decided(ctx, on, command.decision);
+    case 'application-incident':
+      return applicationIncident(ctx, command.report);
+    case 'evidence':
+      return evidenceChanged(ctx, command.version);
+    case 'incident':
+      return resolveIncident(ctx, on, command.cmd);
+    case 'decide-case':
+      return decideCase(ctx, on, command.cmd);
+  }
 }

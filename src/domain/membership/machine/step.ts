@@ -1,17 +1,22 @@
 /**
- * The reducer: `step(state, date, input) → { state, effects }`. The same schedule (../schedule), checks (../checks)
- * and invoice rules (../invoices) the workflow shell delegates to decide here; the shell (or a test) performs the
- * effects and feeds back the awaited activity's outcome as the next input.
+ * The reducer: `step(state, date, input) → { state, effects }`. An input starts work (the workflow's start, a command,
+ * the timer, an outside fault) or brings the outcome of the effect the running work awaits; the work runs (./ctx)
+ * until it awaits the next effect or is done. The shell (or a test) performs the effects in order and feeds back each
+ * awaited outcome.
  */
 import type { LifecycleParameters } from '../../catalog/types';
-import { checkCommand } from '../checks';
+import { partnerWorkflowId } from '../../applications';
+import { checkCommand, type Refusal } from '../checks';
 import { migrateState } from '../invoices';
-import { firstDueBy, stageOf } from '../schedule';
+import { stageOf } from '../schedule';
 import { LifecycleErrorType, type IsoDate } from '../types';
-import { monthlyChecked, reviewed, runStep } from './calendar';
-import { command } from './commands';
-import * as op from './ops';
-import { incidentStepOf, type Awaiting, type MachineInput, type MachineState, type StepResult } from './types';
+import { checkMonthsBeforeRegistration, timer } from './calendar';
+import { runCommand } from './commands';
+import { Ctx, Failed, Refused, Suspended, guarded, openIncident } from './ctx';
+import type { MachineInput, MachineState, Running, StepResult, Work } from './types';
+
+/** A copy of plain state (the workflow sandbox has no structuredClone; the state is JSON, as Temporal carries it). */
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** One input, as of `date`; the state given is not changed. */
 export function step(
@@ -20,101 +25,100 @@ export function step(
   input: MachineInput,
   lifecycle: LifecycleParameters,
 ): StepResult {
-  const next: MachineState = structuredClone(state);
-  migrateState(next.membership);
-  const ctx: op.Ctx = { s: next.membership, effects: [], lifecycle };
-  const result = (refusal?: StepResult['refusal']): StepResult => {
-    const s = next.membership;
-    ctx.effects.push({
-      kind: 'search-attributes',
-      tier: s.tier,
-      stage: stageOf(s),
-      atRisk: s.atRisk,
-      needsAttention: (s.incidents ?? []).length > 0,
-    });
-    const idle = !next.awaiting && firstDueBy(s, lifecycle, date) === undefined;
-    // A refused command changes nothing; a refusal on an activity's outcome (reinstatement) keeps what was done.
-    const revert = refusal !== undefined && input.kind === 'command';
-    return {
-      state: revert ? state : next,
-      effects: revert ? [] : ctx.effects,
-      idle,
-      ...(refusal ? { refusal } : {}),
-    };
-  };
-  if (next.awaiting && input.kind !== 'evaluated' && input.kind !== 'invoice-issued' && input.kind !== 'failed') {
-    throw new Error(`the machine awaits the outcome of ${next.awaiting.step}, not a ${input.kind}`);
+  const running = runningFor(state, date, input, lifecycle);
+  if ('refusal' in running) return { state, effects: [], refusal: running.refusal, idle: false };
+  const workflowId = state.workflowId ?? partnerWorkflowId(state.membership.partner.id);
+  const ctx = new Ctx(clone(running.base), lifecycle, workflowId, running.outcomes, running.dates);
+  const outcome = perform(ctx, running.work, running.dates[0]!);
+  const effects = ctx.effects.slice(running.emitted);
+  const next: MachineState = { ...state, membership: ctx.s, awaiting: undefined };
+  if (outcome.suspended) {
+    next.awaiting = { ...running, emitted: ctx.effects.length };
+    return { state: next, effects, awaits: outcome.suspended.effect, idle: false };
   }
-  switch (input.kind) {
-    case 'timer': {
-      const due = firstDueBy(ctx.s, lifecycle, date);
-      if (due) next.awaiting = runStep(ctx, due);
-      else op.refreshAtRisk(ctx, date);
-      return result();
-    }
-    case 'command': {
-      const refusal = checkCommand(ctx.s, input.command, date, lifecycle);
-      if (refusal) return result(refusal);
-      next.awaiting = command(ctx, date, input.command);
-      return result();
-    }
-    case 'evaluated':
-    case 'invoice-issued':
-    case 'failed': {
-      const awaiting = next.awaiting;
-      if (!awaiting) throw new Error(`no activity is awaited: ${input.kind}`);
-      next.awaiting = undefined;
-      return result(outcome(ctx, date, awaiting, input));
-    }
+  const s = ctx.s;
+  effects.push({
+    kind: 'search-attributes',
+    tier: s.tier,
+    stage: stageOf(s),
+    atRisk: s.atRisk,
+    needsAttention: (s.incidents ?? []).length > 0,
+  });
+  return {
+    state: next,
+    effects,
+    idle: running.work.kind === 'timer' && outcome.value === false,
+    ...(outcome.refusal ? { refusal: outcome.refusal } : {}),
+    ...(!outcome.refusal && running.work.kind === 'command' && !ctx.answered
+      ? { answer: { value: outcome.value } }
+      : {}),
+  };
+}
+
+/** The work the input starts (a refused command starts none), or the running work with the outcome it awaited. */
+function runningFor(
+  state: MachineState,
+  date: IsoDate,
+  input: MachineInput,
+  lifecycle: LifecycleParameters,
+): Running | { refusal: Refusal } {
+  if (input.kind === 'outcome') {
+    const running = state.awaiting;
+    if (!running) throw new Error('no effect is awaited: an outcome has nothing to answer');
+    return { ...running, outcomes: [...running.outcomes, input.outcome], dates: [...running.dates, date] };
+  }
+  if (state.awaiting) {
+    throw new Error(`the machine awaits the outcome of ${state.awaiting.work.kind} work, not a ${input.kind}`);
+  }
+  const base = clone(state.membership);
+  migrateState(base);
+  if (input.kind === 'command') {
+    const refusal = checkCommand(base, input.command, date, lifecycle);
+    if (refusal) return { refusal };
+  }
+  return { work: input, base, outcomes: [], dates: [date], emitted: 0 };
+}
+
+interface Performed {
+  value?: unknown;
+  refusal?: Refusal;
+  suspended?: Suspended;
+}
+
+function perform(ctx: Ctx, work: Work, on: IsoDate): Performed {
+  try {
+    return { value: run(ctx, work, on) };
+  } catch (error) {
+    if (error instanceof Suspended) return { suspended: error };
+    if (error instanceof Refused) return { refusal: error.refusal };
+    if (!(error instanceof Failed) || work.kind !== 'command') throw error;
+    // The command's work failed part-way for good: an operator sees the incident; a caller not yet answered is told.
+    const kind = work.command.kind;
+    const incident = openIncident(ctx, 'command', ctx.today(), error.failure, { command: kind });
+    if (ctx.answered) return {};
+    return {
+      refusal: {
+        type: LifecycleErrorType.Incident,
+        message: `${kind} could not be completed: ${incident.reason} (incident ${incident.id})`,
+      },
+    };
   }
 }
 
-/** The awaited activity's outcome. */
-function outcome(ctx: op.Ctx, date: IsoDate, awaiting: Awaiting, input: MachineInput): StepResult['refusal'] {
+function run(ctx: Ctx, work: Work, on: IsoDate): unknown {
   const { s } = ctx;
-  if (input.kind === 'failed') {
-    // A failed monthly check is a missed month: the next month still comes (a retried old month moves nothing back).
-    if (awaiting.step === 'monthly-check' && (!s.lastMonthlyCheck || s.lastMonthlyCheck < awaiting.on)) {
-      s.lastMonthlyCheck = awaiting.on;
+  switch (work.kind) {
+    case 'start': {
+      ctx.record(on, 'partner-registered', { tier: s.tier, track: s.partner.track });
+      const from = work.lookBackFrom;
+      if (from === undefined) return undefined;
+      return guarded(ctx, 'monthly-check', s.registeredOn, () => checkMonthsBeforeRegistration(ctx, from));
     }
-    s.incidentSeq = (s.incidentSeq ?? 0) + 1;
-    const incident = {
-      id: String(s.incidentSeq),
-      step: incidentStepOf(awaiting),
-      on: awaiting.on,
-      openedOn: date,
-      activity: input.activity,
-      reason: input.reason,
-      ...(awaiting.step === 'renewal-review' ? { arg: awaiting.renewal } : {}),
-      ...(awaiting.step === 'renewal-fee' ? { arg: awaiting.membershipYear } : {}),
-    };
-    (s.incidents ??= []).push(incident);
-    return void op.record(ctx, incident.openedOn, 'incident-opened', { ...incident });
-  }
-  if (input.kind === 'invoice-issued') {
-    if (awaiting.step !== 'renewal-fee' && awaiting.step !== 'upgrade-fee') throw new Error('no invoice was asked for');
-    const reason = awaiting.step === 'renewal-fee' ? 'renewal' : 'upgrade';
-    return void op.invoiced(ctx, awaiting.on, awaiting.membershipYear, reason, input.invoice);
-  }
-  if (input.kind !== 'evaluated') return undefined;
-  const result = input.result;
-  switch (awaiting.step) {
-    case 'monthly-check':
-      return void monthlyChecked(ctx, awaiting.on, result);
-    case 'renewal-review':
-      return void reviewed(ctx, awaiting.on, awaiting.renewal, result);
-    case 'reinstate': {
-      const c = s.cases.find((x) => x.id === awaiting.caseId)!;
-      if (result.tierMet[c.fromTier] !== true) {
-        return {
-          type: LifecycleErrorType.WrongState,
-          message: `evidence still does not show ${c.fromTier} compliance`,
-        };
-      }
-      op.changeTier(ctx, awaiting.on, c.fromTier, 'reinstated', awaiting.by, c.id);
-      return void op.closeCase(ctx, c, awaiting.on, 'reinstated');
-    }
-    default:
-      throw new Error(`no evaluation was asked for (${awaiting.step})`);
+    case 'command':
+      return runCommand(ctx, on, work.command);
+    case 'timer':
+      return timer(ctx, work.by ?? on);
+    case 'fault':
+      return void openIncident(ctx, work.step, work.on, work.failure);
   }
 }
