@@ -1,0 +1,3 @@
+/** An upgrade application as one pure reducer (see ./step). */
+export * from './types';
+export { checkApplicationCommand, newApplication, stepApplication, woken } from './step';
