@@ -3,10 +3,11 @@
  * renewal review and fee (R-RENEWAL, R-FEE), the 90-day grace (R-GRACE, R-PAID), downgrade and cancellation cases
  * (R-CASE, R-CANCEL), and upgrade applications run as child workflows (R-UPGRADE, R-PREMIER).
  *
- * A shell around the membership rules (src/domain/membership): commands arrive as Updates whose validators run the
- * domain's checks; accepted commands are queued and applied by the main loop one at a time (./partner/queue), the
- * calendar's steps run when the domain's schedule says they fell due (./partner/calendar), and work that fails for
- * good opens an incident instead of ending the workflow (./partner/run).
+ * A shell around the membership machine (src/domain/membership/machine), where every transition lives: commands
+ * arrive as Updates whose validators run the domain's checks; accepted commands are queued and fed to the machine by
+ * the main loop one at a time (./partner/queue), as is the timer when the domain's schedule says a step fell due; the
+ * loop performs the effects the machine returns and feeds back their outcomes — an activity that failed for good
+ * comes back as a failure, which the machine turns into an incident instead of ending the workflow (./partner/run).
  */
 import { allHandlersFinished, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { checkCommand, membershipYearOf, nextDue, type MembershipCommand } from '../domain/membership';

@@ -101,13 +101,17 @@ export function checkCaseDecision(state: LifecycleState, cmd: CaseDecisionComman
   return undefined;
 }
 
-/** An operator retries or dismisses an open incident; a failed command is sent again instead of retried. */
+/**
+ * An operator retries or dismisses an open incident; a failed command is sent again instead of retried — except an
+ * approved decision's, which no one can send again: its retry finishes the approval (R-UPGRADE).
+ */
 export function checkIncident(state: LifecycleState, cmd: IncidentCommand): Refusal | undefined {
   if (!cmd || typeof cmd !== 'object') return invalid('an incident command is required');
   if (cmd.action !== 'retry' && cmd.action !== 'dismiss') return invalid("action must be 'retry' or 'dismiss'");
   const incident = (state.incidents ?? []).find((i) => i.id === cmd.incidentId);
   if (!incident) return wrongState(`no open incident ${String(cmd.incidentId)}`);
-  if (cmd.action === 'retry' && incident.step === 'command') {
+  const finishable = (state.unfinishedDecisions ?? []).some((d) => d.incidentId === incident.id);
+  if (cmd.action === 'retry' && incident.step === 'command' && !finishable) {
     return wrongState(
       `incident ${incident.id} is a failed ${incident.command ?? 'command'}: send the command again, then dismiss it`,
     );

@@ -181,6 +181,18 @@ export interface LifecycleState {
    * again after continue-as-new, when Temporal no longer knows its id, gets the first answer instead of applying twice.
    */
   recentCommands?: RememberedCommand[];
+  /** Approved decisions whose work failed part-way, by the incident whose retry runs what is left of it. */
+  unfinishedDecisions?: UnfinishedDecision[];
+}
+
+/** An approved decision whose work failed part-way (R-UPGRADE): what a retry of its incident needs to finish it. */
+export interface UnfinishedDecision {
+  incidentId: string;
+  decision: ApplicationDecision;
+  fromTier: Tier;
+  application: ApplicationRef;
+  /** Why the approval no longer applies (the application closes ineligible). */
+  ineligible?: string;
 }
 
 /** A command's answer kept by its Update id (exactly once across continue-as-new). */

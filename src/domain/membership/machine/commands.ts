@@ -10,14 +10,17 @@ import type {
   IsoDate,
   MembershipCommand,
   ReinstateCommand,
+  UnfinishedDecision,
 } from '../types';
 import { LifecycleErrorType } from '../types';
-import { Refused, type Ctx } from './ctx';
+import { Failed, Refused, type Ctx } from './ctx';
 import { evidenceChanged } from './calendar';
 import { decideCase } from './cases';
-import { extend, invoiceFee, pay, voidInvoices } from './fees';
+import { extend, invoiceFee, pay, sendPromoCode, settleInvoice, voidInvoices } from './fees';
+import { openInvoices } from '../invoices';
 import { applicationIncident, closeApplicationIncidents, resolveIncident } from './incidents';
 import {
+  auditTierChange,
   changeTier,
   closeApplication,
   closeCase,
@@ -87,22 +90,56 @@ function apply(ctx: Ctx, on: IsoDate, cmd: ApplyCommand): { number: number; work
 
 /** R-UPGRADE, R-PREMIER: the application's decision; an approval takes effect only while still eligible. */
 function decided(ctx: Ctx, on: IsoDate, decision: ApplicationDecision): void {
-  const { s, lifecycle } = ctx;
+  const { s } = ctx;
   closeApplicationIncidents(ctx, on, decision.number, decision.outcome);
   const application = s.application;
   if (!application || application.number !== decision.number) return;
   s.application = undefined;
   if (decision.outcome !== 'approved') return;
+  const approval: Omit<UnfinishedDecision, 'incidentId'> = { decision, fromTier: s.tier, application };
   if (ctx.patched('approval-eligibility')) {
     const why = ineligibility(s, application, decision);
-    if (why) return closeApplication(ctx, decision.decidedOn, application, 'ineligible', why);
+    if (why) approval.ineligible = why;
   }
-  s.cancelled = false;
-  changeTier(ctx, decision.decidedOn, decision.targetTier, 'upgrade-approved', decision.by);
-  // R-FEE: an upgrade to Select or above is invoiced when the current membership year is not paid yet.
-  if (tierRank(decision.targetTier) >= tierRank(lifecycle.programFee.fromTier)) {
+  try {
+    finishDecision(ctx, on, approval);
+  } catch (error) {
+    // Its incident's retry finishes the decision (it carries what is left to do).
+    if (error instanceof Failed) throw new Failed(error.failure, approval);
+    throw error;
+  }
+}
+
+/**
+ * An approval's work: the tier change and its audit, the upgrade's invoice (R-FEE: Select or above, when the
+ * membership year is not paid yet), the at-risk flag; or the application closed ineligible. `failedAt` (the activity
+ * that failed) when a retried incident finishes what the first run left: only what is still missing is done, and
+ * nothing once the tier has moved on since.
+ */
+export function finishDecision(
+  ctx: Ctx,
+  on: IsoDate,
+  approval: Omit<UnfinishedDecision, 'incidentId'>,
+  failedAt?: string,
+): void {
+  const { s, lifecycle } = ctx;
+  const { decision, ineligible } = approval;
+  if (ineligible) return closeApplication(ctx, decision.decidedOn, approval.application, 'ineligible', ineligible);
+  const target = decision.targetTier;
+  if (failedAt === undefined) {
+    s.cancelled = false;
+    changeTier(ctx, decision.decidedOn, target, 'upgrade-approved', decision.by);
+  } else if (s.tier !== target) return;
+  else if (failedAt === 'recordTierChange') {
+    auditTierChange(ctx, decision.decidedOn, approval.fromTier, target, 'upgrade-approved', decision.by);
+  }
+  if (tierRank(target) >= tierRank(lifecycle.programFee.fromTier)) {
     const year = membershipYearOf(s.partner.renewalDate, decision.decidedOn);
-    invoiceFee(ctx, decision.decidedOn, year, 'upgrade');
+    const open = openInvoices(s).find((i) => i.membershipYear === year);
+    if (open && failedAt === 'markInvoicePaid') settleInvoice(ctx, decision.decidedOn, open, 'advance-pay');
+    else if (failedAt === 'sendPromoCreditCode' && s.paidMembershipYears.includes(year)) {
+      sendPromoCode(ctx, decision.decidedOn, year);
+    } else invoiceFee(ctx, decision.decidedOn, year, 'upgrade');
   }
   refreshAtRisk(ctx, on);
 }

@@ -7,7 +7,7 @@
  */
 import type { LifecycleParameters } from '../../catalog/types';
 import type { Refusal } from '../checks';
-import type { Incident, IncidentStep, IsoDate, LifecycleState } from '../types';
+import type { Incident, IncidentStep, IsoDate, LifecycleState, UnfinishedDecision } from '../types';
 import type { AwaitedEffect, Effect, Failure, Outcome } from './types';
 
 /** The outcome asked for is not known yet: the work stops here until it is. */
@@ -19,7 +19,11 @@ export class Suspended extends Error {
 
 /** An awaited effect failed for good. */
 export class Failed extends Error {
-  constructor(readonly failure: Failure) {
+  constructor(
+    readonly failure: Failure,
+    /** The approved decision it interrupted, which a retry of its incident finishes. */
+    readonly decision?: Omit<UnfinishedDecision, 'incidentId'>,
+  ) {
     super(failure.reason);
   }
 }
@@ -150,4 +154,9 @@ export function guarded(
     openIncident(ctx, step, on, error.failure, extra);
     return false;
   }
+}
+
+/** Keeps an approved decision that failed part-way with the incident whose retry finishes it. */
+export function keepUnfinished(ctx: Ctx, incidentId: string, decision: Omit<UnfinishedDecision, 'incidentId'>): void {
+  ctx.s.unfinishedDecisions = [...(ctx.s.unfinishedDecisions ?? []), { incidentId, ...decision }];
 }

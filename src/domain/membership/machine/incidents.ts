@@ -4,8 +4,16 @@
  */
 import { applicationId } from '../../applications';
 import type { DueStep } from '../schedule';
-import type { ApplicationIncidentReport, Incident, IncidentCommand, IncidentStep, IsoDate } from '../types';
-import { addIncident, guarded, type Ctx } from './ctx';
+import type {
+  ApplicationIncidentReport,
+  Incident,
+  IncidentCommand,
+  IncidentStep,
+  IsoDate,
+  UnfinishedDecision,
+} from '../types';
+import { Failed, addIncident, guarded, keepUnfinished, openIncident, type Ctx } from './ctx';
+import { finishDecision } from './commands';
 import { runStep } from './calendar';
 
 /** Steps a retried incident re-runs with their own argument (the renewal date). */
@@ -54,6 +62,18 @@ function resolveApplicationStep(ctx: Ctx, on: IsoDate, incident: Incident, cmd: 
   }
 }
 
+/** R-UPGRADE: a retried decision incident finishes what the approval's first run left (a new incident if it fails). */
+function retryDecision(ctx: Ctx, on: IsoDate, incident: Incident, unfinished: UnfinishedDecision): void {
+  const { incidentId: _failed, ...approval } = unfinished;
+  try {
+    finishDecision(ctx, on, approval, incident.activity);
+  } catch (error) {
+    if (!(error instanceof Failed)) throw error;
+    const again = openIncident(ctx, 'command', ctx.today(), error.failure, { command: 'decided' });
+    keepUnfinished(ctx, again.id, approval);
+  }
+}
+
 /** An operator's answer to an incident: dismiss it, or run its step again (a new incident if it fails again). */
 export function resolveIncident(ctx: Ctx, on: IsoDate, cmd: IncidentCommand): { incidents: Incident[] } {
   const incidents = (ctx.s.incidents ??= []);
@@ -66,7 +86,11 @@ export function resolveIncident(ctx: Ctx, on: IsoDate, cmd: IncidentCommand): { 
     by: cmd.by,
     ...(cmd.note ? { note: cmd.note } : {}),
   });
-  if (incident.step === 'application') resolveApplicationStep(ctx, on, incident, cmd);
+  const unfinished = ctx.s.unfinishedDecisions?.find((d) => d.incidentId === incident.id);
+  if (unfinished) {
+    ctx.s.unfinishedDecisions = ctx.s.unfinishedDecisions!.filter((d) => d !== unfinished);
+    if (cmd.action === 'retry') retryDecision(ctx, on, incident, unfinished);
+  } else if (incident.step === 'application') resolveApplicationStep(ctx, on, incident, cmd);
   else if (cmd.action === 'retry') {
     // Steps whose calendar marker already moved on are run here; the others are due again and run by the timer.
     const rerun = incident.step === 'monthly-check' || (RERUN_WITH_ARG.includes(incident.step) && incident.arg);

@@ -12,7 +12,7 @@ import { stageOf } from '../schedule';
 import { LifecycleErrorType, type IsoDate } from '../types';
 import { checkMonthsBeforeRegistration, timer } from './calendar';
 import { runCommand } from './commands';
-import { Ctx, Failed, Refused, Suspended, guarded, openIncident } from './ctx';
+import { Ctx, Failed, Refused, Suspended, guarded, keepUnfinished, openIncident } from './ctx';
 import type { MachineInput, MachineState, Running, StepResult, Work } from './types';
 
 /** A copy of plain state (the workflow sandbox has no structuredClone; the state is JSON, as Temporal carries it). */
@@ -95,6 +95,7 @@ function perform(ctx: Ctx, work: Work, on: IsoDate): Performed {
     // The command's work failed part-way for good: an operator sees the incident; a caller not yet answered is told.
     const kind = work.command.kind;
     const incident = openIncident(ctx, 'command', ctx.today(), error.failure, { command: kind });
+    if (error.decision) keepUnfinished(ctx, incident.id, error.decision);
     if (ctx.answered) return {};
     return {
       refusal: {

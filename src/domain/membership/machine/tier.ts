@@ -5,12 +5,27 @@ import type { ApplicationRef, CaseReason, CaseState, IsoDate, Tier } from '../ty
 import type { Ctx } from './ctx';
 
 export function changeTier(ctx: Ctx, on: IsoDate, to: Tier, reason: string, by: string, caseId?: string): void {
-  const { s, partnerId } = ctx;
+  const { s } = ctx;
   const from = s.tier;
   if (from === to) return;
   s.tier = to;
+  auditTierChange(ctx, on, from, to, reason, by, caseId);
+  if (tierRank(to) < tierRank(from)) withdrawApplication(ctx, reason, by);
+}
+
+/** R-CASE: the audit record of a tier change (from, to, when, why, by whom) and its timeline entry. */
+export function auditTierChange(
+  ctx: Ctx,
+  on: IsoDate,
+  from: Tier,
+  to: Tier,
+  reason: string,
+  by: string,
+  caseId?: string,
+): void {
+  const { partnerId } = ctx;
   ctx.call('recordTierChange', {
-    key: `${partnerId}#tier#${s.journalSeq + 1}`,
+    key: `${partnerId}#tier#${ctx.s.journalSeq + 1}`,
     partnerId,
     from,
     to,
@@ -20,7 +35,6 @@ export function changeTier(ctx: Ctx, on: IsoDate, to: Tier, reason: string, by: 
     caseId,
   });
   ctx.record(on, 'tier-changed', { from, to, reason, by, ...(caseId ? { caseId } : {}) });
-  if (tierRank(to) < tierRank(from)) withdrawApplication(ctx, reason, by);
 }
 
 export function openCase(

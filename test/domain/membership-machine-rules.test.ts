@@ -1,0 +1,196 @@
+/**
+ * Rules the membership machine (src/domain/membership/machine) keeps, named by rule id, each on a small hand-made
+ * state fed through the same driver the model test uses: R-GRACE (fee-unpaid cases of voided invoices close) and
+ * R-UPGRADE (an approval whose work failed part-way is finished by retrying its incident).
+ */
+import type { CaseState, InvoiceState, LifecycleState, Outcome } from '../../src/domain/membership';
+import { MachineDriver, type Call } from '../support/machine-driver';
+
+const ON = '2020-06-01';
+
+function partner(tier: LifecycleState['tier'], extra: Partial<LifecycleState> = {}): LifecycleState {
+  return {
+    registeredOn: '2019-01-01',
+    partner: {
+      id: 'p',
+      name: 'P',
+      track: 'consulting',
+      tier,
+      renewalDate: '01-01',
+      country: 'US',
+      feeAccountId: '123456789012',
+    },
+    tier,
+    cancelled: false,
+    atRisk: false,
+    paidMembershipYears: [],
+    invoices: [],
+    cases: [],
+    applicationCount: 0,
+    monthly: [],
+    journalSeq: 0,
+    caseSeq: 0,
+    runsSoFar: 1,
+    // Nothing else falls due on the day the tests run (their commands run alone).
+    lastMonthlyCheck: ON,
+    lastRenewalReview: '2020-01-01',
+    lastRenewalInvoice: '2020-01-01',
+    ...extra,
+  };
+}
+
+const overdue = (id: string, year: string): InvoiceState => ({
+  id,
+  membershipYear: year,
+  issuedOn: '2020-01-01',
+  total: 2500,
+  payerAccountId: '123456789012',
+  deadline: '2020-03-31',
+  remindersSent: [30, 60, 80],
+  extended: false,
+  overdueSince: '2020-03-31',
+});
+const feeUnpaid = (id: string, invoiceId: string): CaseState => ({
+  id,
+  reason: 'fee-unpaid',
+  openedOn: '2020-03-31',
+  fromTier: 'select',
+  targetTier: 'registered',
+  invoiceId,
+  escalateOn: '2099-01-01',
+  escalated: true,
+});
+
+/** Answers every call (evaluations meet Select), failing the activities named in `failing` once each. */
+function oracle(failing: string[] = []) {
+  const failed = new Set<string>();
+  return (call: Call): Outcome | undefined => {
+    if (failing.includes(call.activity) && !failed.has(call.activity)) {
+      failed.add(call.activity);
+      return { ok: false, failure: { activity: call.activity, reason: 'store down' } };
+    }
+    if (call.activity === 'issueFeeInvoice') return { ok: true, value: { invoiceId: 'inv-new', total: 2500 } };
+    if (call.activity === 'evaluatePartner') {
+      const tierMet = { registered: true, select: true, advanced: false, premier: false };
+      return { ok: true, value: { highestTierMet: 'select', premierMet: false, tierMet, gaps: [] } };
+    }
+    return undefined;
+  };
+}
+
+const closed = (driver: MachineDriver) =>
+  driver.calls
+    .filter((c) => c.activity === 'closeCase')
+    .map((c) => `${String(c.args.caseId)}:${String(c.args.outcome)}`);
+
+describe('R-GRACE', () => {
+  const atRisk = { atRisk: true, atRiskReason: 'fee-unpaid' };
+
+  test('R-GRACE: a cancellation closes the fee-unpaid case of the invoice it voids, cancelled', () => {
+    const state = partner('select', {
+      invoices: [overdue('inv-1', '2020-01-01')],
+      cases: [feeUnpaid('c-1', 'inv-1')],
+      ...atRisk,
+    });
+    const driver = new MachineDriver(state, oracle());
+    const result = driver.feed(ON, { kind: 'command', command: { kind: 'cancel', cmd: { by: 'lead' } } });
+    expect(result.refusal).toBeUndefined();
+    expect(closed(driver)).toEqual(expect.arrayContaining(['c-1:cancelled']));
+    expect(driver.state.membership.cases).toEqual([]);
+  });
+
+  test('R-GRACE: a downgrade decision closes the other voided invoices’ fee-unpaid cases, downgraded', () => {
+    const invoices = [overdue('inv-1', '2019-01-01'), overdue('inv-2', '2020-01-01')];
+    const state = partner('select', {
+      invoices,
+      cases: [feeUnpaid('c-1', 'inv-1'), feeUnpaid('c-2', 'inv-2')],
+      ...atRisk,
+    });
+    const driver = new MachineDriver(state, oracle());
+    const cmd = { caseId: 'c-1', decision: 'downgrade' as const, reason: 'unpaid', by: 'pm' };
+    driver.feed(ON, { kind: 'command', command: { kind: 'decide-case', cmd } });
+    expect(closed(driver).sort()).toEqual(['c-1:downgraded', 'c-2:downgraded']);
+    expect(driver.state.membership.cases).toEqual([]);
+  });
+
+  test('R-GRACE: histories from before the rule (patch not taken) keep such a case open', () => {
+    const state = partner('select', {
+      invoices: [overdue('inv-1', '2020-01-01')],
+      cases: [feeUnpaid('c-1', 'inv-1')],
+      ...atRisk,
+    });
+    const driver = new MachineDriver(state, oracle(), undefined, (name) => name !== 'voided-invoice-cases-close');
+    driver.feed(ON, { kind: 'command', command: { kind: 'cancel', cmd: { by: 'lead' } } });
+    expect(driver.state.membership.cases.map((c) => c.id)).toEqual(['c-1']);
+  });
+});
+
+describe('R-UPGRADE', () => {
+  const applied = (): Partial<LifecycleState> => ({
+    applicationCount: 1,
+    application: {
+      number: 1,
+      workflowId: 'partner/p/application/1',
+      targetTier: 'select',
+      submittedOn: '2020-05-01',
+      status: 'in-progress',
+      fromTier: 'registered',
+      submittedBy: 'lead',
+      feeAccountId: '123456789012',
+    },
+  });
+  const approved = {
+    kind: 'decided' as const,
+    decision: {
+      number: 1,
+      targetTier: 'select' as const,
+      outcome: 'approved' as const,
+      decidedOn: ON,
+      reasons: [],
+      by: 'rules',
+    },
+  };
+  const retry = (driver: MachineDriver, action: 'retry' | 'dismiss' = 'retry') => {
+    const incidentId = driver.state.membership.incidents![0]!.id;
+    return driver.feed(ON, { kind: 'command', command: { kind: 'incident', cmd: { incidentId, action, by: 'ops' } } });
+  };
+
+  test.each(['issueFeeInvoice', 'recordTierChange', 'markInvoicePaid', 'sendPromoCreditCode'])(
+    'R-UPGRADE: an approval whose %s failed is finished by retrying its incident',
+    (activity) => {
+      const answers = oracle([activity]);
+      // The upgrade invoice is paid from an Advance Pay balance at once (so markInvoicePaid runs).
+      const driver = new MachineDriver(partner('registered', applied()), (call) => {
+        const answer = answers(call);
+        if (answer?.ok && call.activity === 'issueFeeInvoice') {
+          return { ok: true, value: { invoiceId: 'inv-new', total: 2500, paidViaAdvancePay: true } };
+        }
+        return answer;
+      });
+      driver.feed(ON, { kind: 'command', command: approved });
+      const s1 = driver.state.membership;
+      expect(s1.tier).toBe('select');
+      expect(s1.incidents).toEqual([expect.objectContaining({ step: 'command', command: 'decided', activity })]);
+      expect(s1.unfinishedDecisions).toHaveLength(1);
+
+      retry(driver);
+      const s2 = driver.state.membership;
+      expect(s2.incidents).toEqual([]);
+      expect(s2.unfinishedDecisions).toEqual([]);
+      expect(s2.paidMembershipYears).toContain('2020-01-01');
+      const audits = driver.journal.filter((j) => j.type === 'tier-changed' && j.data.to === 'select');
+      expect(audits).toHaveLength(1);
+      expect(driver.journal.filter((j) => j.type === 'promo-credit-sent')).toHaveLength(1);
+    },
+  );
+
+  test('R-UPGRADE: dismissing the incident leaves the approval as it stopped', () => {
+    const driver = new MachineDriver(partner('registered', applied()), oracle(['issueFeeInvoice']));
+    driver.feed(ON, { kind: 'command', command: approved });
+    retry(driver, 'dismiss');
+    const calls = driver.calls.filter((c) => c.activity === 'issueFeeInvoice');
+    expect(calls).toHaveLength(1);
+    expect(driver.state.membership.unfinishedDecisions).toEqual([]);
+    expect(driver.state.membership.invoices).toEqual([]);
+  });
+});
