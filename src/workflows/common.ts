@@ -5,7 +5,7 @@ import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ResellerActivities } from '../activities/reseller';
 import type { Refusal } from '../domain/membership';
-import type { LifecycleErrorType } from './types';
+import type { ErrorType } from '../domain/errors';
 
 export { applicationWorkflowId, partnerWorkflowId } from './ids';
 
@@ -41,8 +41,8 @@ export const applicationActivities = proxyActivities<ReturnType<typeof createAct
  */
 export const resellerActivities = proxyActivities<ResellerActivities>(options);
 
-/** Refuses a command or an Update: a non-retryable failure whose type the API maps to a status. */
-export function refuse(type: LifecycleErrorType, message: string): never {
+/** Refuses a command or an Update (any workflow's): a non-retryable failure whose type the API maps to a status. */
+export function refuse(type: ErrorType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 

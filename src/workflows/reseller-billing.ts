@@ -15,7 +15,7 @@ import {
 import { ErrorType } from '../domain/errors';
 import { addMonths, billIssueDateOf, isIsoMonth } from '../domain/reseller';
 import { BusinessClock } from './clock';
-import { resellerActivities } from './common';
+import { refuse, resellerActivities } from './common';
 import {
   closeMonthUpdate,
   payConsolidatedBillUpdate,
@@ -29,10 +29,6 @@ import {
 const acts = resellerActivities;
 
 const MONTHS_PER_RUN = 12;
-
-function refuse(type: ErrorType, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /** The reseller organization's consolidated billing, month after month. */
 export async function resellerBilling(input: ResellerBillingInput): Promise<void> {

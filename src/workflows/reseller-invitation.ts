@@ -7,7 +7,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors';
 import { BusinessClock } from './clock';
-import { resellerActivities } from './common';
+import { refuse, resellerActivities } from './common';
 import {
   acceptInvitationUpdate,
   declineInvitationUpdate,
@@ -18,10 +18,6 @@ import {
 } from './reseller-definitions';
 
 const acts = resellerActivities;
-
-function refuse(type: ErrorType, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /** The invitation workflow: pending until answered or expired. */
 export async function resellerInvitation(input: InvitationWorkflowInput): Promise<InvitationState> {
