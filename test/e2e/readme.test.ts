@@ -182,7 +182,11 @@ class Shell {
     this.bash.stdin.write(`${script}\nprintf '\\n%s\\n' '${marker}'\n`);
     const deadline = Date.now() + timeoutMs;
     while (!this.text.includes(`${marker}\n`, from)) {
-      if (Date.now() > deadline) throw new Error(`bash did not finish within ${timeoutMs} ms:\n${script}`);
+      if (Date.now() > deadline) {
+        throw new Error(
+          `bash did not finish within ${timeoutMs} ms:\n${script}\n--- what it printed so far:\n${this.text.slice(from)}`,
+        );
+      }
       await new Promise<void>((resolve) => {
         this.waiting = resolve;
         setTimeout(resolve, 500);
