@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createTimeSkippingEnv } from '../../dev/time-skipping';
+import type * as TemporalWorker from '@temporalio/worker';
+import type * as TimeSkipping from '../../dev/time-skipping';
+import type * as Simulation from '../../simulation/run';
 import { parseScenario } from '../../simulation/scenario';
-import { simulate } from '../../simulation/run';
-import { createStore } from '../../store';
+import type * as Store from '../../store';
 import { EXIT_INVALID_INPUT } from './scorecard';
 
 /** Registers the `simulate` sub-command. */
@@ -32,6 +32,16 @@ export function registerSimulate(program: Command): void {
         process.exitCode = EXIT_INVALID_INPUT;
         return;
       }
+      // The Temporal SDK, its test server and the store are loaded only here: every other `apn` command (and
+      // `--help`) starts without them, in a fraction of the time.
+      // (`require`, not `import()`: bin/apn.js runs this file through tsx's CommonJS hook, which native dynamic
+      // import bypasses.)
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { DefaultLogger, Runtime } = require('@temporalio/worker') as typeof TemporalWorker;
+      const { createTimeSkippingEnv } = require('../../dev/time-skipping') as typeof TimeSkipping;
+      const { simulate } = require('../../simulation/run') as typeof Simulation;
+      const { createStore } = require('../../store') as typeof Store;
+      /* eslint-enable @typescript-eslint/no-require-imports */
       // Worker and SDK logs go to stderr at WARN: stdout carries only the timeline.
       Runtime.install({
         logger: new DefaultLogger('WARN', (entry) => process.stderr.write(`[${entry.level}] ${entry.message}\n`)),
