@@ -83,8 +83,14 @@ export function checkExtension(
   return undefined;
 }
 
-/** R-CANCEL: a membership is cancelled once. */
+/** R-CANCEL: a membership is cancelled once; one that failed part-way is finished by retrying its incident. */
 export function checkCancellation(state: LifecycleState): Refusal | undefined {
+  const unfinished = state.unfinishedCancellation;
+  if (unfinished) {
+    return wrongState(
+      `the cancellation of ${unfinished.on} is unfinished: retry incident ${unfinished.incidentId} to finish it`,
+    );
+  }
   return state.cancelled ? wrongState('the membership is already cancelled') : undefined;
 }
 
@@ -103,14 +109,17 @@ export function checkCaseDecision(state: LifecycleState, cmd: CaseDecisionComman
 
 /**
  * An operator retries or dismisses an open incident; a failed command is sent again instead of retried — except an
- * approved decision's, which no one can send again: its retry finishes the approval (R-UPGRADE).
+ * approved decision's, which no one can send again: its retry finishes the approval (R-UPGRADE), and a cancellation's,
+ * which cancelled the membership already: its retry finishes the cancellation (R-CANCEL).
  */
 export function checkIncident(state: LifecycleState, cmd: IncidentCommand): Refusal | undefined {
   if (!cmd || typeof cmd !== 'object') return invalid('an incident command is required');
   if (cmd.action !== 'retry' && cmd.action !== 'dismiss') return invalid("action must be 'retry' or 'dismiss'");
   const incident = (state.incidents ?? []).find((i) => i.id === cmd.incidentId);
   if (!incident) return wrongState(`no open incident ${String(cmd.incidentId)}`);
-  const finishable = (state.unfinishedDecisions ?? []).some((d) => d.incidentId === incident.id);
+  const finishable =
+    (state.unfinishedDecisions ?? []).some((d) => d.incidentId === incident.id) ||
+    state.unfinishedCancellation?.incidentId === incident.id;
   if (cmd.action === 'retry' && incident.step === 'command' && !finishable) {
     return wrongState(
       `incident ${incident.id} is a failed ${incident.command ?? 'command'}: send the command again, then dismiss it`,

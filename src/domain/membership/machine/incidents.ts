@@ -10,9 +10,11 @@ import type {
   IncidentCommand,
   IncidentStep,
   IsoDate,
+  UnfinishedCancellation,
   UnfinishedDecision,
 } from '../types';
 import { Failed, addIncident, guarded, keepUnfinished, openIncident, type Ctx } from './ctx';
+import { finishCancellation } from './cancellation';
 import { finishDecision } from './commands';
 import { runStep } from './calendar';
 
@@ -74,6 +76,18 @@ function retryDecision(ctx: Ctx, on: IsoDate, incident: Incident, unfinished: Un
   }
 }
 
+/** R-CANCEL: a retried cancellation incident finishes what its first run left (a new incident if it fails). */
+function retryCancellation(ctx: Ctx, incident: Incident, unfinished: UnfinishedCancellation): void {
+  const { incidentId: _failed, ...progress } = unfinished;
+  try {
+    finishCancellation(ctx, progress, incident.activity);
+  } catch (error) {
+    if (!(error instanceof Failed)) throw error;
+    const again = openIncident(ctx, 'command', ctx.today(), error.failure, { command: 'cancel' });
+    ctx.s.unfinishedCancellation = { incidentId: again.id, ...progress };
+  }
+}
+
 /** An operator's answer to an incident: dismiss it, or run its step again (a new incident if it fails again). */
 export function resolveIncident(ctx: Ctx, on: IsoDate, cmd: IncidentCommand): { incidents: Incident[] } {
   const incidents = (ctx.s.incidents ??= []);
@@ -87,7 +101,12 @@ export function resolveIncident(ctx: Ctx, on: IsoDate, cmd: IncidentCommand): { 
     ...(cmd.note ? { note: cmd.note } : {}),
   });
   const unfinished = ctx.s.unfinishedDecisions?.find((d) => d.incidentId === incident.id);
-  if (unfinished) {
+  const cancellation = ctx.s.unfinishedCancellation;
+  if (cancellation?.incidentId === incident.id) {
+    // Dismissed: the cancellation stays as it stopped.
+    ctx.s.unfinishedCancellation = undefined;
+    if (cmd.action === 'retry') retryCancellation(ctx, incident, cancellation);
+  } else if (unfinished) {
     ctx.s.unfinishedDecisions = ctx.s.unfinishedDecisions!.filter((d) => d !== unfinished);
     if (cmd.action === 'retry') retryDecision(ctx, on, incident, unfinished);
   } else if (incident.step === 'application') resolveApplicationStep(ctx, on, incident, cmd);
