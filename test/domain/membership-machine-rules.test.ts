@@ -259,19 +259,22 @@ describe('R-CANCEL', () => {
   // The oracle fails the first call of the activity: for closeCase that is the fee-unpaid case's (R-CASE, R-GRACE:
   // it is closed because its invoice was voided); closeCase of the cancellation's own case is the next test.
   test.each(['openCase', 'recordTierChange', 'voidOpenInvoices', 'closeCase'])(
-    'R-CANCEL: a cancellation whose %s failed is cancelled at once and finished by retrying its incident',
+    'R-CANCEL: a cancellation whose %s failed is under way until retrying its incident finishes it',
     (activity) => {
       const driver = new MachineDriver(advanced(), oracle([activity]));
       const failed = driver.feed(ON, cancelCmd);
       expect(failed.refusal?.message).toMatch(/cancel could not be completed/);
       const s1 = driver.state.membership;
-      expect(s1.cancelled).toBe(true);
+      // Not cancelled yet (never cancelled while still on a higher tier), but under way.
+      expect(s1.cancelled).toBe(false);
       expect(s1.incidents).toEqual([expect.objectContaining({ step: 'command', command: 'cancel', activity })]);
       expect(s1.unfinishedCancellation).toMatchObject({ incidentId: '1', on: ON, fromTier: 'advanced' });
 
       // A second cancellation is refused, naming the incident whose retry finishes the first.
       const again = driver.feed('2020-06-02', cancelCmd);
-      expect(again.refusal?.message).toBe('the cancellation of 2020-06-01 is unfinished: retry incident 1 to finish it');
+      expect(again.refusal?.message).toBe(
+        'the cancellation of 2020-06-01 is unfinished: retry incident 1 to finish it',
+      );
 
       const retried = answer(driver, 'retry');
       expect(retried.refusal).toBeUndefined();
@@ -294,6 +297,7 @@ describe('R-CANCEL', () => {
     });
     driver.feed(ON, cancelCmd);
     expect(driver.state.membership.cases.map((c) => c.id)).toEqual(['case-1']);
+    expect(driver.state.membership).toMatchObject({ tier: 'registered', cancelled: false });
     answer(driver, 'retry');
     const r = result(driver);
     expect(r.membership.cases).toEqual([]);
@@ -322,19 +326,44 @@ describe('R-CANCEL', () => {
     expect(result(driver)).toEqual({ ...faultFree(), incidents: [] });
   });
 
-  test('R-CANCEL: dismissing the incident leaves the cancellation as it stopped', () => {
+  test('R-CANCEL: while a cancellation is under way the renewal calendar stops and an approval is ineligible', () => {
+    const driver = new MachineDriver(advanced(), oracle(['openCase']));
+    driver.feed(ON, cancelCmd);
+    const decision = { number: 1, targetTier: 'premier' as const, outcome: 'approved' as const, reasons: [], by: 'pm' };
+    driver.feed('2020-06-05', {
+      kind: 'command',
+      command: { kind: 'decided', decision: { ...decision, decidedOn: '2020-06-05' } },
+    });
+    driver.advanceTo('2021-01-20');
+    const s = driver.state.membership;
+    expect(s.tier).toBe('advanced');
+    expect(driver.journal.filter((j) => j.type === 'application-closed').map((j) => j.data.outcome)).toEqual([
+      'ineligible',
+    ]);
+    expect(driver.calls.filter((c) => c.activity === 'issueFeeInvoice')).toEqual([]);
+    expect(driver.journal.filter((j) => j.type.startsWith('compliance-review'))).toEqual([]);
+    expect(s.unfinishedCancellation?.incidentId).toBe('1');
+  });
+
+  test('R-CANCEL: dismissing the incident abandons the cancellation as it stopped; a new one may be asked', () => {
     const driver = new MachineDriver(advanced(), oracle(['voidOpenInvoices']));
     driver.feed(ON, cancelCmd);
     answer(driver, 'dismiss');
     const s = driver.state.membership;
     expect(s.unfinishedCancellation).toBeUndefined();
-    expect(s.cancelled).toBe(true);
+    expect(s).toMatchObject({ cancelled: false, tier: 'registered' });
     expect(s.invoices).toHaveLength(2);
-    expect(driver.feed('2020-06-04', cancelCmd).refusal?.message).toBe('the membership is already cancelled');
+    expect(driver.feed('2020-06-04', cancelCmd).refusal).toBeUndefined();
+    expect(driver.state.membership.cancelled).toBe(true);
   });
 
   test('R-CANCEL: histories from before (patch not taken) keep a failed cancellation as it was', () => {
-    const driver = new MachineDriver(advanced(), oracle(['voidOpenInvoices']), undefined, (n) => n !== 'cancel-finishable');
+    const driver = new MachineDriver(
+      advanced(),
+      oracle(['voidOpenInvoices']),
+      undefined,
+      (n) => n !== 'cancel-finishable',
+    );
     driver.feed(ON, cancelCmd);
     const s = driver.state.membership;
     expect(s.cancelled).toBe(false);

@@ -82,7 +82,8 @@ export async function checkRun(
     await check(result);
   } finally {
     for (const id of [...result.applicationIds, result.workflowId]) {
-      if ((await status(suite, id)) === 'RUNNING') await suite.env.client.workflow.getHandle(id).terminate('test finished');
+      if ((await status(suite, id)) === 'RUNNING')
+        await suite.env.client.workflow.getHandle(id).terminate('test finished');
     }
   }
 }
@@ -126,13 +127,13 @@ export function describeFaultSites(
     ends: string;
     faultFree: (b: Outcome) => void;
     whileOpen?: (s: PartnerStatus) => void;
-    /** The partner's stage while the incident is open (default: needs-attention). */
-    stageWhileOpen?: PartnerStatus['stage'];
+    /** The partner's stage while an incident of a step is open, by step (default: needs-attention). */
+    stageWhileOpen?: Partial<Record<string, PartnerStatus['stage']>>;
     /** What must match the fault-free run (default: the whole outcome). */
     same?: (o: Outcome) => unknown;
   },
 ): void {
-  const { ends, faultFree, whileOpen, stageWhileOpen = 'needs-attention', same = (o: Outcome) => o } = options;
+  const { ends, faultFree, whileOpen, stageWhileOpen = {}, same = (o: Outcome) => o } = options;
   let faultFreeOutcome: Outcome;
   const baseline = () => faultFreeOutcome;
   beforeAll(async () => {
@@ -148,7 +149,7 @@ export function describeFaultSites(
   describe.each(sites)('a non-retryable failure of %s', (_site, activity, when, step, fixes) => {
     test(`keeps the partner running with a ${step} incident visible`, async () => {
       await run(scenario(), faulty(activity, when, false), async (result) => {
-        expect(result.finalStatus.stage).toBe(stageWhileOpen);
+        expect(result.finalStatus.stage).toBe(stageWhileOpen[step] ?? 'needs-attention');
         expect(result.finalStatus.incidents).toEqual([
           expect.objectContaining({ step, activity, reason: `injected fault in ${activity}` }),
         ]);

@@ -83,6 +83,11 @@ export function checkExtension(
   return undefined;
 }
 
+/** R-CANCEL: the membership is cancelled, or its cancellation is under way (failed part-way, waiting for its retry). */
+export function cancelledOrCancelling(state: LifecycleState): boolean {
+  return state.cancelled || state.unfinishedCancellation !== undefined;
+}
+
 /** R-CANCEL: a membership is cancelled once; one that failed part-way is finished by retrying its incident. */
 export function checkCancellation(state: LifecycleState): Refusal | undefined {
   const unfinished = state.unfinishedCancellation;
@@ -152,6 +157,10 @@ export function ineligibility(
   }
   if (state.cancelled && state.cancelledOn && state.cancelledOn >= application.submittedOn) {
     return `the membership was cancelled on ${state.cancelledOn}`;
+  }
+  const cancelling = state.unfinishedCancellation;
+  if (cancelling && cancelling.on >= application.submittedOn) {
+    return `the membership's cancellation of ${cancelling.on} is under way`;
   }
   const latest = state.monthly[state.monthly.length - 1];
   if (decision.targetTier === 'premier' && latest && !latest.premierMet) {

@@ -1,9 +1,10 @@
 /**
  * R-CANCEL (with R-CASE, R-PREMIER withdrawal, R-GRACE): a cancellation opens its case, drops the tier to Registered
  * with its audit record, withdraws the open application, voids the open invoices (closing their fee-unpaid cases),
- * and closes its case. When one of these fails for good, the membership is cancelled as of the day it was asked (no
- * second cancellation is accepted), and the incident keeps how far it got: retrying the incident does only what is
- * missing, as of that day, so the partner ends as a cancellation without the fault would have left it.
+ * and closes its case. When one of these fails for good, the cancellation is under way (a second one is refused, the
+ * renewal calendar stops, an approval is ineligible) and its incident keeps how far it got: retrying the incident does
+ * only what is missing, as of the day it was asked, so the partner ends as a cancellation without the fault would have
+ * left it (cancelled only then: never cancelled while still on a higher tier).
  */
 import { openInvoices } from '../invoices';
 import type { CancellationCommand, CancellationProgress, IsoDate } from '../types';
@@ -16,6 +17,7 @@ const REASON = 'cancellation-requested';
 export function cancel(ctx: Ctx, on: IsoDate, cmd: CancellationCommand): { caseId: string } {
   const { s } = ctx;
   const progress: CancellationProgress = { on, by: cmd.by, fromTier: s.tier };
+  const { cancelledOn } = s;
   try {
     finishCancellation(ctx, progress);
     return { caseId: progress.caseId! };
@@ -24,8 +26,10 @@ export function cancel(ctx: Ctx, on: IsoDate, cmd: CancellationCommand): { caseI
     if (!(error instanceof Failed) || !ctx.patched('cancel-finishable')) throw error;
     // Its case was not opened: the retry opens it under the same key (a case the store did open is found again).
     if (progress.caseId === undefined) s.caseSeq -= 1;
-    s.cancelled = true;
-    s.cancelledOn = on;
+    // Cancelled once finished (its case closed), not while under way.
+    s.cancelled = false;
+    if (cancelledOn === undefined) delete s.cancelledOn;
+    else s.cancelledOn = cancelledOn;
     throw new Failed(error.failure, undefined, progress);
   }
 }
