@@ -309,19 +309,23 @@ describe('R-CANCEL', () => {
     expect(r).toEqual({ ...faultFree(), incidents: [] });
   });
 
-  test('R-CANCEL: a retry that fails again opens a new retryable incident; its retry finishes the cancellation', () => {
+  // voidOpenInvoices fails before the cancelled flag is set; the own case's closeCase after it.
+  test.each([
+    ['voidOpenInvoices', (c: Call) => c.activity === 'voidOpenInvoices'],
+    ['closeCase', (c: Call) => c.activity === 'closeCase' && c.args.caseId === 'case-1'],
+  ])('R-CANCEL: a retry whose %s fails again opens a new retryable incident; its retry finishes it', (_, failing) => {
     const answers = oracle();
     let fail = 2;
     const driver = new MachineDriver(advanced(), (call) => {
-      if (call.activity === 'voidOpenInvoices' && fail-- > 0) {
-        return { ok: false, failure: { activity: call.activity, reason: 'store down' } };
-      }
+      if (failing(call) && fail-- > 0) return { ok: false, failure: { activity: call.activity, reason: 'store down' } };
       return answers(call);
     });
     driver.feed(ON, cancelCmd);
     answer(driver, 'retry');
-    expect(driver.state.membership.incidents).toEqual([expect.objectContaining({ id: '2', command: 'cancel' })]);
-    expect(driver.state.membership.unfinishedCancellation?.incidentId).toBe('2');
+    const s = driver.state.membership;
+    expect(s.incidents).toEqual([expect.objectContaining({ id: '2', command: 'cancel' })]);
+    expect(s.unfinishedCancellation?.incidentId).toBe('2');
+    expect(s.cancelled).toBe(false);
     answer(driver, 'retry', '2020-06-04');
     expect(result(driver)).toEqual({ ...faultFree(), incidents: [] });
   });

@@ -115,7 +115,7 @@ export function checkCaseDecision(state: LifecycleState, cmd: CaseDecisionComman
 /**
  * An operator retries or dismisses an open incident; a failed command is sent again instead of retried — except an
  * approved decision's, which no one can send again: its retry finishes the approval (R-UPGRADE), and a cancellation's,
- * which cancelled the membership already: its retry finishes the cancellation (R-CANCEL).
+ * which is refused again while under way: its retry finishes the cancellation (R-CANCEL).
  */
 export function checkIncident(state: LifecycleState, cmd: IncidentCommand): Refusal | undefined {
   if (!cmd || typeof cmd !== 'object') return invalid('an incident command is required');

@@ -7,8 +7,8 @@
  * left it (cancelled only then: never cancelled while still on a higher tier).
  */
 import { openInvoices } from '../invoices';
-import type { CancellationCommand, CancellationProgress, IsoDate } from '../types';
-import { Failed, type Ctx } from './ctx';
+import type { CancellationCommand, CancellationProgress, IsoDate, UnfinishedCancellation } from '../types';
+import { Failed, openIncident, type Ctx } from './ctx';
 import { voidInvoices } from './fees';
 import { auditTierChange, changeTier, closeCase, openCase, setAtRisk, withdrawApplication } from './tier';
 
@@ -26,12 +26,30 @@ export function cancel(ctx: Ctx, on: IsoDate, cmd: CancellationCommand): { caseI
     if (!(error instanceof Failed) || !ctx.patched('cancel-finishable')) throw error;
     // Its case was not opened: the retry opens it under the same key (a case the store did open is found again).
     if (progress.caseId === undefined) s.caseSeq -= 1;
-    // Cancelled once finished (its case closed), not while under way.
-    s.cancelled = false;
-    if (cancelledOn === undefined) delete s.cancelledOn;
-    else s.cancelledOn = cancelledOn;
+    underWay(ctx, cancelledOn);
     throw new Failed(error.failure, undefined, progress);
   }
+}
+
+/** R-CANCEL: a retried cancellation incident finishes what its first run left (a new incident if it fails). */
+export function retryCancellation(ctx: Ctx, unfinished: UnfinishedCancellation, failedAt?: string): void {
+  const { incidentId: _failed, ...progress } = unfinished;
+  const { cancelledOn } = ctx.s;
+  try {
+    finishCancellation(ctx, progress, failedAt);
+  } catch (error) {
+    if (!(error instanceof Failed)) throw error;
+    underWay(ctx, cancelledOn);
+    const again = openIncident(ctx, 'command', ctx.today(), error.failure, { command: 'cancel' });
+    ctx.s.unfinishedCancellation = { incidentId: again.id, ...progress };
+  }
+}
+
+/** Cancelled once finished (its case closed), not while under way: the flags as they were before it. */
+function underWay(ctx: Ctx, cancelledOn: IsoDate | undefined): void {
+  ctx.s.cancelled = false;
+  if (cancelledOn === undefined) delete ctx.s.cancelledOn;
+  else ctx.s.cancelledOn = cancelledOn;
 }
 
 /**

@@ -10,11 +10,10 @@ import type {
   IncidentCommand,
   IncidentStep,
   IsoDate,
-  UnfinishedCancellation,
   UnfinishedDecision,
 } from '../types';
 import { Failed, addIncident, guarded, keepUnfinished, openIncident, type Ctx } from './ctx';
-import { finishCancellation } from './cancellation';
+import { retryCancellation } from './cancellation';
 import { finishDecision } from './commands';
 import { runStep } from './calendar';
 
@@ -76,18 +75,6 @@ function retryDecision(ctx: Ctx, on: IsoDate, incident: Incident, unfinished: Un
   }
 }
 
-/** R-CANCEL: a retried cancellation incident finishes what its first run left (a new incident if it fails). */
-function retryCancellation(ctx: Ctx, incident: Incident, unfinished: UnfinishedCancellation): void {
-  const { incidentId: _failed, ...progress } = unfinished;
-  try {
-    finishCancellation(ctx, progress, incident.activity);
-  } catch (error) {
-    if (!(error instanceof Failed)) throw error;
-    const again = openIncident(ctx, 'command', ctx.today(), error.failure, { command: 'cancel' });
-    ctx.s.unfinishedCancellation = { incidentId: again.id, ...progress };
-  }
-}
-
 /** An operator's answer to an incident: dismiss it, or run its step again (a new incident if it fails again). */
 export function resolveIncident(ctx: Ctx, on: IsoDate, cmd: IncidentCommand): { incidents: Incident[] } {
   const incidents = (ctx.s.incidents ??= []);
@@ -103,9 +90,9 @@ export function resolveIncident(ctx: Ctx, on: IsoDate, cmd: IncidentCommand): { 
   const unfinished = ctx.s.unfinishedDecisions?.find((d) => d.incidentId === incident.id);
   const cancellation = ctx.s.unfinishedCancellation;
   if (cancellation?.incidentId === incident.id) {
-    // Dismissed: the cancellation stays as it stopped.
+    // Dismissed: the cancellation is abandoned as it stopped (a new one may be asked).
     ctx.s.unfinishedCancellation = undefined;
-    if (cmd.action === 'retry') retryCancellation(ctx, incident, cancellation);
+    if (cmd.action === 'retry') retryCancellation(ctx, cancellation, incident.activity);
   } else if (unfinished) {
     ctx.s.unfinishedDecisions = ctx.s.unfinishedDecisions!.filter((d) => d !== unfinished);
     if (cmd.action === 'retry') retryDecision(ctx, on, incident, unfinished);
