@@ -32,7 +32,10 @@ export interface SimulationOptions {
   continueAsNewAfterEvents?: number;
   /** Deterministic promo codes for tests. */
   promoCode?: () => string;
-  /** Leave the workflows running at the end (tests that inspect them); terminated by default. */
+  /**
+   * Leave the workflows running at the end (tests that inspect them); terminated by default, and always when the
+   * scenario failed part-way (there is nothing to inspect then).
+   */
   keepRunning?: boolean;
   /** Test hook: wraps the real activities, e.g. to inject faults. */
   wrapActivities?: (activities: Activities) => Activities;
@@ -155,6 +158,7 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
   let firstRunId = '';
   let finalStatus: PartnerStatus | undefined;
   let openApplication: ApplicationStatus | undefined;
+  let finished = false;
   try {
     await whileWorkerRuns(
       (async () => {
@@ -183,12 +187,13 @@ export async function simulate(scenario: Scenario, options: SimulationOptions): 
           applicationIds.add(finalStatus.application.workflowId);
           openApplication = await lifecycle.applicationStatus(partner.id, finalStatus.application.number);
         }
+        finished = true;
       })(),
     );
   } finally {
     // Terminated even when the scenario failed part-way: a workflow left running with no worker would hold the
     // time-skipping server's clock for every later simulation on it. Only what this run started.
-    if (!options.keepRunning && firstRunId) {
+    if ((!options.keepRunning || !finished) && firstRunId) {
       for (const id of [...applicationIds, workflowId]) {
         await client.workflow
           .getHandle(id)

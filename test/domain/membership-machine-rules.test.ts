@@ -1,7 +1,8 @@
 /**
  * Rules the membership machine (src/domain/membership/machine) keeps, named by rule id, each on a small hand-made
- * state fed through the same driver the model test uses: R-GRACE (fee-unpaid cases of voided invoices close) and
- * R-UPGRADE (an approval whose work failed part-way is finished by retrying its incident).
+ * state fed through the same driver the model test uses: R-GRACE (fee-unpaid cases of voided invoices close),
+ * R-UPGRADE (an approval whose work failed part-way is finished by retrying its incident), R-CANCEL and R-CASE (so is
+ * a cancellation: the retry does only what is missing, and the partner ends as without the fault).
  */
 import type { CaseState, InvoiceState, LifecycleState, Outcome } from '../../src/domain/membership';
 import { MachineDriver, type Call } from '../support/machine-driver';
@@ -192,5 +193,185 @@ describe('R-UPGRADE', () => {
     expect(calls).toHaveLength(1);
     expect(driver.state.membership.unfinishedDecisions).toEqual([]);
     expect(driver.state.membership.invoices).toEqual([]);
+  });
+});
+
+describe('R-CANCEL', () => {
+  /** An Advanced partner with an open application, an overdue invoice and its fee-unpaid case, and a newer invoice. */
+  const advanced = () =>
+    partner('advanced', {
+      applicationCount: 1,
+      application: {
+        number: 1,
+        workflowId: 'partner/p/application/1',
+        targetTier: 'premier',
+        submittedOn: '2020-05-01',
+        status: 'in-progress',
+        fromTier: 'advanced',
+        submittedBy: 'lead',
+        feeAccountId: '123456789012',
+      },
+      invoices: [overdue('inv-1', '2019-01-01'), { ...overdue('inv-2', '2020-01-01'), overdueSince: undefined }],
+      cases: [feeUnpaid('c-1', 'inv-1')],
+      caseSeq: 1,
+      atRisk: true,
+      atRiskReason: 'fee-unpaid',
+    });
+  const cancelCmd = { kind: 'command' as const, command: { kind: 'cancel' as const, cmd: { by: 'lead' } } };
+  const answer = (driver: MachineDriver, action: 'retry' | 'dismiss', on = '2020-06-03') => {
+    const incidentId = driver.state.membership.incidents![0]!.id;
+    return driver.feed(on, { kind: 'command', command: { kind: 'incident', cmd: { incidentId, action, by: 'ops' } } });
+  };
+  /**
+   * What a cancellation leaves: the membership (without its incident bookkeeping), its timeline, its records (each
+   * distinct call once: a failed call and its retry wrote one record).
+   */
+  const result = (driver: MachineDriver) => {
+    const { incidents, incidentSeq: _seq, journalSeq: _journal, ...membership } = driver.state.membership;
+    const succeeded = (activity: string) =>
+      driver.calls
+        .filter((c) => c.activity === activity)
+        .map((c) => JSON.stringify({ ...c.args, key: undefined }))
+        .filter((call, i, all) => all.indexOf(call) === i);
+    return {
+      membership,
+      incidents,
+      timeline: driver.journal.filter((j) => !j.type.startsWith('incident-')).map((j) => ({ ...j, key: undefined })),
+      tierChanges: succeeded('recordTierChange'),
+      closed: [...new Set(closed(driver))].sort(),
+    };
+  };
+  const faultFree = () => {
+    const driver = new MachineDriver(advanced(), oracle());
+    driver.feed(ON, cancelCmd);
+    return result(driver);
+  };
+
+  test('R-CANCEL: the fault-free cancellation drops the tier, withdraws the application, voids and closes', () => {
+    const r = faultFree();
+    expect(r.membership).toMatchObject({ tier: 'registered', cancelled: true, cancelledOn: ON, atRisk: false });
+    expect(r.membership.cases).toEqual([]);
+    expect(r.membership.invoices).toEqual([]);
+    expect(r.membership.application).toBeUndefined();
+    expect(r.closed).toEqual(['c-1:cancelled', 'case-1:cancelled']);
+  });
+
+  // The oracle fails the first call of the activity: for closeCase that is the fee-unpaid case's (R-CASE, R-GRACE:
+  // it is closed because its invoice was voided); closeCase of the cancellation's own case is the next test.
+  test.each(['openCase', 'recordTierChange', 'voidOpenInvoices', 'closeCase'])(
+    'R-CANCEL: a cancellation whose %s failed is under way until retrying its incident finishes it',
+    (activity) => {
+      const driver = new MachineDriver(advanced(), oracle([activity]));
+      const failed = driver.feed(ON, cancelCmd);
+      expect(failed.refusal?.message).toMatch(/cancel could not be completed/);
+      const s1 = driver.state.membership;
+      // Not cancelled yet (never cancelled while still on a higher tier), but under way.
+      expect(s1.cancelled).toBe(false);
+      expect(s1.incidents).toEqual([expect.objectContaining({ step: 'command', command: 'cancel', activity })]);
+      expect(s1.unfinishedCancellation).toMatchObject({ incidentId: '1', on: ON, fromTier: 'advanced' });
+
+      // A second cancellation is refused, naming the incident whose retry finishes the first.
+      const again = driver.feed('2020-06-02', cancelCmd);
+      expect(again.refusal?.message).toBe(
+        'the cancellation of 2020-06-01 is unfinished: retry incident 1 to finish it',
+      );
+
+      const retried = answer(driver, 'retry');
+      expect(retried.refusal).toBeUndefined();
+      const r = result(driver);
+      expect(r.incidents).toEqual([]);
+      expect(r.membership.unfinishedCancellation).toBeUndefined();
+      expect(r).toEqual({ ...faultFree(), incidents: [] });
+    },
+  );
+
+  test('R-CASE: a cancellation whose own case failed to close closes it on the retry, as of the cancellation', () => {
+    let closes = 0;
+    const answers = oracle();
+    const driver = new MachineDriver(advanced(), (call) => {
+      // The fee-unpaid case closes first; the cancellation's own case second.
+      if (call.activity === 'closeCase' && ++closes === 2) {
+        return { ok: false, failure: { activity: 'closeCase', reason: 'store down' } };
+      }
+      return answers(call);
+    });
+    driver.feed(ON, cancelCmd);
+    expect(driver.state.membership.cases.map((c) => c.id)).toEqual(['case-1']);
+    expect(driver.state.membership).toMatchObject({ tier: 'registered', cancelled: false });
+    answer(driver, 'retry');
+    const r = result(driver);
+    expect(r.membership.cases).toEqual([]);
+    expect(driver.calls.filter((c) => c.activity === 'closeCase').at(-1)?.args).toEqual({
+      caseId: 'case-1',
+      outcome: 'cancelled',
+      closedOn: ON,
+    });
+    expect(r).toEqual({ ...faultFree(), incidents: [] });
+  });
+
+  // voidOpenInvoices fails before the cancelled flag is set; the own case's closeCase after it.
+  test.each([
+    ['voidOpenInvoices', (c: Call) => c.activity === 'voidOpenInvoices'],
+    ['closeCase', (c: Call) => c.activity === 'closeCase' && c.args.caseId === 'case-1'],
+  ])('R-CANCEL: a retry whose %s fails again opens a new retryable incident; its retry finishes it', (_, failing) => {
+    const answers = oracle();
+    let fail = 2;
+    const driver = new MachineDriver(advanced(), (call) => {
+      if (failing(call) && fail-- > 0) return { ok: false, failure: { activity: call.activity, reason: 'store down' } };
+      return answers(call);
+    });
+    driver.feed(ON, cancelCmd);
+    answer(driver, 'retry');
+    const s = driver.state.membership;
+    expect(s.incidents).toEqual([expect.objectContaining({ id: '2', command: 'cancel' })]);
+    expect(s.unfinishedCancellation?.incidentId).toBe('2');
+    expect(s.cancelled).toBe(false);
+    answer(driver, 'retry', '2020-06-04');
+    expect(result(driver)).toEqual({ ...faultFree(), incidents: [] });
+  });
+
+  test('R-CANCEL: while a cancellation is under way the renewal calendar stops and an approval is ineligible', () => {
+    const driver = new MachineDriver(advanced(), oracle(['openCase']));
+    driver.feed(ON, cancelCmd);
+    const decision = { number: 1, targetTier: 'premier' as const, outcome: 'approved' as const, reasons: [], by: 'pm' };
+    driver.feed('2020-06-05', {
+      kind: 'command',
+      command: { kind: 'decided', decision: { ...decision, decidedOn: '2020-06-05' } },
+    });
+    driver.advanceTo('2021-01-20');
+    const s = driver.state.membership;
+    expect(s.tier).toBe('advanced');
+    expect(driver.journal.filter((j) => j.type === 'application-closed').map((j) => j.data.outcome)).toEqual([
+      'ineligible',
+    ]);
+    expect(driver.calls.filter((c) => c.activity === 'issueFeeInvoice')).toEqual([]);
+    expect(driver.journal.filter((j) => j.type.startsWith('compliance-review'))).toEqual([]);
+    expect(s.unfinishedCancellation?.incidentId).toBe('1');
+  });
+
+  test('R-CANCEL: dismissing the incident abandons the cancellation as it stopped; a new one may be asked', () => {
+    const driver = new MachineDriver(advanced(), oracle(['voidOpenInvoices']));
+    driver.feed(ON, cancelCmd);
+    answer(driver, 'dismiss');
+    const s = driver.state.membership;
+    expect(s.unfinishedCancellation).toBeUndefined();
+    expect(s).toMatchObject({ cancelled: false, tier: 'registered' });
+    expect(s.invoices).toHaveLength(2);
+    expect(driver.feed('2020-06-04', cancelCmd).refusal).toBeUndefined();
+    expect(driver.state.membership.cancelled).toBe(true);
+  });
+
+  test('R-CANCEL: histories from before (patch not taken) keep a failed cancellation as it was', () => {
+    const driver = new MachineDriver(
+      advanced(),
+      oracle(['voidOpenInvoices']),
+      undefined,
+      (n) => n !== 'cancel-finishable',
+    );
+    driver.feed(ON, cancelCmd);
+    const s = driver.state.membership;
+    expect(s.cancelled).toBe(false);
+    expect(s.unfinishedCancellation).toBeUndefined();
+    expect(answer(driver, 'retry').refusal?.message).toMatch(/send the command again/);
   });
 });

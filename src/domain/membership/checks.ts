@@ -83,8 +83,19 @@ export function checkExtension(
   return undefined;
 }
 
-/** R-CANCEL: a membership is cancelled once. */
+/** R-CANCEL: the membership is cancelled, or its cancellation is under way (failed part-way, waiting for its retry). */
+export function cancelledOrCancelling(state: LifecycleState): boolean {
+  return state.cancelled || state.unfinishedCancellation !== undefined;
+}
+
+/** R-CANCEL: a membership is cancelled once; one that failed part-way is finished by retrying its incident. */
 export function checkCancellation(state: LifecycleState): Refusal | undefined {
+  const unfinished = state.unfinishedCancellation;
+  if (unfinished) {
+    return wrongState(
+      `the cancellation of ${unfinished.on} is unfinished: retry incident ${unfinished.incidentId} to finish it`,
+    );
+  }
   return state.cancelled ? wrongState('the membership is already cancelled') : undefined;
 }
 
@@ -103,14 +114,17 @@ export function checkCaseDecision(state: LifecycleState, cmd: CaseDecisionComman
 
 /**
  * An operator retries or dismisses an open incident; a failed command is sent again instead of retried — except an
- * approved decision's, which no one can send again: its retry finishes the approval (R-UPGRADE).
+ * approved decision's, which no one can send again: its retry finishes the approval (R-UPGRADE), and a cancellation's,
+ * which is refused again while under way: its retry finishes the cancellation (R-CANCEL).
  */
 export function checkIncident(state: LifecycleState, cmd: IncidentCommand): Refusal | undefined {
   if (!cmd || typeof cmd !== 'object') return invalid('an incident command is required');
   if (cmd.action !== 'retry' && cmd.action !== 'dismiss') return invalid("action must be 'retry' or 'dismiss'");
   const incident = (state.incidents ?? []).find((i) => i.id === cmd.incidentId);
   if (!incident) return wrongState(`no open incident ${String(cmd.incidentId)}`);
-  const finishable = (state.unfinishedDecisions ?? []).some((d) => d.incidentId === incident.id);
+  const finishable =
+    (state.unfinishedDecisions ?? []).some((d) => d.incidentId === incident.id) ||
+    state.unfinishedCancellation?.incidentId === incident.id;
   if (cmd.action === 'retry' && incident.step === 'command' && !finishable) {
     return wrongState(
       `incident ${incident.id} is a failed ${incident.command ?? 'command'}: send the command again, then dismiss it`,
@@ -143,6 +157,10 @@ export function ineligibility(
   }
   if (state.cancelled && state.cancelledOn && state.cancelledOn >= application.submittedOn) {
     return `the membership was cancelled on ${state.cancelledOn}`;
+  }
+  const cancelling = state.unfinishedCancellation;
+  if (cancelling && cancelling.on >= application.submittedOn) {
+    return `the membership's cancellation of ${cancelling.on} is under way`;
   }
   const latest = state.monthly[state.monthly.length - 1];
   if (decision.targetTier === 'premier' && latest && !latest.premierMet) {

@@ -183,6 +183,24 @@ export interface LifecycleState {
   recentCommands?: RememberedCommand[];
   /** Approved decisions whose work failed part-way, by the incident whose retry runs what is left of it. */
   unfinishedDecisions?: UnfinishedDecision[];
+  /** The cancellation whose work failed part-way, with the incident whose retry runs what is left of it (R-CANCEL). */
+  unfinishedCancellation?: UnfinishedCancellation;
+}
+
+/** How far a cancellation got (R-CANCEL): what a retry of its incident needs to finish it as of the day it was asked. */
+export interface CancellationProgress {
+  /** The day the cancellation was asked: everything it does, also on a retry, takes effect then. */
+  on: IsoDate;
+  by: string;
+  /** The tier it cancelled from (the audit record of the drop). */
+  fromTier: Tier;
+  /** Its case, once opened. */
+  caseId?: string;
+}
+
+/** A cancellation whose work failed part-way, kept by the incident whose retry finishes it. */
+export interface UnfinishedCancellation extends CancellationProgress {
+  incidentId: string;
 }
 
 /** An approved decision whose work failed part-way (R-UPGRADE): what a retry of its incident needs to finish it. */

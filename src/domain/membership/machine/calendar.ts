@@ -5,6 +5,7 @@
 import { addDays, addMonths, isIsoDate } from '../../dates';
 import { tierRank } from '../../tier-ladder';
 import { renewalReviewDate, renewalWithoutReview } from '../calendar';
+import { cancelledOrCancelling } from '../checks';
 import { LOOK_BACK_MONTHS, firstDueBy, lookBackCheckDates, lookBackOpen, type DueStep } from '../schedule';
 import { LifecycleErrorType, type IsoDate } from '../types';
 import { Refused, guarded, type Ctx } from './ctx';
@@ -103,7 +104,7 @@ export function renewalReview(ctx: Ctx, renewalOn: IsoDate): void {
   const { s, partnerId, lifecycle } = ctx;
   const on = renewalReviewDate(renewalOn, lifecycle);
   s.lastRenewalReview = markerMovedOn(ctx, s.lastRenewalReview, renewalOn);
-  if (s.cancelled || s.tier === 'registered') return;
+  if (cancelledOrCancelling(s) || s.tier === 'registered') return;
   const notReviewed = renewalWithoutReview(renewalOn, lifecycle);
   // Workflows that already reviewed such a renewal before this rule keep their history (patched).
   if (notReviewed && ctx.patched('renewal-without-review')) {
@@ -138,7 +139,7 @@ export function renewalReview(ctx: Ctx, renewalOn: IsoDate): void {
 export function renewalFee(ctx: Ctx, renewalOn: IsoDate): void {
   const { s, lifecycle } = ctx;
   s.lastRenewalInvoice = markerMovedOn(ctx, s.lastRenewalInvoice, renewalOn);
-  if (s.cancelled || tierRank(s.tier) < tierRank(lifecycle.programFee.fromTier)) return;
+  if (cancelledOrCancelling(s) || tierRank(s.tier) < tierRank(lifecycle.programFee.fromTier)) return;
   invoiceFee(ctx, renewalOn, renewalOn, 'renewal');
 }
 

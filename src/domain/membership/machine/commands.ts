@@ -1,4 +1,4 @@
-/** The partner's commands (R-UPGRADE, R-PREMIER, R-CANCEL, R-RENEWAL), once their check passed, and their dispatch. */
+/** The partner's commands (R-UPGRADE, R-PREMIER, R-RENEWAL; R-CANCEL in ./cancellation), once checked, and their dispatch. */
 import { applicationId } from '../../applications';
 import { tierRank } from '../../tier-ladder';
 import { membershipYearOf } from '../calendar';
@@ -6,7 +6,6 @@ import { ineligibility, reinstatableCase } from '../checks';
 import type {
   ApplicationDecision,
   ApplyCommand,
-  CancellationCommand,
   IsoDate,
   MembershipCommand,
   ReinstateCommand,
@@ -15,20 +14,12 @@ import type {
 import { LifecycleErrorType } from '../types';
 import { Failed, Refused, type Ctx } from './ctx';
 import { evidenceChanged } from './calendar';
+import { cancel } from './cancellation';
 import { decideCase } from './cases';
-import { extend, invoiceFee, pay, sendPromoCode, settleInvoice, voidInvoices } from './fees';
+import { extend, invoiceFee, pay, sendPromoCode, settleInvoice } from './fees';
 import { openInvoices } from '../invoices';
 import { applicationIncident, closeApplicationIncidents, resolveIncident } from './incidents';
-import {
-  auditTierChange,
-  changeTier,
-  closeApplication,
-  closeCase,
-  openCase,
-  refreshAtRisk,
-  setAtRisk,
-  withdrawApplication,
-} from './tier';
+import { auditTierChange, changeTier, closeApplication, closeCase, refreshAtRisk } from './tier';
 import type { Evaluation } from './types';
 
 /**
@@ -142,23 +133,6 @@ export function finishDecision(
     } else invoiceFee(ctx, decision.decidedOn, year, 'upgrade');
   }
   refreshAtRisk(ctx, on);
-}
-
-function cancel(ctx: Ctx, on: IsoDate, cmd: CancellationCommand): { caseId: string } {
-  const { s } = ctx;
-  const c = openCase(ctx, on, 'cancellation-requested', 'registered');
-  changeTier(ctx, on, 'registered', 'cancellation-requested', cmd.by, c.id);
-  // R-CANCEL, R-PREMIER: a cancellation closes the open application withdrawn also when the tier did not drop (a
-  // registered partner's); workflows that cancelled so before this fix keep their recorded history.
-  if (s.application && ctx.patched('cancel-withdraws-application')) {
-    withdrawApplication(ctx, 'cancellation-requested', cmd.by);
-  }
-  voidInvoices(ctx, on, 'cancelled');
-  s.cancelled = true;
-  s.cancelledOn = on;
-  setAtRisk(ctx, on, false);
-  closeCase(ctx, c, on, 'cancelled');
-  return { caseId: c.id };
 }
 
 function reinstate(ctx: Ctx, on: IsoDate, cmd: ReinstateCommand): { tier: string } {

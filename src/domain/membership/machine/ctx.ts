@@ -7,7 +7,14 @@
  */
 import type { LifecycleParameters } from '../../catalog/types';
 import type { Refusal } from '../checks';
-import type { Incident, IncidentStep, IsoDate, LifecycleState, UnfinishedDecision } from '../types';
+import type {
+  CancellationProgress,
+  Incident,
+  IncidentStep,
+  IsoDate,
+  LifecycleState,
+  UnfinishedDecision,
+} from '../types';
 import type { AwaitedEffect, Effect, Failure, Outcome } from './types';
 
 /** The outcome asked for is not known yet: the work stops here until it is. */
@@ -23,6 +30,8 @@ export class Failed extends Error {
     readonly failure: Failure,
     /** The approved decision it interrupted, which a retry of its incident finishes. */
     readonly decision?: Omit<UnfinishedDecision, 'incidentId'>,
+    /** The cancellation it interrupted, which a retry of its incident finishes. */
+    readonly cancellation?: CancellationProgress,
   ) {
     super(failure.reason);
   }

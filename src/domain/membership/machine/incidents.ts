@@ -13,6 +13,7 @@ import type {
   UnfinishedDecision,
 } from '../types';
 import { Failed, addIncident, guarded, keepUnfinished, openIncident, type Ctx } from './ctx';
+import { retryCancellation } from './cancellation';
 import { finishDecision } from './commands';
 import { runStep } from './calendar';
 
@@ -87,7 +88,12 @@ export function resolveIncident(ctx: Ctx, on: IsoDate, cmd: IncidentCommand): { 
     ...(cmd.note ? { note: cmd.note } : {}),
   });
   const unfinished = ctx.s.unfinishedDecisions?.find((d) => d.incidentId === incident.id);
-  if (unfinished) {
+  const cancellation = ctx.s.unfinishedCancellation;
+  if (cancellation?.incidentId === incident.id) {
+    // Dismissed: the cancellation is abandoned as it stopped (a new one may be asked).
+    ctx.s.unfinishedCancellation = undefined;
+    if (cmd.action === 'retry') retryCancellation(ctx, cancellation, incident.activity);
+  } else if (unfinished) {
     ctx.s.unfinishedDecisions = ctx.s.unfinishedDecisions!.filter((d) => d !== unfinished);
     if (cmd.action === 'retry') retryDecision(ctx, on, incident, unfinished);
   } else if (incident.step === 'application') resolveApplicationStep(ctx, on, incident, cmd);

@@ -96,6 +96,7 @@ function perform(ctx: Ctx, work: Work, on: IsoDate): Performed {
     const kind = work.command.kind;
     const incident = openIncident(ctx, 'command', ctx.today(), error.failure, { command: kind });
     if (error.decision) keepUnfinished(ctx, incident.id, error.decision);
+    if (error.cancellation) ctx.s.unfinishedCancellation = { incidentId: incident.id, ...error.cancellation };
     if (ctx.answered) return {};
     return {
       refusal: {
