@@ -14,7 +14,7 @@ import {
   renewalWithoutReview,
 } from '../../domain/membership';
 import { tierRank } from '../../domain/tier-ladder';
-import { activities, applicationWorkflowId, refuse } from '../common';
+import { activities, applicationWorkflowId, refuse, storeCalls } from '../common';
 import { resolveApplicationStepSignal } from '../definitions';
 import type { ApplicationIncidentReport, Incident, IncidentCommand, IncidentStep, IsoDate } from '../types';
 import { LifecycleErrorType } from '../types';
@@ -39,7 +39,7 @@ export async function monthlyCheck(
   lookBack?: { revision: number },
 ): Promise<number | null> {
   const { state, partnerId, clock } = run;
-  const result = await activities.evaluatePartner({ partnerId, asOf: on });
+  const result = await storeCalls().evaluatePartner({ partnerId, asOf: on });
   if (!state.lastMonthlyCheck || state.lastMonthlyCheck < on) state.lastMonthlyCheck = on;
   const summary = {
     on,

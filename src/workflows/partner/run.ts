@@ -6,7 +6,7 @@
 import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
 import { currentEdition } from '../../domain/catalog';
 import { isBlocked, migrateState } from '../../domain/membership';
-import { ACTIVITY_MAX_ATTEMPTS, activities } from '../common';
+import { ACTIVITY_MAX_ATTEMPTS, storeCalls } from '../common';
 import type { BusinessClock } from '../clock';
 import type { Incident, IncidentStep, IsoDate, LifecycleState } from '../types';
 
@@ -63,7 +63,7 @@ export async function flushJournal(run: PartnerRun): Promise<void> {
   if (run.pending.length === 0 || isBlocked(state, 'journal')) return;
   const entries = run.pending.splice(0, run.pending.length);
   const written = await guarded(run, 'journal', clock.today(), async () => {
-    await activities.appendJournal({ partnerId, entries });
+    await storeCalls().appendJournal({ partnerId, entries });
   });
   // Kept for the retry: the journal is idempotent on each entry's key.
   if (!written) run.pending.unshift(...entries);
