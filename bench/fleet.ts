@@ -24,11 +24,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import express from 'express';
-import { partnerWorkflowId } from '../src/api/lifecycle';
+import { PARTNER_WORKFLOW_TASK_TIMEOUT, partnerWorkflowId } from '../src/api/lifecycle';
 import { ConfigSchema } from '../src/config';
 import { addDays } from '../src/domain';
 import { floorActivities, floorRuns } from './fleet/floor-activities';
 import { noopUpdate } from './fleet/floor-workflows';
+import { workflowTaskStats } from './fleet/workflow-tasks';
 import {
   BenchError,
   cannon,
@@ -267,6 +268,12 @@ async function main(stack: Stack): Promise<void> {
   const eventsAfterSweep = await historyLength();
   const rssAfterSweep = process.memoryUsage().rss;
   const cachedAfterSweep = engine.cachedWorkflows();
+  // Every partner's workflow tasks since the 1st: how close they came to their timeout (none may lose its lease).
+  const histories: Parameters<typeof workflowTaskStats>[0] = [];
+  await inPool(ids, START_CONCURRENCY, async (id) => {
+    histories.push((await client.workflow.getHandle(partnerWorkflowId(id)).fetchHistory()).events ?? []);
+  });
+  const sweepTasks = workflowTaskStats(histories, firstAtWall);
 
   // ---- 2b. the floor sweep: N timers firing at once, one no-op activity each ----
   const startBudgetMs = Math.max(10_000, floorOnboardingS * 1500 + 5_000);
@@ -294,6 +301,8 @@ async function main(stack: Stack): Promise<void> {
     `[${since()}] sweep ${fmt(sweepS, 1)} s / floor ${fmt(floorSweepS, 1)} s = ${times(sweepS / floorSweepS)}; RSS ` +
       `${fmt(mib(rssIdle), 0)} MiB idle → ${fmt(mib(rssAfterSweep), 0)} MiB after the sweep (${cachedAfterSweep} ` +
       `workflows cached, cache ${cfg.maxCachedWorkflows}); ${fmt(monthEvents, 1)} history events per monthly check; ` +
+      `workflow tasks since the 1st: ${sweepTasks.tasks}, p99 ${fmt(sweepTasks.p99S, 2)} s, longest ` +
+      `${fmt(sweepTasks.longestS, 2)} s, ${sweepTasks.timedOut} timed out (timeout ${PARTNER_WORKFLOW_TASK_TIMEOUT}); ` +
       `load ${loadavg()
         .map((n) => n.toFixed(2))
         .join(' ')}`,
@@ -384,6 +393,7 @@ async function main(stack: Stack): Promise<void> {
     rssIdleMiB: mib(rssIdle),
     fleetRssMiB: mib(rssAfterSweep - rssIdle),
     cachedWorkflows: cachedAfterSweep,
+    sweepWorkflowTasks: { ...sweepTasks, timeout: PARTNER_WORKFLOW_TASK_TIMEOUT },
     maxCachedWorkflows: cfg.maxCachedWorkflows,
     rssNote:
       'workerRssMiB is this process after the sweep (worker, API, PGlite, the floor worker); rssIdleMiB the same ' +
