@@ -24,10 +24,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import express from 'express';
-import { partnerWorkflowId } from '../src/api/lifecycle';
+import { PARTNER_WORKFLOW_TASK_TIMEOUT, partnerWorkflowId } from '../src/api/lifecycle';
+import { ConfigSchema } from '../src/config';
 import { addDays } from '../src/domain';
 import { floorActivities, floorRuns } from './fleet/floor-activities';
 import { noopUpdate } from './fleet/floor-workflows';
+import { workflowTaskStats } from './fleet/workflow-tasks';
 import {
   BenchError,
   cannon,
@@ -56,6 +58,8 @@ interface Config {
   connections: number;
   durationS: number;
   applications: number;
+  /** The worker's sticky cache (WORKER_MAX_CACHED_WORKFLOWS); `npm start`'s default when not given. */
+  maxCachedWorkflows: number;
 }
 
 function config(): Config {
@@ -66,6 +70,7 @@ function config(): Config {
       connections: { type: 'string' },
       duration: { type: 'string' },
       applications: { type: 'string' },
+      'max-cached-workflows': { type: 'string' },
     },
   });
   const int = (v: string | undefined, fallback: number, name: string) => {
@@ -81,6 +86,11 @@ function config(): Config {
     connections: int(values.connections, 10, 'connections'),
     durationS: int(values.duration, 5, 'duration'),
     applications: int(values.applications, Math.min(200, partners), 'applications'),
+    maxCachedWorkflows: int(
+      values['max-cached-workflows'],
+      ConfigSchema.shape.WORKER_MAX_CACHED_WORKFLOWS.parse(undefined),
+      'max-cached-workflows',
+    ),
   };
 }
 
@@ -146,7 +156,10 @@ async function main(stack: Stack): Promise<void> {
     businessDate: firstIso,
     businessNowMs: first - cfg.leadS * 1000,
     temporalDbFile: true,
+    maxCachedWorkflows: cfg.maxCachedWorkflows,
   });
+  // The process idle before any workflow exists (node, the SDK, PGlite, the API): what the fleet adds is on top.
+  const rssIdle = process.memoryUsage().rss;
   const { client, store, apiUrl } = engine;
   console.log(`[${since()}] engine up; the business 1st (${firstIso}) comes in ${cfg.leadS} s`);
 
@@ -254,6 +267,13 @@ async function main(stack: Stack): Promise<void> {
   await sleepMs(2_000);
   const eventsAfterSweep = await historyLength();
   const rssAfterSweep = process.memoryUsage().rss;
+  const cachedAfterSweep = engine.cachedWorkflows();
+  // Every partner's workflow tasks since the 1st: how close they came to their timeout (none may lose its lease).
+  const histories: Parameters<typeof workflowTaskStats>[0] = [];
+  await inPool(ids, START_CONCURRENCY, async (id) => {
+    histories.push((await client.workflow.getHandle(partnerWorkflowId(id)).fetchHistory()).events ?? []);
+  });
+  const sweepTasks = workflowTaskStats(histories, firstAtWall);
 
   // ---- 2b. the floor sweep: N timers firing at once, one no-op activity each ----
   const startBudgetMs = Math.max(10_000, floorOnboardingS * 1500 + 5_000);
@@ -275,6 +295,18 @@ async function main(stack: Stack): Promise<void> {
   await waitFor('the floor sweep', 3_600_000, () => Promise.resolve(floorRuns.length >= N));
   const floorSweepS = (Math.max(...floorRuns) - wakeAt) / 1000;
   console.log(`[${since()}] floor sweep: ${N} timers + activities in ${floorSweepS.toFixed(1)} s`);
+  // Printed before the API part, which a loaded machine can make fail (503s).
+  const monthEvents = eventsAfterSweep - eventsAtRegistration;
+  console.log(
+    `[${since()}] sweep ${fmt(sweepS, 1)} s / floor ${fmt(floorSweepS, 1)} s = ${times(sweepS / floorSweepS)}; RSS ` +
+      `${fmt(mib(rssIdle), 0)} MiB idle → ${fmt(mib(rssAfterSweep), 0)} MiB after the sweep (${cachedAfterSweep} ` +
+      `workflows cached, cache ${cfg.maxCachedWorkflows}); ${fmt(monthEvents, 1)} history events per monthly check; ` +
+      `workflow tasks since the 1st: ${sweepTasks.tasks}, p99 ${fmt(sweepTasks.p99S, 2)} s, longest ` +
+      `${fmt(sweepTasks.longestS, 2)} s, ${sweepTasks.timedOut} timed out (timeout ${PARTNER_WORKFLOW_TASK_TIMEOUT}); ` +
+      `load ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+  );
 
   // ---- 3. sizes ----
   const temporalDbBytes = (await stat(join(engine.dir, 'temporal.db'))).size;
@@ -345,7 +377,6 @@ async function main(stack: Stack): Promise<void> {
   console.log(`[${since()}] API measured`);
 
   // ---- report ----
-  const monthEvents = eventsAfterSweep - eventsAtRegistration;
   const result = {
     bench: 'fleet',
     partners: N,
@@ -359,7 +390,14 @@ async function main(stack: Stack): Promise<void> {
     },
     sweep: { seconds: sweepS, checksPerS: N / sweepS, floorSeconds: floorSweepS, ratio: sweepS / floorSweepS },
     workerRssMiB: mib(rssAfterSweep),
-    rssNote: 'this process: worker, API, PGlite and the floor worker together',
+    rssIdleMiB: mib(rssIdle),
+    fleetRssMiB: mib(rssAfterSweep - rssIdle),
+    cachedWorkflows: cachedAfterSweep,
+    sweepWorkflowTasks: { ...sweepTasks, timeout: PARTNER_WORKFLOW_TASK_TIMEOUT },
+    maxCachedWorkflows: cfg.maxCachedWorkflows,
+    rssNote:
+      'workerRssMiB is this process after the sweep (worker, API, PGlite, the floor worker); rssIdleMiB the same ' +
+      'process before any workflow existed; fleetRssMiB what the fleet added (the worker cache, PGlite data)',
     temporalDbMiB: mib(temporalDbBytes),
     pgliteMiB: mib(pgliteBytes),
     historyEvents: {
@@ -410,7 +448,8 @@ async function main(stack: Stack): Promise<void> {
   console.log(`${'measure'.padEnd(34)}${'ours'.padStart(14)}${'floor'.padStart(22)}${'ratio'.padStart(10)}`);
   for (const [a, b, c, d] of rows) console.log(`${a.padEnd(34)}${b.padStart(14)}${c.padStart(22)}${d.padStart(10)}`);
   console.log(
-    `worker RSS ${fmt(result.workerRssMiB, 0)} MiB · Temporal SQLite ${fmt(result.temporalDbMiB, 1)} MiB · PGlite ` +
+    `process RSS ${fmt(result.workerRssMiB, 0)} MiB (idle ${fmt(result.rssIdleMiB, 0)} MiB, the fleet ` +
+      `+${fmt(result.fleetRssMiB, 0)} MiB; ${cachedAfterSweep} workflows cached of ${cfg.maxCachedWorkflows}) · Temporal SQLite ${fmt(result.temporalDbMiB, 1)} MiB · PGlite ` +
       `${fmt(result.pgliteMiB, 1)} MiB · history events per partner: ${fmt(eventsAtRegistration, 0)} at registration, ` +
       `${fmt(monthEvents, 0)} per monthly check, ~${fmt(result.historyEvents.perPartnerYearEstimate, 0)} a year`,
   );

@@ -316,6 +316,8 @@ export interface Engine {
   bareUrl: string;
   /** `p`, or the worker's failure if it dies first. */
   guard: <T>(p: Promise<T>) => Promise<T>;
+  /** Workflows the engine's worker holds in its sticky cache now. */
+  cachedWorkflows: () => number;
   token: (role: Role, sub: string, partnerId?: string) => Promise<string>;
 }
 
@@ -334,6 +336,8 @@ export async function startEngine(
     businessNowMs?: number;
     /** Keeps the dev server's state in a SQLite file in the temp dir (as `npm start` does), to measure its size. */
     temporalDbFile?: boolean;
+    /** The worker's sticky cache size (the engine's `worker.maxCachedWorkflows`); the SDK's default when absent. */
+    maxCachedWorkflows?: number;
   },
 ): Promise<Engine> {
   // The SDK must not act on SIGINT/SIGTERM itself: our handler stops everything in order, the dev server included.
@@ -355,7 +359,7 @@ export async function startEngine(
     taskQueue: options.taskQueue,
     store: { open: { dataDir: join(dir, 'pglite') } },
     clock: { offsetMs: (options.businessNowMs ?? Date.parse(`${options.businessDate}T12:00:00Z`)) - Date.now() },
-    worker: {},
+    worker: options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {},
     api: {
       verifier: createVerifier({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }),
       // BENCH_LOG_FILE keeps the API's log (e.g. to see why a request failed); by default it costs no terminal time.
@@ -401,6 +405,7 @@ export async function startEngine(
     apiUrl,
     bareUrl,
     guard: <T>(p: Promise<T>): Promise<T> => Promise.race([p, workerDown.then(() => p)]),
+    cachedWorkflows: () => engine.worker?.native.getStatus().numCachedWorkflows ?? 0,
     token: (role, sub, partnerId) =>
       mintToken({ secret: SECRET, role, sub, ...(partnerId ? { partnerId } : {}), issuer: ISSUER, audience: AUDIENCE }),
   };

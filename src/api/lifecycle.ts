@@ -43,6 +43,16 @@ import type {
   ReinstateCommand,
 } from '../workflows/types';
 
+/**
+ * A partner workflow task's timeout (Temporal's default is 10 s): the task holds its store calls, run as local
+ * activities (src/workflows/common.ts, `storeCalls`), up to four in a row on a monthly check. The SDK keeps a task
+ * alive past 80% of this timeout while a local activity runs, but only once the worker's thread has handed it over:
+ * on an overloaded worker (the 1000-partner sweep at load ~26) 166 tasks lost their lease and the server answered
+ * "Task not found" to their completion. 30 s leaves three times the margin; what it costs is that a task held by a
+ * worker that died is given to another after 30 s instead of 10. Continue-as-new keeps the run's timeout.
+ */
+export const PARTNER_WORKFLOW_TASK_TIMEOUT = '30 seconds';
+
 export interface LifecycleOptions {
   taskQueue: string;
   /** Business clock handed to every workflow started here; offset 0 in production. */
@@ -127,6 +137,7 @@ export class Lifecycle {
           taskQueue: this.options.taskQueue,
           workflowId: partnerWorkflowId(partner.id),
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowTaskTimeout: PARTNER_WORKFLOW_TASK_TIMEOUT,
           args: [
             {
               partner,

@@ -64,6 +64,11 @@ export const ConfigSchema = z.object({
     .default('15s'),
   /** Delivery attempts of one notification before it becomes a dead letter (listed in GET /v1/outbox/dead-letters). */
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /**
+   * Partner workflows the worker keeps in memory between their turns (Temporal's sticky cache); one evicted is rebuilt
+   * by replaying its history when its next turn comes. Bounds the worker's memory at a large fleet.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -47,8 +47,17 @@ export interface EngineOptions {
   clock?: ClockOptions;
   /** Upper bound of one call of the lifecycle client to Temporal (default 15 s). */
   callTimeoutMs?: number;
-  /** Runs a worker on `taskQueue`; `wrapActivities` is a test hook (fault injection). */
-  worker?: false | { promoCode?: () => string; wrapActivities?: (activities: Activities) => Activities };
+  /**
+   * Runs a worker on `taskQueue`; `wrapActivities` is a test hook (fault injection). `maxCachedWorkflows` bounds the
+   * workflows kept in memory between turns (the SDK's default grows with the heap limit: ~2,300 on a 4 GiB heap).
+   */
+  worker?:
+    | false
+    | {
+        promoCode?: () => string;
+        wrapActivities?: (activities: Activities) => Activities;
+        maxCachedWorkflows?: number;
+      };
   /**
    * Runs the outbox dispatcher beside the worker: every pending notification is sent through `config.SMTP_URL`, or
    * written as an `.eml` file under `dataDir/mail/` without it. Stopped before the store closes.
@@ -217,6 +226,7 @@ async function startWorker(
     taskQueue: options.taskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities: worker.wrapActivities ? worker.wrapActivities(activities) : activities,
+    ...(worker.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: worker.maxCachedWorkflows } : {}),
   });
   const done = native.run();
   // A failed worker is reported through `done`; the stop below must not turn it into an unhandled rejection.

@@ -117,7 +117,7 @@ export class Runtime {
       store: {
         open: config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: resolve(this.dataDir, 'pglite') },
       },
-      worker: parts.worker ? {} : false,
+      worker: parts.worker ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : false,
       outbox: parts.worker
         ? {
             config,

@@ -1,7 +1,15 @@
 /**
  * What the workflows share: the workflow ids (./ids), the one activity-options block, and how a refusal is thrown.
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TemporalFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { ResellerActivities } from '../activities/reseller';
 import type { Refusal } from '../domain/membership';
@@ -27,6 +35,65 @@ export const activities = proxyActivities<ReturnType<typeof createActivities>>({
   ...options,
   retry: { ...options.retry, maximumAttempts: ACTIVITY_MAX_ATTEMPTS },
 });
+
+/** The partner workflow's calls on a monthly check's path: the evaluation, the journal, the status, the read model. */
+const STORE_CALLS = ['evaluatePartner', 'appendJournal', 'syncPartnerStatus', 'savePartnerView'] as const;
+export type StoreCalls = Pick<typeof activities, (typeof STORE_CALLS)[number]>;
+
+/** Whether the partner workflow's activity `name` is one of the store calls `storeCalls()` may run locally. */
+export function isStoreCall(name: string): name is keyof StoreCalls {
+  return (STORE_CALLS as readonly string[]).includes(name);
+}
+
+const local = proxyLocalActivities<StoreCalls>({
+  ...options,
+  retry: { ...options.retry, maximumAttempts: ACTIVITY_MAX_ATTEMPTS },
+});
+
+/**
+ * A local activity that gave up rejects with its last error itself (the SDK core adds no ActivityFailure around it):
+ * wrapped here as a scheduled activity's failure is, so the partner shell hands the machine the same failed outcome
+ * (an incident, a journal kept pending). It gives up
+ * on a non-retryable error, or once its attempts are spent (it has no schedule-to-close timeout).
+ */
+function asActivityFailure(activityType: string, error: unknown): unknown {
+  if (error instanceof ActivityFailure || !(error instanceof TemporalFailure)) return error;
+  const nonRetryable = error instanceof ApplicationFailure && error.nonRetryable;
+  const retryState = nonRetryable ? RetryState.NON_RETRYABLE_FAILURE : RetryState.MAXIMUM_ATTEMPTS_REACHED;
+  return new ActivityFailure('Activity task failed', activityType, undefined, retryState, undefined, error);
+}
+
+function localCall<K extends keyof StoreCalls>(name: K): StoreCalls[K] {
+  const call = local[name] as (...args: unknown[]) => Promise<unknown>;
+  return (async (...args: unknown[]) => {
+    try {
+      return await call(...args);
+    } catch (error) {
+      throw asActivityFailure(name, error);
+    }
+  }) as StoreCalls[K];
+}
+
+/**
+ * The same calls as local activities, run by the worker inside the workflow task (issue #14: the monthly sweep of a
+ * whole program): a monthly check is one workflow task instead of one per call. Same timeout, backoff and attempts as
+ * `activities` (a backoff beyond a minute waits on a timer); a call that gives up still opens an incident.
+ */
+const localStoreCalls: StoreCalls = {
+  evaluatePartner: localCall('evaluatePartner'),
+  appendJournal: localCall('appendJournal'),
+  syncPartnerStatus: localCall('syncPartnerStatus'),
+  savePartnerView: localCall('savePartnerView'),
+};
+
+/**
+ * The proxy for the partner workflow's store calls: local since patch `local-store-calls`; histories that scheduled
+ * them as activities before it keep replaying with them. Asked by the shell right before each call (how an effect is
+ * performed, never what the machine decides), so the patch marker lands at the same point on every replay.
+ */
+export function storeCalls(): StoreCalls {
+  return patched('local-store-calls') ? localStoreCalls : activities;
+}
 
 /**
  * The activities of application workflows started before application incidents (patch `application-incidents`):

@@ -5,6 +5,7 @@
  * the stored view as its fallback.
  */
 import type { PartnerStatus } from '../../src/workflows/types';
+import { activityCalls } from '../support/history';
 import { eventually, request, startApiHarness, type ApiHarness } from './harness';
 
 let h: ApiHarness;
@@ -108,9 +109,7 @@ test('a workflow turn that changes nothing visible writes no view: evidence sign
   expect(created.status).toBe(201);
   const handle = h.server.env.client.workflow.getHandle(`partner/${id}`);
   const viewWrites = async () =>
-    (await handle.fetchHistory()).events?.filter(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'savePartnerView',
-    ).length ?? 0;
+    activityCalls((await handle.fetchHistory()).events).filter((type) => type === 'savePartnerView').length;
   const signals = async () =>
     (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length ?? 0;
   const idle = async () => {

@@ -83,6 +83,12 @@ describe('configuration validation', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
   });
+  test("the worker's sticky cache is bounded by default and takes a whole number of workflows", () => {
+    expect(loadConfig({}).WORKER_MAX_CACHED_WORKFLOWS).toBe(1000);
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '250' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(250);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '-1' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'many' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+  });
   test('empty strings count as unset and defaults apply', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: '', PORT: '' });
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();

@@ -8,6 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { temporal } from '@temporalio/proto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { PARTNER_WORKFLOW_TASK_TIMEOUT } from '../../src/api/lifecycle';
 import { timeSkippingSuite } from '../support/temporal';
 import { consultingEvidence } from '../support/evidence';
 import { simulate } from '../../src/simulation/run';
@@ -86,6 +88,11 @@ test('given five years with a Premier application left open, when the workflow c
     .flatMap((h) => h.events ?? [])
     .filter((e) => e.workflowTaskCompletedEventAttributes).length;
   expect(runs.length).toBeGreaterThan(3);
+  // Every run's workflow tasks have the timeout the API started the first run with: continue-as-new keeps it.
+  const taskTimeouts = runs.map((h) =>
+    Number(h.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowTaskTimeout?.seconds ?? 0),
+  );
+  expect(taskTimeouts).toEqual(runs.map(() => msToNumber(PARTNER_WORKFLOW_TASK_TIMEOUT) / 1000));
   // The check runs between iterations: a run ends within one iteration (a month's work) past the threshold.
   expect(Math.max(...sizes)).toBeLessThanOrEqual(THRESHOLD + 60);
   process.stderr.write(
