@@ -8,10 +8,10 @@ import { composeMessage } from '../../src/notifications';
 
 const root = join(__dirname, '..', '..', 'src');
 
-/** `kind` of every notification queued in the workflows and activities. */
+/** `kind` of every notification queued: by the workflows' machines (src/domain), the workflows and the activities. */
 function queuedKinds(): string[] {
   const kinds = new Set<string>();
-  for (const dir of ['workflows', 'activities']) {
+  for (const dir of ['domain', 'workflows', 'activities']) {
     const files = readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
     for (const file of files) {
       const source = readFileSync(join(root, dir, file), 'utf8');
@@ -24,6 +24,12 @@ function queuedKinds(): string[] {
         if (/kind: `application-\$\{outcome\}`/.test(call[1] ?? '')) {
           for (const o of ['approved', 'rejected', 'lapsed', 'ineligible', 'withdrawn']) kinds.add(`application-${o}`);
         }
+      }
+      // The application machine's notify(ctx, key, kind, recipient, …).
+      for (const call of source.matchAll(/notify\(ctx, [^,]+, (?:'([a-z-]+)'|(`application-\$\{outcome\}`))/g)) {
+        if (call[1]) kinds.add(call[1]);
+        if (call[2])
+          for (const o of ['approved', 'rejected', 'lapsed', 'ineligible', 'withdrawn']) kinds.add(`application-${o}`);
       }
     }
   }
