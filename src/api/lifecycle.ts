@@ -45,7 +45,7 @@ import type {
 
 /**
  * A partner workflow task's timeout (Temporal's default is 10 s): the task holds its store calls, run as local
- * activities (src/workflows/common.ts, `storeCalls`), up to four in a row on a monthly check. The SDK keeps a task
+ * activities (src/workflows/common.ts, `storeCallOf`), up to four in a row on a monthly check. The SDK keeps a task
  * alive past 80% of this timeout while a local activity runs, but only once the worker's thread has handed it over:
  * on an overloaded worker (the 1000-partner sweep at load ~26) 166 tasks lost their lease and the server answered
  * "Task not found" to their completion. 30 s leaves three times the margin; what it costs is that a task held by a

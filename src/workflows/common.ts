@@ -36,13 +36,24 @@ export const activities = proxyActivities<ReturnType<typeof createActivities>>({
   retry: { ...options.retry, maximumAttempts: ACTIVITY_MAX_ATTEMPTS },
 });
 
-/** The partner workflow's calls on a monthly check's path: the evaluation, the journal, the status, the read model. */
-const STORE_CALLS = ['evaluatePartner', 'appendJournal', 'syncPartnerStatus', 'savePartnerView'] as const;
-export type StoreCalls = Pick<typeof activities, (typeof STORE_CALLS)[number]>;
+/**
+ * The partner workflow's store calls run as local activities, each since its patch: those on a monthly check's path
+ * (the evaluation, the journal, the status, the read model) since `local-store-calls`; the application's row since
+ * `local-record-application`, so an application is answered in the workflow task that accepted it instead of after
+ * an activity task's round trip (issue #14: under 200 clients' load that round trip went past the API's deadline).
+ */
+const LOCAL_SINCE = {
+  evaluatePartner: 'local-store-calls',
+  appendJournal: 'local-store-calls',
+  syncPartnerStatus: 'local-store-calls',
+  savePartnerView: 'local-store-calls',
+  recordApplication: 'local-record-application',
+} as const;
+export type StoreCalls = Pick<typeof activities, keyof typeof LOCAL_SINCE>;
 
-/** Whether the partner workflow's activity `name` is one of the store calls `storeCalls()` may run locally. */
+/** Whether the partner workflow's activity `name` is one of the store calls that may run locally. */
 export function isStoreCall(name: string): name is keyof StoreCalls {
-  return (STORE_CALLS as readonly string[]).includes(name);
+  return Object.hasOwn(LOCAL_SINCE, name);
 }
 
 const local = proxyLocalActivities<StoreCalls>({
@@ -84,15 +95,17 @@ const localStoreCalls: StoreCalls = {
   appendJournal: localCall('appendJournal'),
   syncPartnerStatus: localCall('syncPartnerStatus'),
   savePartnerView: localCall('savePartnerView'),
+  recordApplication: localCall('recordApplication'),
 };
 
 /**
- * The proxy for the partner workflow's store calls: local since patch `local-store-calls`; histories that scheduled
- * them as activities before it keep replaying with them. Asked by the shell right before each call (how an effect is
- * performed, never what the machine decides), so the patch marker lands at the same point on every replay.
+ * The proxy for the partner workflow's store call `name`: local once its patch (LOCAL_SINCE) is in the history;
+ * histories that scheduled it as an activity before the patch keep replaying with it. Asked by the shell right
+ * before each call (how an effect is performed, never what the machine decides), so the patch marker lands at the
+ * same point on every replay.
  */
-export function storeCalls(): StoreCalls {
-  return patched('local-store-calls') ? localStoreCalls : activities;
+export function storeCallOf<K extends keyof StoreCalls>(name: K): StoreCalls[K] {
+  return patched(LOCAL_SINCE[name]) ? localStoreCalls[name] : activities[name];
 }
 
 /**

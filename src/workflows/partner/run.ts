@@ -26,7 +26,7 @@ import {
   type StepResult,
   type Work,
 } from '../../domain/membership';
-import { ACTIVITY_MAX_ATTEMPTS, activities, isStoreCall, storeCalls } from '../common';
+import { ACTIVITY_MAX_ATTEMPTS, activities, isStoreCall, storeCallOf } from '../common';
 import type { BusinessClock } from '../clock';
 import { resolveApplicationStepSignal, withdrawApplicationSignal } from '../definitions';
 import { ApnLifecycleStage, ApnPartnerId, ApnTier, ApnTrack } from '../search-attributes';
@@ -95,9 +95,12 @@ async function outcomeOf(run: PartnerRun, effect: AwaitedEffect): Promise<Outcom
       return { ok: true, value: patched(effect.name) };
     case 'call':
       try {
-        // The store calls run as local activities (patch `local-store-calls`, asked here, just before the call).
-        const proxy = isStoreCall(effect.activity) ? storeCalls() : activities;
-        const perform = (proxy as unknown as Record<string, AnyActivity>)[effect.activity]!;
+        // The store calls run as local activities (each since its patch, asked here, just before the call).
+        const perform = (
+          isStoreCall(effect.activity)
+            ? storeCallOf(effect.activity)
+            : (activities as unknown as Record<string, AnyActivity>)[effect.activity]!
+        ) as AnyActivity;
         return { ok: true, value: await perform(effect.args) };
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
@@ -178,7 +181,7 @@ export async function flushJournal(run: PartnerRun): Promise<void> {
   const on = clock.today();
   const entries = run.pending.splice(0, run.pending.length);
   try {
-    await storeCalls().appendJournal({ partnerId, entries });
+    await storeCallOf('appendJournal')({ partnerId, entries });
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     await fault(run, 'journal', on, error);

@@ -1,7 +1,7 @@
 /** What a partner's workflow shows: the status query, the Web UI details, search attributes and the store's status. */
 import { ActivityFailure, log, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { isBlocked, nextRenewalReviewDate, oldestInvoice, openInvoices, stageOf } from '../../domain/membership';
-import { storeCalls } from '../common';
+import { storeCallOf } from '../common';
 import {
   ApnAtRisk,
   ApnLifecycleStage,
@@ -65,7 +65,7 @@ export async function publish(run: PartnerRun): Promise<void> {
   ]);
   if (isBlocked(state, 'status-sync')) return;
   try {
-    await storeCalls().syncPartnerStatus({
+    await storeCallOf('syncPartnerStatus')({
       partnerId,
       tier: state.tier,
       atRisk: state.atRisk,
@@ -95,7 +95,7 @@ export async function syncReadModel(run: PartnerRun): Promise<void> {
   // Taken before the write: a write that failed after landing is followed by a higher revision, never the same.
   state.viewRevision = (state.viewRevision ?? 0) + 1;
   try {
-    await storeCalls().savePartnerView({ partnerId, revision: state.viewRevision, asOf: view.today, status: view });
+    await storeCallOf('savePartnerView')({ partnerId, revision: state.viewRevision, asOf: view.today, status: view });
     run.lastViewFingerprint = fingerprint;
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
