@@ -170,6 +170,14 @@ export const LifecycleStatusSchema = z
       .optional()
       .meta({ description: 'Open incidents: work that failed for a business reason and waits for an operator' }),
     waitingFor: z.string(),
+    evidenceWatched: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'Whether an evidence change is work for the workflow (its look-back is open): otherwise a new evidence ' +
+          'version is stored without waking it, and its next check reads it (absent in views written before this field)',
+      }),
   })
   .meta({ id: 'LifecycleStatus' });
 

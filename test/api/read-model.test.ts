@@ -4,7 +4,9 @@
  * it costs no workflow query and answers while the worker (or Temporal) is gone; `?live=true` asks the workflow, with
  * the stored view as its fallback.
  */
+import { emptyEvidence, mergeEvidence } from '../../src/domain/evidence';
 import type { PartnerStatus } from '../../src/workflows/types';
+import { consultingEvidence } from '../support/evidence';
 import { activityCalls } from '../support/history';
 import { eventually, request, startApiHarness, type ApiHarness } from './harness';
 
@@ -128,6 +130,47 @@ test('a workflow turn that changes nothing visible writes no view: evidence sign
   expect(await viewWrites()).toBe(writesBefore);
   const after = await read(id);
   expect(after.body.lifecycleView!.revision).toBe(before.lifecycleView!.revision);
+});
+
+test('an evidence write wakes the workflow only while its look-back is open; the stored view says which', async () => {
+  const closed = 'stored-no-look-back';
+  const open = 'stored-look-back';
+  for (const [id, extra] of [
+    [closed, {}],
+    [open, { lookBackFrom: '2019-03-01' }],
+  ] as const) {
+    const created = await request(h.app)
+      .post('/v1/partners')
+      .set('Authorization', await h.auth('program-admin'))
+      .send({ ...registration(id), ...extra });
+    expect(created.status).toBe(201);
+  }
+  const watched = async (id: string) =>
+    (await storedView(id, `${id}: a stored view`, (v) => v.lifecycle?.tier === 'select')).lifecycle!.evidenceWatched;
+  expect(await watched(closed)).toBe(false);
+  expect(await watched(open)).toBe(true);
+
+  const signals = async (id: string) =>
+    (await h.server.env.client.workflow.getHandle(`partner/${id}`).fetchHistory()).events?.filter(
+      (e) => e.workflowExecutionSignaledEventAttributes,
+    ).length ?? 0;
+  const feed = await h.auth('evidence-feed', 'feed-1');
+  for (const id of [closed, open]) {
+    for (const [n, since] of ['2019-01-01', '2019-02-01'].entries()) {
+      const put = await request(h.app)
+        .put(`/v1/partners/${id}/evidence`)
+        .set('Authorization', feed)
+        .send(mergeEvidence(emptyEvidence('consulting'), consultingEvidence('select', since, `${id}-${n}`)));
+      expect({ id, status: put.status, body: put.body }).toEqual({
+        id,
+        status: 200,
+        body: { version: n + 1, created: true, lifecycleNotified: true },
+      });
+    }
+  }
+  // The open look-back re-evaluates its months on each new version; the other workflow was never woken.
+  await eventually(async () => ((await signals(open)) === 2 ? true : undefined), `${open}: two evidence signals`);
+  expect(await signals(closed)).toBe(0);
 });
 
 test('?live is true or false, nothing else', async () => {

@@ -1,11 +1,11 @@
 /**
  * 200 concurrent API clients (#14) against `npm run api` and `npm run worker` on a Temporal dev server and PostgreSQL,
  * for 20 s in CI (the issue's 60 s with FAULT_LOAD_SECONDS=60; same concurrency): partner reads, evidence writes
- * (one item each, a new evidence version) and upgrade applications, five clients per partner. No read or evidence
- * write answers a 5xx or nothing; an application answers 202, or 503 with Retry-After when the partner's workflow did
- * not apply it within the API's deadline — then its retry with the same Idempotency-Key is accepted once. The final
- * counts prove no write was lost: every item a client was told was added is in its partner's evidence, one version
- * per item, and every partner has exactly its one application.
+ * (one item each, a new evidence version) and upgrade applications, five clients per partner; every eighth partner
+ * is migrated with a look-back still open, so its workflow is woken by each evidence write (the others are not: their
+ * next check reads the latest version). Not one request answers
+ * a 5xx or nothing. The final counts prove no write was lost: every item a client was told was added is in its
+ * partner's evidence, one version per item, and every partner has exactly its one application.
  */
 import { auth, DevServer, EngineProcess, engineEnv, stopAll, tempDir, testDatabase } from './support';
 import { freePort } from '../../src/dev/processes';
@@ -17,6 +17,9 @@ const PARTNERS = 40;
 const SECONDS = Number(process.env.FAULT_LOAD_SECONDS ?? 20);
 const suffix = Date.now().toString(36);
 const ids = Array.from({ length: PARTNERS }, (_, i) => `load-${suffix}-${i}`);
+/** The 1st of the month three months back (the engine's business date is today): a look-back of three months. */
+const now = new Date();
+const LOOK_BACK_FROM = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 1)).toISOString().slice(0, 10);
 let base: string;
 
 beforeAll(async () => {
@@ -66,6 +69,7 @@ test(`${CLIENTS} concurrent clients for ${SECONDS} s mixing reads, evidence writ
           feeAccountId: '123456789012',
           allianceLeadId: `lead@${id}`,
           partnerManagerIds: ['pm-1'],
+          ...(ids.indexOf(id) % 8 === 0 ? { lookBackFrom: LOOK_BACK_FROM } : {}),
         });
         expect(res.status).toBe(201);
       }),
@@ -80,11 +84,7 @@ test(`${CLIENTS} concurrent clients for ${SECONDS} s mixing reads, evidence writ
   const deadline = Date.now() + SECONDS * 1000;
   const tally = (what: string, status: number | string, body?: unknown) => {
     statuses[`${what} ${status}`] = (statuses[`${what} ${status}`] ?? 0) + 1;
-    // A retried application's 503 is counted (and reported) but is not a failure: its retry must then be accepted.
-    const retried = what === 'apply' && status === 503 && body === undefined;
-    if (!retried && (typeof status !== 'number' || status >= 500)) {
-      failures.push(`${what} ${status} ${JSON.stringify(body)}`);
-    }
+    if (typeof status !== 'number' || status >= 500) failures.push(`${what} ${status} ${JSON.stringify(body)}`);
   };
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
@@ -93,22 +93,15 @@ test(`${CLIENTS} concurrent clients for ${SECONDS} s mixing reads, evidence writ
       for (let n = 0; Date.now() < deadline; n++) {
         try {
           if (c < PARTNERS && n === 1) {
-            // An application waits for the partner's workflow to apply it; past the API's deadline the answer is
-            // 503 with Retry-After and the key freed, and the client sends it again with the same key, as documented.
-            for (let attempt = 0; ; attempt++) {
-              const res = await call(
-                'POST',
-                `/partners/${id}/upgrade-applications`,
-                leads[p]!,
-                { targetTier: 'select', feeAccountId: '123456789012' },
-                `apply-${id}`,
-              );
-              const retry = res.status === 503 && attempt < 10;
-              tally('apply', res.status, retry ? undefined : res.body);
-              if (res.status === 202) applied.set(id, applied.get(id)! + 1);
-              if (!retry) break;
-              await new Promise((r) => setTimeout(r, 5_000));
-            }
+            const res = await call(
+              'POST',
+              `/partners/${id}/upgrade-applications`,
+              leads[p]!,
+              { targetTier: 'select', feeAccountId: '123456789012' },
+              `apply-${id}`,
+            );
+            tally('apply', res.status, res.body);
+            if (res.status === 202) applied.set(id, applied.get(id)! + 1);
           } else if (n % 3 === 2) {
             const res = await call('POST', `/partners/${id}/evidence/individuals`, feed, {
               id: `u-${c}-${n}`,
@@ -130,12 +123,7 @@ test(`${CLIENTS} concurrent clients for ${SECONDS} s mixing reads, evidence writ
   );
   process.stderr.write(`[load] ${CLIENTS} clients, ${SECONDS} s: ${JSON.stringify(statuses)}\n`);
   expect(failures.slice(0, 5)).toEqual([]);
-  // Reads and evidence writes: not one 5xx. Applications: each accepted in the end, any 503 before that retried.
-  expect(
-    Object.keys(statuses)
-      .filter((k) => k !== 'apply 503')
-      .sort(),
-  ).toEqual(['apply 202', 'evidence 201', 'read 200']);
+  expect(Object.keys(statuses).sort()).toEqual(['apply 202', 'evidence 201', 'read 200']);
 
   // Every write a client was told about is there: the items, one evidence version each, and the applications.
   for (const id of ids) {

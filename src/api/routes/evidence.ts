@@ -31,9 +31,11 @@ const EvidenceChangeSchema = z
   .object({
     version: z.number().int(),
     created: z.boolean().meta({ description: 'false when the document equals the current version (nothing stored)' }),
-    lifecycleNotified: z
-      .boolean()
-      .meta({ description: 'false when the workflow could not be woken; it re-reads evidence at its next check' }),
+    lifecycleNotified: z.boolean().meta({
+      description:
+        'false when the workflow had to be woken (its look-back is open) and could not be; it re-reads evidence at ' +
+        'its next check. A workflow with nothing to do on the change is not woken (true)',
+    }),
   })
   .meta({ id: 'EvidenceChange' });
 
@@ -67,7 +69,19 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
     return parseStoredEvidence({ partnerId: partner.id, version, document: stored });
   }
 
-  /** Writes `change(current)` as the next version and wakes the workflow. */
+  /**
+   * Whether the partner's workflow has work to do on an evidence change: yes unless its stored view says its look-back
+   * is closed (it never reopens). A workflow without a view yet, or whose view predates the field, is woken. The
+   * others are not: each signal is a workflow task and four history events, and an evidence feed writing often
+   * kept a fleet's workers busy with wake-ups that changed nothing (issue #14: applications behind them answered
+   * past the API's deadline). Their next check reads the latest version from the store anyway.
+   */
+  async function evidenceWatched(partnerId: string): Promise<boolean> {
+    const view = await store.getPartnerView(partnerId);
+    return view?.status.evidenceWatched !== false;
+  }
+
+  /** Writes `change(current)` as the next version and wakes the workflow when the change is work for it. */
   async function change(
     ctx: RouteContext<unknown, unknown, unknown>,
     fn: (current: PartnerEvidence) => PartnerEvidence,
@@ -81,7 +95,7 @@ export function evidenceRoutes(router: Router, deps: PartnerRouteDeps): void {
       { on },
     );
     let lifecycleNotified = true;
-    if (created) {
+    if (created && (await evidenceWatched(partner.id))) {
       lifecycleNotified = await lifecycle.evidenceChanged(partner.id, version, on).then(
         () => true,
         (err: unknown) => {

@@ -283,6 +283,11 @@ export interface PartnerStatus {
   monthly: MonthlySummary[];
   incidents: Incident[];
   waitingFor: string;
+  /**
+   * Whether an evidence change is work for the workflow (its look-back is still open, R-WINDOW): otherwise the API
+   * stores a new version without waking it, and the next check reads it.
+   */
+  evidenceWatched: boolean;
 }
 
 export interface ApplyCommand {

@@ -1,6 +1,13 @@
 /** What a partner's workflow shows: the status query, the Web UI details, search attributes and the store's status. */
 import { ActivityFailure, log, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { isBlocked, nextRenewalReviewDate, oldestInvoice, openInvoices, stageOf } from '../../domain/membership';
+import {
+  isBlocked,
+  lookBackOpen,
+  nextRenewalReviewDate,
+  oldestInvoice,
+  openInvoices,
+  stageOf,
+} from '../../domain/membership';
 import { storeCallOf } from '../common';
 import {
   ApnAtRisk,
@@ -34,6 +41,7 @@ export function status(run: PartnerRun): PartnerStatus {
     monthly: state.monthly,
     incidents: [...run.incidents],
     waitingFor: run.waitingFor,
+    evidenceWatched: lookBackOpen(state),
   };
 }
 
