@@ -14,6 +14,7 @@
  *    Update through an HTTP endpoint on the same server.
  *
  *   npm run bench:fleet -- --partners 1000
+ *   npm run bench:fleet -- --partners 100 --api-only   # onboarding and section 4 only: no sweep, no floor, no sizes
  *
  * Prints a table, writes JSON under bench/results/, and its last line is one JSON object.
  */
@@ -41,6 +42,7 @@ import {
   runBench,
   startEngine,
   times,
+  type Engine,
   type Stack,
 } from './support';
 
@@ -56,6 +58,8 @@ interface Config {
   connections: number;
   durationS: number;
   applications: number;
+  /** Onboards the fleet (import endpoint) and measures section 4 only: no floor, no sweep, no sizes. */
+  apiOnly: boolean;
 }
 
 function config(): Config {
@@ -66,6 +70,7 @@ function config(): Config {
       connections: { type: 'string' },
       duration: { type: 'string' },
       applications: { type: 'string' },
+      'api-only': { type: 'boolean' },
     },
   });
   const int = (v: string | undefined, fallback: number, name: string) => {
@@ -81,6 +86,7 @@ function config(): Config {
     connections: int(values.connections, 10, 'connections'),
     durationS: int(values.duration, 5, 'duration'),
     applications: int(values.applications, Math.min(200, partners), 'applications'),
+    apiOnly: values['api-only'] ?? false,
   };
 }
 
@@ -127,6 +133,263 @@ async function commands(count: number, concurrency: number, fn: (i: number) => P
   };
 }
 
+interface Run {
+  cfg: Config;
+  engine: Engine;
+  stack: Stack;
+  since: () => string;
+  /** A tag of this run, in workflow ids. */
+  run: string;
+  firstIso: string;
+  firstAtWall: number;
+}
+
+/** 1a: the floor of onboarding, N no-op workflow starts; seconds. */
+async function floorOnboarding({ cfg, engine, run, since }: Run): Promise<number> {
+  const t = performance.now();
+  await inPool(
+    Array.from({ length: cfg.partners }, (_, i) => i),
+    START_CONCURRENCY,
+    async (i) => {
+      await engine.client.workflow.start('floorStart', {
+        taskQueue: FLOOR_QUEUE,
+        workflowId: `floor-start-${run}-${i}`,
+      });
+    },
+  );
+  const seconds = (performance.now() - t) / 1000;
+  console.log(`[${since()}] floor: ${cfg.partners} workflow starts in ${seconds.toFixed(1)} s`);
+  return seconds;
+}
+
+/** 1b: N partners through the import endpoint, until every registration-day check is journaled. */
+async function onboard({ cfg, engine, run, since, firstIso }: Run, admin: string) {
+  const N = cfg.partners;
+  const ids = Array.from({ length: N }, (_, i) => `fleet-${run}-${i}`);
+  const ndjson = ids
+    .map((id, i) =>
+      JSON.stringify({
+        id,
+        name: `Fleet Partner ${i}`,
+        track: 'consulting',
+        tier: 'registered',
+        renewalDate: '06-15',
+        country: 'US',
+        allianceLeadId: `lead-${id}`,
+        partnerManagerIds: ['pm-fleet'],
+      }),
+    )
+    .join('\n');
+  const t = performance.now();
+  const res = await fetch(`${engine.apiUrl}/v1/partners/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/x-ndjson' },
+    body: ndjson,
+  });
+  if (res.status !== 202)
+    throw new BenchError(`the import answered ${res.status}: ${(await res.text()).slice(0, 400)}`);
+  const acceptedS = (performance.now() - t) / 1000;
+  const location = res.headers.get('location')!;
+  let job = { status: '', counts: {} as Record<string, number> };
+  await waitFor('the import job', 3_600_000, async () => {
+    job = (await expectStatus(call(engine.apiUrl, 'GET', location, admin), 200, 'the import job')).body as typeof job;
+    return job.status === 'done';
+  });
+  const onboardingS = (performance.now() - t) / 1000;
+  if (job.counts.created !== N)
+    throw new BenchError(`the import created ${job.counts.created} of ${N}: ${JSON.stringify(job)}`);
+  console.log(
+    `[${since()}] import: ${N} partners in ${onboardingS.toFixed(1)} s (upload accepted in ${acceptedS.toFixed(2)} s)`,
+  );
+  // Every partner's registration-day check journaled: the fleet is alive and idle until the 1st.
+  const registeredOn = addDays(firstIso, -1);
+  await waitFor(
+    'the registration-day checks',
+    3_600_000,
+    async () => (await engine.store.countJournal('monthly-check', registeredOn)) >= N,
+  );
+  return { ids, onboardingS, acceptedS };
+}
+
+/** Average history length of up to 20 sampled partners' workflows. */
+function historySampler(engine: Engine, ids: readonly string[]) {
+  const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 20)) === 0).slice(0, 20);
+  return {
+    sample,
+    length: async () => {
+      let events = 0;
+      for (const id of sample)
+        events += (await engine.client.workflow.getHandle(partnerWorkflowId(id)).fetchHistory()).events?.length ?? 0;
+      return events / sample.length;
+    },
+  };
+}
+
+/** 2a, 2b and 3: the monthly sweep of the fleet, the floor sweep, the sizes. */
+async function sweepAndSizes(r: Run, history: ReturnType<typeof historySampler>, floorOnboardingS: number) {
+  const { cfg, engine, since, firstIso, firstAtWall, run } = r;
+  const N = cfg.partners;
+  const eventsAtRegistration = await history.length();
+  const secondsToFirst = (firstAtWall - Date.now()) / 1000;
+  if (secondsToFirst < 5) {
+    throw new BenchError(
+      `onboarding ended ${(-secondsToFirst).toFixed(0)} s too late for the sweep: raise --lead-seconds`,
+    );
+  }
+  console.log(`[${since()}] fleet idle; the 1st in ${secondsToFirst.toFixed(0)} s`);
+
+  // ---- 2a. the sweep: every partner's monthly check of the 1st ----
+  await sleepMs(Math.max(0, firstAtWall - Date.now()));
+  const t = performance.now();
+  let checked = 0;
+  await waitFor('the monthly sweep', 3_600_000, async () => {
+    checked = await engine.store.countJournal('monthly-check', firstIso);
+    return checked >= N;
+  });
+  const sweepS = (performance.now() - t) / 1000;
+  console.log(`[${since()}] sweep: ${N} monthly checks journaled ${sweepS.toFixed(1)} s after the 1st`);
+  await sleepMs(2_000);
+  const eventsAfterSweep = await history.length();
+  const rssAfterSweep = process.memoryUsage().rss;
+
+  // ---- 2b. the floor sweep: N timers firing at once, one no-op activity each ----
+  const startBudgetMs = Math.max(10_000, floorOnboardingS * 1500 + 5_000);
+  const wakeAt = Date.now() + startBudgetMs;
+  floorRuns.length = 0;
+  await inPool(
+    Array.from({ length: N }, (_, i) => i),
+    START_CONCURRENCY,
+    async (i) => {
+      await engine.client.workflow.start('floorTimer', {
+        taskQueue: FLOOR_QUEUE,
+        workflowId: `floor-timer-${run}-${i}`,
+        args: [wakeAt],
+      });
+    },
+  );
+  if (Date.now() > wakeAt) throw new BenchError('the floor timers were started after they fired');
+  await sleepMs(wakeAt - Date.now());
+  await waitFor('the floor sweep', 3_600_000, () => Promise.resolve(floorRuns.length >= N));
+  const floorSweepS = (Math.max(...floorRuns) - wakeAt) / 1000;
+  console.log(`[${since()}] floor sweep: ${N} timers + activities in ${floorSweepS.toFixed(1)} s`);
+
+  // ---- 3. sizes ----
+  const temporalDbBytes = (await stat(join(engine.dir, 'temporal.db'))).size;
+  const pgliteBytes = await dirBytes(join(engine.dir, 'pglite'));
+  const monthEvents = eventsAfterSweep - eventsAtRegistration;
+  return {
+    sweep: { seconds: sweepS, checksPerS: N / sweepS, floorSeconds: floorSweepS, ratio: sweepS / floorSweepS },
+    workerRssMiB: mib(rssAfterSweep),
+    rssNote: 'this process: worker, API, PGlite and the floor worker together',
+    temporalDbMiB: mib(temporalDbBytes),
+    pgliteMiB: mib(pgliteBytes),
+    historyEvents: {
+      sampledPartners: history.sample.length,
+      atRegistration: eventsAtRegistration,
+      perMonthlyCheck: monthEvents,
+      perPartnerYearEstimate: eventsAtRegistration + 12 * monthEvents,
+    },
+  };
+}
+
+/** 4: the scorecard read beside the bare endpoint; printed at once, so a later failure does not lose it. */
+async function scorecardRead({ cfg, engine, since, firstIso }: Run, scoredId: string) {
+  const premierEvidence = JSON.parse(
+    await readFile(join(__dirname, '..', 'examples', 'consulting-premier-evidence.json'), 'utf8'),
+  ) as unknown;
+  await expectStatus(
+    call(
+      engine.apiUrl,
+      'PUT',
+      `/v1/partners/${scoredId}/evidence`,
+      await engine.token('evidence-feed', 'feed'),
+      premierEvidence,
+    ),
+    200,
+    'the Premier-size evidence',
+  );
+  const lead0 = await engine.token('alliance-lead', `lead-${scoredId}`, scoredId);
+  const scorecard = await cannon({
+    endpoint: 'GET /v1/partners/{id}/scorecard',
+    url: `${engine.apiUrl}/v1/partners/${scoredId}/scorecard?asOf=${firstIso}`,
+    connections: cfg.connections,
+    durationS: cfg.durationS,
+    headers: { authorization: `Bearer ${lead0}` },
+  });
+  const bare = await cannon({
+    endpoint: 'bare',
+    url: engine.bareUrl,
+    connections: cfg.connections,
+    durationS: cfg.durationS,
+  });
+  const load = loadavg().map((n) => Number(n.toFixed(2)));
+  console.log(
+    `[${since()}] scorecard ${fmt(scorecard.rps, 0)} req/s (p50 ${fmt(scorecard.p50, 2)} ms, p99 ` +
+      `${fmt(scorecard.p99, 2)} ms, non-2xx ${scorecard.non2xx}) · bare ${fmt(bare.rps, 0)} req/s (p50 ` +
+      `${fmt(bare.p50, 2)} ms, p99 ${fmt(bare.p99, 2)} ms) · ${times(scorecard.rps / bare.rps)} · load ${load.join(' ')}`,
+  );
+  return {
+    scorecard: { rps: scorecard.rps, p50: scorecard.p50, p99: scorecard.p99, non2xx: scorecard.non2xx },
+    bare: { rps: bare.rps, p50: bare.p50, p99: bare.p99 },
+    scorecardVsBare: scorecard.rps / bare.rps,
+  };
+}
+
+/** 4: the application command beside a no-op Update through an HTTP endpoint like the API's command. */
+async function applicationCommand({ cfg, engine, stack, run }: Run, ids: readonly string[]) {
+  const updates = await engine.client.workflow.start('floorUpdates', {
+    taskQueue: FLOOR_QUEUE,
+    workflowId: `floor-updates-${run}`,
+  });
+  stack.push('floor updates workflow', async () => {
+    await updates.terminate('bench over').catch(() => undefined);
+  });
+  const noopApp = express();
+  noopApp.post('/noop/:n', async (req, r) => {
+    r.json({ n: await updates.executeUpdate(noopUpdate, { args: [Number(req.params.n)] }) });
+  });
+  const noopUrl = await listen(noopApp, stack, 'no-op Update endpoint');
+  const M = Math.min(cfg.applications, ids.length - 1);
+  const noop = await commands(
+    M,
+    cfg.connections,
+    async (i) => (await fetch(`${noopUrl}/noop/${i}`, { method: 'POST' })).status,
+  );
+  const applications = await commands(M, cfg.connections, async (i) => {
+    const id = ids[i + 1]!;
+    const lead = await engine.token('alliance-lead', `lead-${id}`, id);
+    const answer = await call(engine.apiUrl, 'POST', `/v1/partners/${id}/upgrade-applications`, lead, {
+      targetTier: 'select',
+      feeAccountId: '123456789012',
+    });
+    return answer.status;
+  });
+  if ((applications.statuses['202'] ?? 0) !== M) {
+    throw new BenchError(`applications answered ${JSON.stringify(applications.statuses)}, expected ${M} × 202`);
+  }
+  return {
+    application: { requests: M, rps: applications.rps, p50: applications.p50, p99: applications.p99 },
+    noopUpdate: { requests: M, rps: noop.rps, p50: noop.p50, p99: noop.p99 },
+    applicationVsNoopUpdate: applications.rps / noop.rps,
+  };
+}
+
+async function startFloorWorker(engine: Engine, stack: Stack): Promise<void> {
+  const floorConnection = await NativeConnection.connect({ address: engine.address });
+  stack.push('floor connection', () => floorConnection.close());
+  const floorWorker = await Worker.create({
+    connection: floorConnection,
+    taskQueue: FLOOR_QUEUE,
+    workflowsPath: require.resolve('./fleet/floor-workflows'),
+    activities: floorActivities,
+  });
+  const floorDone = floorWorker.run();
+  stack.push('floor worker', async () => {
+    floorWorker.shutdown();
+    await floorDone;
+  });
+}
+
 async function main(stack: Stack): Promise<void> {
   const cfg = config();
   const load = { start: loadavg().map((n) => Number(n.toFixed(2))) };
@@ -147,207 +410,23 @@ async function main(stack: Stack): Promise<void> {
     businessNowMs: first - cfg.leadS * 1000,
     temporalDbFile: true,
   });
-  const { client, store, apiUrl } = engine;
   console.log(`[${since()}] engine up; the business 1st (${firstIso}) comes in ${cfg.leadS} s`);
-
-  const floorConnection = await NativeConnection.connect({ address: engine.address });
-  stack.push('floor connection', () => floorConnection.close());
-  const floorWorker = await Worker.create({
-    connection: floorConnection,
-    taskQueue: FLOOR_QUEUE,
-    workflowsPath: require.resolve('./fleet/floor-workflows'),
-    activities: floorActivities,
-  });
-  const floorDone = floorWorker.run();
-  stack.push('floor worker', async () => {
-    floorWorker.shutdown();
-    await floorDone;
-  });
-
-  const admin = await engine.token('program-admin', 'bench-admin');
+  await startFloorWorker(engine, stack);
+  const r: Run = { cfg, engine, stack, since, run: Date.now().toString(36), firstIso, firstAtWall };
   const N = cfg.partners;
-  const run = Date.now().toString(36);
 
-  // ---- 1a. the floor of onboarding: N workflow starts ----
-  let t = performance.now();
-  await inPool(
-    Array.from({ length: N }, (_, i) => i),
-    START_CONCURRENCY,
-    async (i) => {
-      await client.workflow.start('floorStart', { taskQueue: FLOOR_QUEUE, workflowId: `floor-start-${run}-${i}` });
-    },
-  );
-  const floorOnboardingS = (performance.now() - t) / 1000;
-  console.log(`[${since()}] floor: ${N} workflow starts in ${floorOnboardingS.toFixed(1)} s`);
-
-  // ---- 1b. onboarding through the import endpoint ----
-  const ids = Array.from({ length: N }, (_, i) => `fleet-${run}-${i}`);
-  const ndjson = ids
-    .map((id, i) =>
-      JSON.stringify({
-        id,
-        name: `Fleet Partner ${i}`,
-        track: 'consulting',
-        tier: 'registered',
-        renewalDate: '06-15',
-        country: 'US',
-        allianceLeadId: `lead-${id}`,
-        partnerManagerIds: ['pm-fleet'],
-      }),
-    )
-    .join('\n');
-  t = performance.now();
-  const res = await fetch(`${apiUrl}/v1/partners/import`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/x-ndjson' },
-    body: ndjson,
-  });
-  if (res.status !== 202)
-    throw new BenchError(`the import answered ${res.status}: ${(await res.text()).slice(0, 400)}`);
-  const acceptedS = (performance.now() - t) / 1000;
-  const location = res.headers.get('location')!;
-  let job = { status: '', counts: {} as Record<string, number> };
-  await waitFor('the import job', 3_600_000, async () => {
-    job = (await expectStatus(call(apiUrl, 'GET', location, admin), 200, 'the import job')).body as typeof job;
-    return job.status === 'done';
-  });
-  const onboardingS = (performance.now() - t) / 1000;
-  if (job.counts.created !== N)
-    throw new BenchError(`the import created ${job.counts.created} of ${N}: ${JSON.stringify(job)}`);
-  console.log(
-    `[${since()}] import: ${N} partners in ${onboardingS.toFixed(1)} s (upload accepted in ${acceptedS.toFixed(2)} s)`,
-  );
-
-  // Every partner's registration-day check journaled: the fleet is alive and idle until the 1st.
-  const registeredOn = addDays(firstIso, -1);
-  await waitFor(
-    'the registration-day checks',
-    3_600_000,
-    async () => (await store.countJournal('monthly-check', registeredOn)) >= N,
-  );
-  const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(N / 20)) === 0).slice(0, 20);
-  const historyLength = async () => {
-    let events = 0;
-    for (const id of sample)
-      events += (await client.workflow.getHandle(partnerWorkflowId(id)).fetchHistory()).events?.length ?? 0;
-    return events / sample.length;
-  };
-  const eventsAtRegistration = await historyLength();
-  const secondsToFirst = (firstAtWall - Date.now()) / 1000;
-  if (secondsToFirst < 5) {
-    throw new BenchError(
-      `onboarding ended ${(-secondsToFirst).toFixed(0)} s too late for the sweep: raise --lead-seconds`,
-    );
-  }
-  console.log(`[${since()}] fleet idle; the 1st in ${secondsToFirst.toFixed(0)} s`);
-
-  // ---- 2a. the sweep: every partner's monthly check of the 1st ----
-  await sleepMs(Math.max(0, firstAtWall - Date.now()));
-  t = performance.now();
-  let checked = 0;
-  await waitFor('the monthly sweep', 3_600_000, async () => {
-    checked = await store.countJournal('monthly-check', firstIso);
-    return checked >= N;
-  });
-  const sweepS = (performance.now() - t) / 1000;
-  console.log(`[${since()}] sweep: ${N} monthly checks journaled ${sweepS.toFixed(1)} s after the 1st`);
-  await sleepMs(2_000);
-  const eventsAfterSweep = await historyLength();
-  const rssAfterSweep = process.memoryUsage().rss;
-
-  // ---- 2b. the floor sweep: N timers firing at once, one no-op activity each ----
-  const startBudgetMs = Math.max(10_000, floorOnboardingS * 1500 + 5_000);
-  const wakeAt = Date.now() + startBudgetMs;
-  floorRuns.length = 0;
-  await inPool(
-    Array.from({ length: N }, (_, i) => i),
-    START_CONCURRENCY,
-    async (i) => {
-      await client.workflow.start('floorTimer', {
-        taskQueue: FLOOR_QUEUE,
-        workflowId: `floor-timer-${run}-${i}`,
-        args: [wakeAt],
-      });
-    },
-  );
-  if (Date.now() > wakeAt) throw new BenchError('the floor timers were started after they fired');
-  await sleepMs(wakeAt - Date.now());
-  await waitFor('the floor sweep', 3_600_000, () => Promise.resolve(floorRuns.length >= N));
-  const floorSweepS = (Math.max(...floorRuns) - wakeAt) / 1000;
-  console.log(`[${since()}] floor sweep: ${N} timers + activities in ${floorSweepS.toFixed(1)} s`);
-
-  // ---- 3. sizes ----
-  const temporalDbBytes = (await stat(join(engine.dir, 'temporal.db'))).size;
-  const pgliteBytes = await dirBytes(join(engine.dir, 'pglite'));
-
-  // ---- 4. the API: scorecard read and application command beside the bare endpoint and a no-op Update ----
-  const premierEvidence = JSON.parse(
-    await readFile(join(__dirname, '..', 'examples', 'consulting-premier-evidence.json'), 'utf8'),
-  ) as unknown;
-  const scoredId = ids[0]!;
-  await expectStatus(
-    call(
-      apiUrl,
-      'PUT',
-      `/v1/partners/${scoredId}/evidence`,
-      await engine.token('evidence-feed', 'feed'),
-      premierEvidence,
-    ),
-    200,
-    'the Premier-size evidence',
-  );
-  const lead0 = await engine.token('alliance-lead', `lead-${scoredId}`, scoredId);
-  const scorecard = await cannon({
-    endpoint: 'GET /v1/partners/{id}/scorecard',
-    url: `${apiUrl}/v1/partners/${scoredId}/scorecard?asOf=${firstIso}`,
-    connections: cfg.connections,
-    durationS: cfg.durationS,
-    headers: { authorization: `Bearer ${lead0}` },
-  });
-  const bare = await cannon({
-    endpoint: 'bare',
-    url: engine.bareUrl,
-    connections: cfg.connections,
-    durationS: cfg.durationS,
-  });
-
-  // The no-op Update, through an HTTP endpoint like the API's command.
-  const updates = await client.workflow.start('floorUpdates', {
-    taskQueue: FLOOR_QUEUE,
-    workflowId: `floor-updates-${run}`,
-  });
-  stack.push('floor updates workflow', async () => {
-    await updates.terminate('bench over').catch(() => undefined);
-  });
-  const noopApp = express();
-  noopApp.post('/noop/:n', async (req, r) => {
-    r.json({ n: await updates.executeUpdate(noopUpdate, { args: [Number(req.params.n)] }) });
-  });
-  const noopUrl = await listen(noopApp, stack, 'no-op Update endpoint');
-  const M = Math.min(cfg.applications, N - 1);
-  const noop = await commands(
-    M,
-    cfg.connections,
-    async (i) => (await fetch(`${noopUrl}/noop/${i}`, { method: 'POST' })).status,
-  );
-  const applications = await commands(M, cfg.connections, async (i) => {
-    const id = ids[i + 1]!;
-    const lead = await engine.token('alliance-lead', `lead-${id}`, id);
-    const answer = await call(apiUrl, 'POST', `/v1/partners/${id}/upgrade-applications`, lead, {
-      targetTier: 'select',
-      feeAccountId: '123456789012',
-    });
-    return answer.status;
-  });
-  if ((applications.statuses['202'] ?? 0) !== M) {
-    throw new BenchError(`applications answered ${JSON.stringify(applications.statuses)}, expected ${M} × 202`);
-  }
+  const floorOnboardingS = cfg.apiOnly ? NaN : await floorOnboarding(r);
+  const { ids, onboardingS, acceptedS } = await onboard(r, await engine.token('program-admin', 'bench-admin'));
+  const history = historySampler(engine, ids);
+  const fleet = cfg.apiOnly ? undefined : await sweepAndSizes(r, history, floorOnboardingS);
+  if (cfg.apiOnly) console.log(`[${since()}] fleet idle (--api-only: no floor, no sweep, no sizes)`);
+  const api = { ...(await scorecardRead(r, ids[0]!)), ...(await applicationCommand(r, ids)) };
   console.log(`[${since()}] API measured`);
 
   // ---- report ----
-  const monthEvents = eventsAfterSweep - eventsAtRegistration;
   const result = {
     bench: 'fleet',
+    sections: cfg.apiOnly ? 'api-only: onboarding (no floor) and the API; no sweep, no sizes' : 'all',
     partners: N,
     businessFirst: firstIso,
     onboarding: {
@@ -357,69 +436,86 @@ async function main(stack: Stack): Promise<void> {
       floorSeconds: floorOnboardingS,
       ratio: onboardingS / floorOnboardingS,
     },
-    sweep: { seconds: sweepS, checksPerS: N / sweepS, floorSeconds: floorSweepS, ratio: sweepS / floorSweepS },
-    workerRssMiB: mib(rssAfterSweep),
-    rssNote: 'this process: worker, API, PGlite and the floor worker together',
-    temporalDbMiB: mib(temporalDbBytes),
-    pgliteMiB: mib(pgliteBytes),
-    historyEvents: {
-      sampledPartners: sample.length,
-      atRegistration: eventsAtRegistration,
-      perMonthlyCheck: monthEvents,
-      perPartnerYearEstimate: eventsAtRegistration + 12 * monthEvents,
-    },
-    api: {
-      scorecard: { rps: scorecard.rps, p50: scorecard.p50, p99: scorecard.p99, non2xx: scorecard.non2xx },
-      bare: { rps: bare.rps, p50: bare.p50 },
-      scorecardVsBare: scorecard.rps / bare.rps,
-      application: { requests: M, rps: applications.rps, p50: applications.p50, p99: applications.p99 },
-      noopUpdate: { requests: M, rps: noop.rps, p50: noop.p50, p99: noop.p99 },
-      applicationVsNoopUpdate: applications.rps / noop.rps,
-      connections: cfg.connections,
-    },
+    ...fleet,
+    api: { ...api, connections: cfg.connections },
     config: cfg,
     machine: machineInfo(),
     loadAverage: { ...load, end: loadavg().map((n) => Number(n.toFixed(2))) },
   };
-
-  const rows: [string, string, string, string][] = [
-    [
-      'onboarding (import job)',
-      `${fmt(onboardingS, 1)} s`,
-      `${fmt(floorOnboardingS, 1)} s`,
-      times(result.onboarding.ratio),
-    ],
-    ['monthly sweep', `${fmt(sweepS, 1)} s`, `${fmt(floorSweepS, 1)} s`, times(result.sweep.ratio)],
-    ['scorecard read (req/s)', fmt(scorecard.rps, 0), `bare ${fmt(bare.rps, 0)}`, times(result.api.scorecardVsBare)],
-    [
-      'application (req/s)',
-      fmt(applications.rps, 1),
-      `no-op Update ${fmt(noop.rps, 1)}`,
-      times(result.api.applicationVsNoopUpdate),
-    ],
-    [
-      'application p50 / no-op p50 (ms)',
-      fmt(applications.p50, 1),
-      fmt(noop.p50, 1),
-      times(applications.p50 / noop.p50),
-    ],
-  ];
-  console.log(
-    `\nbench:fleet — ${N} partners, load average at start ${load.start.join(' ')}, at end ${result.loadAverage.end.join(' ')}`,
-  );
-  console.log(`${'measure'.padEnd(34)}${'ours'.padStart(14)}${'floor'.padStart(22)}${'ratio'.padStart(10)}`);
-  for (const [a, b, c, d] of rows) console.log(`${a.padEnd(34)}${b.padStart(14)}${c.padStart(22)}${d.padStart(10)}`);
-  console.log(
-    `worker RSS ${fmt(result.workerRssMiB, 0)} MiB · Temporal SQLite ${fmt(result.temporalDbMiB, 1)} MiB · PGlite ` +
-      `${fmt(result.pgliteMiB, 1)} MiB · history events per partner: ${fmt(eventsAtRegistration, 0)} at registration, ` +
-      `${fmt(monthEvents, 0)} per monthly check, ~${fmt(result.historyEvents.perPartnerYearEstimate, 0)} a year`,
-  );
+  printTable(result, fleet);
   const dir = join(__dirname, 'results');
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `fleet-${N}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(
+    dir,
+    `fleet-${N}${cfg.apiOnly ? '-api' : ''}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`written ${file}`);
   console.log(JSON.stringify(result));
+}
+
+function printTable(
+  result: {
+    partners: number;
+    sections: string;
+    onboarding: { seconds: number; floorSeconds: number; ratio: number };
+    api: Awaited<ReturnType<typeof scorecardRead>> & Awaited<ReturnType<typeof applicationCommand>>;
+    loadAverage: { start: number[]; end: number[] };
+  },
+  fleet: Awaited<ReturnType<typeof sweepAndSizes>> | undefined,
+): void {
+  const { onboarding, api } = result;
+  const rows: [string, string, string, string][] = [
+    [
+      'onboarding (import job)',
+      `${fmt(onboarding.seconds, 1)} s`,
+      `${fmt(onboarding.floorSeconds, 1)} s`,
+      times(onboarding.ratio),
+    ],
+    ...(fleet
+      ? [
+          [
+            'monthly sweep',
+            `${fmt(fleet.sweep.seconds, 1)} s`,
+            `${fmt(fleet.sweep.floorSeconds, 1)} s`,
+            times(fleet.sweep.ratio),
+          ] as [string, string, string, string],
+        ]
+      : []),
+    ['scorecard read (req/s)', fmt(api.scorecard.rps, 0), `bare ${fmt(api.bare.rps, 0)}`, times(api.scorecardVsBare)],
+    [
+      'scorecard p50 / p99 (ms)',
+      `${fmt(api.scorecard.p50, 2)} / ${fmt(api.scorecard.p99, 1)}`,
+      `bare ${fmt(api.bare.p50, 2)} / ${fmt(api.bare.p99, 1)}`,
+      '',
+    ],
+    [
+      'application (req/s)',
+      fmt(api.application.rps, 1),
+      `no-op Update ${fmt(api.noopUpdate.rps, 1)}`,
+      times(api.applicationVsNoopUpdate),
+    ],
+    [
+      'application p50 / no-op p50 (ms)',
+      fmt(api.application.p50, 1),
+      fmt(api.noopUpdate.p50, 1),
+      times(api.application.p50 / api.noopUpdate.p50),
+    ],
+  ];
+  console.log(
+    `\nbench:fleet — ${result.partners} partners${fleet ? '' : ' (--api-only: no floor, no sweep, no sizes)'}, ` +
+      `load average at start ${result.loadAverage.start.join(' ')}, at end ${result.loadAverage.end.join(' ')}`,
+  );
+  console.log(`${'measure'.padEnd(34)}${'ours'.padStart(14)}${'floor'.padStart(22)}${'ratio'.padStart(10)}`);
+  for (const [a, b, c, d] of rows) console.log(`${a.padEnd(34)}${b.padStart(14)}${c.padStart(22)}${d.padStart(10)}`);
+  if (fleet) {
+    console.log(
+      `worker RSS ${fmt(fleet.workerRssMiB, 0)} MiB · Temporal SQLite ${fmt(fleet.temporalDbMiB, 1)} MiB · PGlite ` +
+        `${fmt(fleet.pgliteMiB, 1)} MiB · history events per partner: ${fmt(fleet.historyEvents.atRegistration, 0)} ` +
+        `at registration, ${fmt(fleet.historyEvents.perMonthlyCheck, 0)} per monthly check, ` +
+        `~${fmt(fleet.historyEvents.perPartnerYearEstimate, 0)} a year`,
+    );
+  }
 }
 
 runBench('bench:fleet', main);
