@@ -11,7 +11,8 @@
  * 3. worker RSS (this process: worker, API and PGlite together, an upper bound), the Temporal SQLite file and the
  *    PGlite directory, history events per partner (registration, one monthly check, a year estimated);
  * 4. the scorecard read (Premier-size evidence) and the application command beside the bare endpoint and a no-op
- *    Update through an HTTP endpoint on the same server.
+ *    Update through an HTTP endpoint on the same server. The scorecard read and the bare endpoint take turns of 1 s,
+ *    `--duration` turns each, so both see the same load.
  *
  *   npm run bench:fleet -- --partners 1000
  *   npm run bench:fleet -- --partners 100 --api-only   # onboarding and section 4 only: no sweep, no floor, no sizes
@@ -30,8 +31,8 @@ import { addDays } from '../src/domain';
 import { floorActivities, floorRuns } from './fleet/floor-activities';
 import { noopUpdate } from './fleet/floor-workflows';
 import {
+  alternate,
   BenchError,
-  cannon,
   call,
   expectStatus,
   fmt,
@@ -309,19 +310,19 @@ async function scorecardRead({ cfg, engine, since, firstIso }: Run, scoredId: st
     'the Premier-size evidence',
   );
   const lead0 = await engine.token('alliance-lead', `lead-${scoredId}`, scoredId);
-  const scorecard = await cannon({
-    endpoint: 'GET /v1/partners/{id}/scorecard',
-    url: `${engine.apiUrl}/v1/partners/${scoredId}/scorecard?asOf=${firstIso}`,
-    connections: cfg.connections,
-    durationS: cfg.durationS,
-    headers: { authorization: `Bearer ${lead0}` },
-  });
-  const bare = await cannon({
-    endpoint: 'bare',
-    url: engine.bareUrl,
-    connections: cfg.connections,
-    durationS: cfg.durationS,
-  });
+  // In turns of 1 s, so both see the same load: other work on this machine comes and goes within seconds.
+  const [scorecard, bare] = await alternate(
+    [
+      {
+        endpoint: 'GET /v1/partners/{id}/scorecard',
+        url: `${engine.apiUrl}/v1/partners/${scoredId}/scorecard?asOf=${firstIso}`,
+        connections: cfg.connections,
+        headers: { authorization: `Bearer ${lead0}` },
+      },
+      { endpoint: 'bare', url: engine.bareUrl, connections: cfg.connections },
+    ],
+    cfg.durationS,
+  );
   const load = loadavg().map((n) => Number(n.toFixed(2)));
   console.log(
     `[${since()}] scorecard ${fmt(scorecard.rps, 0)} req/s (p50 ${fmt(scorecard.p50, 2)} ms, p99 ` +
