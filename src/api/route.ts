@@ -93,7 +93,11 @@ function expressPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
-/** The principal's right to act on the partner named by `partnerId`; loads the partner when needed. */
+/**
+ * The principal's right to act on the partner named by `partnerId`, and the partner. Read from the store's partner
+ * cache: in memory until the row changes (a reassignment, an evidence write, a deletion drops it at once in this
+ * process, and through the database's notification in the others; see src/store/partner-cache.ts).
+ */
 async function authorizePartner(store: Store, principal: Principal, partnerId: string): Promise<Partner | undefined> {
   switch (principal.role) {
     case 'alliance-lead':
@@ -101,9 +105,9 @@ async function authorizePartner(store: Store, principal: Principal, partnerId: s
       if (principal.partnerId !== partnerId) {
         throw ProblemError.forbidden(`you act for partner '${principal.partnerId ?? '?'}', not '${partnerId}'`);
       }
-      return allianceUserOf(await store.getPartner(partnerId), principal);
+      return allianceUserOf(await store.partnerCache.get(partnerId), principal);
     case 'partner-manager': {
-      const partner = await store.getPartner(partnerId);
+      const partner = await store.partnerCache.get(partnerId);
       // Unknown and unassigned look alike: a partner manager learns nothing about partners not theirs.
       if (!partner || !partner.partnerManagerIds.includes(principal.sub)) {
         throw ProblemError.forbidden(`partner '${partnerId}' is not assigned to partner manager '${principal.sub}'`);
@@ -111,7 +115,7 @@ async function authorizePartner(store: Store, principal: Principal, partnerId: s
       return partner;
     }
     default:
-      return store.getPartner(partnerId);
+      return store.partnerCache.get(partnerId);
   }
 }
 
