@@ -287,11 +287,36 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
   }
 }
 
+/**
+ * A JSON body serialized once and sent as is, for answers kept in memory (scorecards): no JSON.stringify, no UTF-8
+ * encoding and no ETag hash per request. Sent with the headers `res.json` would give it.
+ */
+export class JsonBody {
+  readonly bytes: Buffer;
+  private etag: string | undefined;
+
+  constructor(value: unknown) {
+    this.bytes = Buffer.from(JSON.stringify(value), 'utf8');
+  }
+
+  /** The ETag express would compute for these bytes (its `etag fn` setting), computed once. */
+  etagBy(generate: unknown): string | undefined {
+    if (typeof generate !== 'function') return undefined;
+    this.etag ??= (generate as (body: Buffer, encoding?: string) => string | undefined)(this.bytes);
+    return this.etag;
+  }
+}
+
 function send(res: Response, result: RouteResult): void {
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   res.status(result.status);
   if (result.body === undefined) res.end();
-  else res.json(result.body);
+  else if (result.body instanceof JsonBody) {
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    const etag = result.body.etagBy(res.app.get('etag fn'));
+    if (etag) res.setHeader('ETag', etag);
+    res.send(result.body.bytes);
+  } else res.json(result.body);
 }
 
 function replay(res: Response, status: number, stored: unknown): void {

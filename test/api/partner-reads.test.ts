@@ -74,6 +74,27 @@ test('a repeated scorecard read sends no SQL at all', async () => {
   expect(queries - before).toBe(0);
 });
 
+test('a scorecard sent from memory has the headers res.json gives, and its ETag answers 304', async () => {
+  const id = await registered();
+  const lead = await auth('alliance-lead', `lead-${id}`, id);
+  const first = await scorecard(id, lead);
+  const again = await scorecard(id, lead);
+  expect(again.text).toBe(first.text);
+  // What express's res.json answers for the same body (the what-if endpoint serializes per request).
+  const direct = await request(app)
+    .post('/v1/scorecards/evaluate')
+    .set('Authorization', lead)
+    .send({ asOf: '2026-12-01', evidence: premier });
+  expect(direct.text).toBe(first.text);
+  for (const header of ['content-type', 'content-length', 'etag'])
+    expect(first.headers[header]).toBe(direct.headers[header]);
+  const unchanged = await request(app)
+    .get(`/v1/partners/${id}/scorecard?asOf=2026-12-01`)
+    .set('Authorization', lead)
+    .set('If-None-Match', first.headers.etag!);
+  expect(unchanged.status).toBe(304);
+});
+
 test('partner managers reassigned: the one taken off is refused on the next read, the new one served', async () => {
   const id = await registered({ partnerManagerIds: ['pm-old'] });
   const old = await auth('partner-manager', 'pm-old');
