@@ -11,9 +11,11 @@
  * 3. worker RSS (this process: worker, API and PGlite together, an upper bound), the Temporal SQLite file and the
  *    PGlite directory, history events per partner (registration, one monthly check, a year estimated);
  * 4. the scorecard read (Premier-size evidence) and the application command beside the bare endpoint and a no-op
- *    Update through an HTTP endpoint on the same server.
+ *    Update through an HTTP endpoint on the same server. The scorecard read and the bare endpoint take turns of 1 s,
+ *    `--duration` turns each, so both see the same load.
  *
  *   npm run bench:fleet -- --partners 1000
+ *   npm run bench:fleet -- --partners 100 --api-only   # onboarding and section 4 only: no sweep, no floor, no sizes
  *
  * Prints a table, writes JSON under bench/results/, and its last line is one JSON object.
  */
@@ -31,8 +33,8 @@ import { floorActivities, floorRuns } from './fleet/floor-activities';
 import { noopUpdate } from './fleet/floor-workflows';
 import { workflowTaskStats } from './fleet/workflow-tasks';
 import {
+  alternate,
   BenchError,
-  cannon,
   call,
   expectStatus,
   fmt,
@@ -43,6 +45,7 @@ import {
   runBench,
   startEngine,
   times,
+  type Engine,
   type Stack,
 } from './support';
 
@@ -58,6 +61,8 @@ interface Config {
   connections: number;
   durationS: number;
   applications: number;
+  /** Onboards the fleet (import endpoint) and measures section 4 only: no floor, no sweep, no sizes. */
+  apiOnly: boolean;
   /** The worker's sticky cache (WORKER_MAX_CACHED_WORKFLOWS); `npm start`'s default when not given. */
   maxCachedWorkflows: number;
 }
@@ -70,6 +75,7 @@ function config(): Config {
       connections: { type: 'string' },
       duration: { type: 'string' },
       applications: { type: 'string' },
+      'api-only': { type: 'boolean' },
       'max-cached-workflows': { type: 'string' },
     },
   });
@@ -86,6 +92,7 @@ function config(): Config {
     connections: int(values.connections, 10, 'connections'),
     durationS: int(values.duration, 5, 'duration'),
     applications: int(values.applications, Math.min(200, partners), 'applications'),
+    apiOnly: values['api-only'] ?? false,
     maxCachedWorkflows: int(
       values['max-cached-workflows'],
       ConfigSchema.shape.WORKER_MAX_CACHED_WORKFLOWS.parse(undefined),
@@ -137,63 +144,40 @@ async function commands(count: number, concurrency: number, fn: (i: number) => P
   };
 }
 
-async function main(stack: Stack): Promise<void> {
-  const cfg = config();
-  const load = { start: loadavg().map((n) => Number(n.toFixed(2))) };
-  const since = (() => {
-    const t0 = performance.now();
-    return () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  })();
+interface Run {
+  cfg: Config;
+  engine: Engine;
+  stack: Stack;
+  since: () => string;
+  /** A tag of this run, in workflow ids. */
+  run: string;
+  firstIso: string;
+  firstAtWall: number;
+  /** This process's RSS right after the engine was up, before any workflow existed (node, the SDK, PGlite, the API). */
+  rssIdle: number;
+}
 
-  // The 1st of next month on the business clock comes `leadS` seconds from now.
-  const now = new Date();
-  const first = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-  const firstIso = new Date(first).toISOString().slice(0, 10);
-  const firstAtWall = Date.now() + cfg.leadS * 1000;
-  const engine = await startEngine(stack, {
-    name: 'fleet',
-    taskQueue: TASK_QUEUE,
-    businessDate: firstIso,
-    businessNowMs: first - cfg.leadS * 1000,
-    temporalDbFile: true,
-    maxCachedWorkflows: cfg.maxCachedWorkflows,
-  });
-  // The process idle before any workflow exists (node, the SDK, PGlite, the API): what the fleet adds is on top.
-  const rssIdle = process.memoryUsage().rss;
-  const { client, store, apiUrl } = engine;
-  console.log(`[${since()}] engine up; the business 1st (${firstIso}) comes in ${cfg.leadS} s`);
-
-  const floorConnection = await NativeConnection.connect({ address: engine.address });
-  stack.push('floor connection', () => floorConnection.close());
-  const floorWorker = await Worker.create({
-    connection: floorConnection,
-    taskQueue: FLOOR_QUEUE,
-    workflowsPath: require.resolve('./fleet/floor-workflows'),
-    activities: floorActivities,
-  });
-  const floorDone = floorWorker.run();
-  stack.push('floor worker', async () => {
-    floorWorker.shutdown();
-    await floorDone;
-  });
-
-  const admin = await engine.token('program-admin', 'bench-admin');
-  const N = cfg.partners;
-  const run = Date.now().toString(36);
-
-  // ---- 1a. the floor of onboarding: N workflow starts ----
-  let t = performance.now();
+/** 1a: the floor of onboarding, N no-op workflow starts; seconds. */
+async function floorOnboarding({ cfg, engine, run, since }: Run): Promise<number> {
+  const t = performance.now();
   await inPool(
-    Array.from({ length: N }, (_, i) => i),
+    Array.from({ length: cfg.partners }, (_, i) => i),
     START_CONCURRENCY,
     async (i) => {
-      await client.workflow.start('floorStart', { taskQueue: FLOOR_QUEUE, workflowId: `floor-start-${run}-${i}` });
+      await engine.client.workflow.start('floorStart', {
+        taskQueue: FLOOR_QUEUE,
+        workflowId: `floor-start-${run}-${i}`,
+      });
     },
   );
-  const floorOnboardingS = (performance.now() - t) / 1000;
-  console.log(`[${since()}] floor: ${N} workflow starts in ${floorOnboardingS.toFixed(1)} s`);
+  const seconds = (performance.now() - t) / 1000;
+  console.log(`[${since()}] floor: ${cfg.partners} workflow starts in ${seconds.toFixed(1)} s`);
+  return seconds;
+}
 
-  // ---- 1b. onboarding through the import endpoint ----
+/** 1b: N partners through the import endpoint, until every registration-day check is journaled. */
+async function onboard({ cfg, engine, run, since, firstIso }: Run, admin: string) {
+  const N = cfg.partners;
   const ids = Array.from({ length: N }, (_, i) => `fleet-${run}-${i}`);
   const ndjson = ids
     .map((id, i) =>
@@ -209,8 +193,8 @@ async function main(stack: Stack): Promise<void> {
       }),
     )
     .join('\n');
-  t = performance.now();
-  const res = await fetch(`${apiUrl}/v1/partners/import`, {
+  const t = performance.now();
+  const res = await fetch(`${engine.apiUrl}/v1/partners/import`, {
     method: 'POST',
     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/x-ndjson' },
     body: ndjson,
@@ -221,7 +205,7 @@ async function main(stack: Stack): Promise<void> {
   const location = res.headers.get('location')!;
   let job = { status: '', counts: {} as Record<string, number> };
   await waitFor('the import job', 3_600_000, async () => {
-    job = (await expectStatus(call(apiUrl, 'GET', location, admin), 200, 'the import job')).body as typeof job;
+    job = (await expectStatus(call(engine.apiUrl, 'GET', location, admin), 200, 'the import job')).body as typeof job;
     return job.status === 'done';
   });
   const onboardingS = (performance.now() - t) / 1000;
@@ -230,22 +214,49 @@ async function main(stack: Stack): Promise<void> {
   console.log(
     `[${since()}] import: ${N} partners in ${onboardingS.toFixed(1)} s (upload accepted in ${acceptedS.toFixed(2)} s)`,
   );
-
   // Every partner's registration-day check journaled: the fleet is alive and idle until the 1st.
   const registeredOn = addDays(firstIso, -1);
   await waitFor(
     'the registration-day checks',
     3_600_000,
-    async () => (await store.countJournal('monthly-check', registeredOn)) >= N,
+    async () => (await engine.store.countJournal('monthly-check', registeredOn)) >= N,
   );
-  const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(N / 20)) === 0).slice(0, 20);
-  const historyLength = async () => {
-    let events = 0;
-    for (const id of sample)
-      events += (await client.workflow.getHandle(partnerWorkflowId(id)).fetchHistory()).events?.length ?? 0;
-    return events / sample.length;
+  return { ids, onboardingS, acceptedS };
+}
+
+/** Average history length of up to 20 sampled partners' workflows. */
+function historySampler(engine: Engine, ids: readonly string[]) {
+  const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 20)) === 0).slice(0, 20);
+  return {
+    sample,
+    length: async () => {
+      let events = 0;
+      for (const id of sample)
+        events += (await engine.client.workflow.getHandle(partnerWorkflowId(id)).fetchHistory()).events?.length ?? 0;
+      return events / sample.length;
+    },
   };
-  const eventsAtRegistration = await historyLength();
+}
+
+/** Every partner's workflow tasks since the 1st: how close they came to their timeout (none may lose its lease). */
+async function sweepWorkflowTasks({ engine, firstAtWall }: Run, ids: readonly string[]) {
+  const histories: Parameters<typeof workflowTaskStats>[0] = [];
+  await inPool(ids, START_CONCURRENCY, async (id) => {
+    histories.push((await engine.client.workflow.getHandle(partnerWorkflowId(id)).fetchHistory()).events ?? []);
+  });
+  return workflowTaskStats(histories, firstAtWall);
+}
+
+/** 2a, 2b and 3: the monthly sweep of the fleet, the floor sweep, the sizes. */
+async function sweepAndSizes(
+  r: Run,
+  ids: readonly string[],
+  history: ReturnType<typeof historySampler>,
+  floorOnboardingS: number,
+) {
+  const { cfg, engine, since, firstIso, firstAtWall, run, rssIdle } = r;
+  const N = cfg.partners;
+  const eventsAtRegistration = await history.length();
   const secondsToFirst = (firstAtWall - Date.now()) / 1000;
   if (secondsToFirst < 5) {
     throw new BenchError(
@@ -256,24 +267,19 @@ async function main(stack: Stack): Promise<void> {
 
   // ---- 2a. the sweep: every partner's monthly check of the 1st ----
   await sleepMs(Math.max(0, firstAtWall - Date.now()));
-  t = performance.now();
+  const t = performance.now();
   let checked = 0;
   await waitFor('the monthly sweep', 3_600_000, async () => {
-    checked = await store.countJournal('monthly-check', firstIso);
+    checked = await engine.store.countJournal('monthly-check', firstIso);
     return checked >= N;
   });
   const sweepS = (performance.now() - t) / 1000;
   console.log(`[${since()}] sweep: ${N} monthly checks journaled ${sweepS.toFixed(1)} s after the 1st`);
   await sleepMs(2_000);
-  const eventsAfterSweep = await historyLength();
+  const eventsAfterSweep = await history.length();
   const rssAfterSweep = process.memoryUsage().rss;
   const cachedAfterSweep = engine.cachedWorkflows();
-  // Every partner's workflow tasks since the 1st: how close they came to their timeout (none may lose its lease).
-  const histories: Parameters<typeof workflowTaskStats>[0] = [];
-  await inPool(ids, START_CONCURRENCY, async (id) => {
-    histories.push((await client.workflow.getHandle(partnerWorkflowId(id)).fetchHistory()).events ?? []);
-  });
-  const sweepTasks = workflowTaskStats(histories, firstAtWall);
+  const sweepTasks = await sweepWorkflowTasks(r, ids);
 
   // ---- 2b. the floor sweep: N timers firing at once, one no-op activity each ----
   const startBudgetMs = Math.max(10_000, floorOnboardingS * 1500 + 5_000);
@@ -283,7 +289,7 @@ async function main(stack: Stack): Promise<void> {
     Array.from({ length: N }, (_, i) => i),
     START_CONCURRENCY,
     async (i) => {
-      await client.workflow.start('floorTimer', {
+      await engine.client.workflow.start('floorTimer', {
         taskQueue: FLOOR_QUEUE,
         workflowId: `floor-timer-${run}-${i}`,
         args: [wakeAt],
@@ -311,83 +317,7 @@ async function main(stack: Stack): Promise<void> {
   // ---- 3. sizes ----
   const temporalDbBytes = (await stat(join(engine.dir, 'temporal.db'))).size;
   const pgliteBytes = await dirBytes(join(engine.dir, 'pglite'));
-
-  // ---- 4. the API: scorecard read and application command beside the bare endpoint and a no-op Update ----
-  const premierEvidence = JSON.parse(
-    await readFile(join(__dirname, '..', 'examples', 'consulting-premier-evidence.json'), 'utf8'),
-  ) as unknown;
-  const scoredId = ids[0]!;
-  await expectStatus(
-    call(
-      apiUrl,
-      'PUT',
-      `/v1/partners/${scoredId}/evidence`,
-      await engine.token('evidence-feed', 'feed'),
-      premierEvidence,
-    ),
-    200,
-    'the Premier-size evidence',
-  );
-  const lead0 = await engine.token('alliance-lead', `lead-${scoredId}`, scoredId);
-  const scorecard = await cannon({
-    endpoint: 'GET /v1/partners/{id}/scorecard',
-    url: `${apiUrl}/v1/partners/${scoredId}/scorecard?asOf=${firstIso}`,
-    connections: cfg.connections,
-    durationS: cfg.durationS,
-    headers: { authorization: `Bearer ${lead0}` },
-  });
-  const bare = await cannon({
-    endpoint: 'bare',
-    url: engine.bareUrl,
-    connections: cfg.connections,
-    durationS: cfg.durationS,
-  });
-
-  // The no-op Update, through an HTTP endpoint like the API's command.
-  const updates = await client.workflow.start('floorUpdates', {
-    taskQueue: FLOOR_QUEUE,
-    workflowId: `floor-updates-${run}`,
-  });
-  stack.push('floor updates workflow', async () => {
-    await updates.terminate('bench over').catch(() => undefined);
-  });
-  const noopApp = express();
-  noopApp.post('/noop/:n', async (req, r) => {
-    r.json({ n: await updates.executeUpdate(noopUpdate, { args: [Number(req.params.n)] }) });
-  });
-  const noopUrl = await listen(noopApp, stack, 'no-op Update endpoint');
-  const M = Math.min(cfg.applications, N - 1);
-  const noop = await commands(
-    M,
-    cfg.connections,
-    async (i) => (await fetch(`${noopUrl}/noop/${i}`, { method: 'POST' })).status,
-  );
-  const applications = await commands(M, cfg.connections, async (i) => {
-    const id = ids[i + 1]!;
-    const lead = await engine.token('alliance-lead', `lead-${id}`, id);
-    const answer = await call(apiUrl, 'POST', `/v1/partners/${id}/upgrade-applications`, lead, {
-      targetTier: 'select',
-      feeAccountId: '123456789012',
-    });
-    return answer.status;
-  });
-  if ((applications.statuses['202'] ?? 0) !== M) {
-    throw new BenchError(`applications answered ${JSON.stringify(applications.statuses)}, expected ${M} × 202`);
-  }
-  console.log(`[${since()}] API measured`);
-
-  // ---- report ----
-  const result = {
-    bench: 'fleet',
-    partners: N,
-    businessFirst: firstIso,
-    onboarding: {
-      seconds: onboardingS,
-      partnersPerS: N / onboardingS,
-      uploadAcceptedS: acceptedS,
-      floorSeconds: floorOnboardingS,
-      ratio: onboardingS / floorOnboardingS,
-    },
+  return {
     sweep: { seconds: sweepS, checksPerS: N / sweepS, floorSeconds: floorSweepS, ratio: sweepS / floorSweepS },
     workerRssMiB: mib(rssAfterSweep),
     rssIdleMiB: mib(rssIdle),
@@ -401,64 +331,243 @@ async function main(stack: Stack): Promise<void> {
     temporalDbMiB: mib(temporalDbBytes),
     pgliteMiB: mib(pgliteBytes),
     historyEvents: {
-      sampledPartners: sample.length,
+      sampledPartners: history.sample.length,
       atRegistration: eventsAtRegistration,
       perMonthlyCheck: monthEvents,
       perPartnerYearEstimate: eventsAtRegistration + 12 * monthEvents,
     },
-    api: {
-      scorecard: { rps: scorecard.rps, p50: scorecard.p50, p99: scorecard.p99, non2xx: scorecard.non2xx },
-      bare: { rps: bare.rps, p50: bare.p50 },
-      scorecardVsBare: scorecard.rps / bare.rps,
-      application: { requests: M, rps: applications.rps, p50: applications.p50, p99: applications.p99 },
-      noopUpdate: { requests: M, rps: noop.rps, p50: noop.p50, p99: noop.p99 },
-      applicationVsNoopUpdate: applications.rps / noop.rps,
-      connections: cfg.connections,
+  };
+}
+
+/** 4: the scorecard read beside the bare endpoint; printed at once, so a later failure does not lose it. */
+async function scorecardRead({ cfg, engine, since, firstIso }: Run, scoredId: string) {
+  const premierEvidence = JSON.parse(
+    await readFile(join(__dirname, '..', 'examples', 'consulting-premier-evidence.json'), 'utf8'),
+  ) as unknown;
+  await expectStatus(
+    call(
+      engine.apiUrl,
+      'PUT',
+      `/v1/partners/${scoredId}/evidence`,
+      await engine.token('evidence-feed', 'feed'),
+      premierEvidence,
+    ),
+    200,
+    'the Premier-size evidence',
+  );
+  const lead0 = await engine.token('alliance-lead', `lead-${scoredId}`, scoredId);
+  // In turns of 1 s, so both see the same load: other work on this machine comes and goes within seconds.
+  const [scorecard, bare] = await alternate(
+    [
+      {
+        endpoint: 'GET /v1/partners/{id}/scorecard',
+        url: `${engine.apiUrl}/v1/partners/${scoredId}/scorecard?asOf=${firstIso}`,
+        connections: cfg.connections,
+        headers: { authorization: `Bearer ${lead0}` },
+      },
+      { endpoint: 'bare', url: engine.bareUrl, connections: cfg.connections },
+    ],
+    cfg.durationS,
+  );
+  const load = loadavg().map((n) => Number(n.toFixed(2)));
+  console.log(
+    `[${since()}] scorecard ${fmt(scorecard.rps, 0)} req/s (p50 ${fmt(scorecard.p50, 2)} ms, p99 ` +
+      `${fmt(scorecard.p99, 2)} ms, non-2xx ${scorecard.non2xx}) · bare ${fmt(bare.rps, 0)} req/s (p50 ` +
+      `${fmt(bare.p50, 2)} ms, p99 ${fmt(bare.p99, 2)} ms) · ${times(scorecard.rps / bare.rps)} · load ${load.join(' ')}`,
+  );
+  return {
+    scorecard: { rps: scorecard.rps, p50: scorecard.p50, p99: scorecard.p99, non2xx: scorecard.non2xx },
+    bare: { rps: bare.rps, p50: bare.p50, p99: bare.p99 },
+    scorecardVsBare: scorecard.rps / bare.rps,
+  };
+}
+
+/** 4: the application command beside a no-op Update through an HTTP endpoint like the API's command. */
+async function applicationCommand({ cfg, engine, stack, run }: Run, ids: readonly string[]) {
+  const updates = await engine.client.workflow.start('floorUpdates', {
+    taskQueue: FLOOR_QUEUE,
+    workflowId: `floor-updates-${run}`,
+  });
+  stack.push('floor updates workflow', async () => {
+    await updates.terminate('bench over').catch(() => undefined);
+  });
+  const noopApp = express();
+  noopApp.post('/noop/:n', async (req, r) => {
+    r.json({ n: await updates.executeUpdate(noopUpdate, { args: [Number(req.params.n)] }) });
+  });
+  const noopUrl = await listen(noopApp, stack, 'no-op Update endpoint');
+  const M = Math.min(cfg.applications, ids.length - 1);
+  const noop = await commands(
+    M,
+    cfg.connections,
+    async (i) => (await fetch(`${noopUrl}/noop/${i}`, { method: 'POST' })).status,
+  );
+  const applications = await commands(M, cfg.connections, async (i) => {
+    const id = ids[i + 1]!;
+    const lead = await engine.token('alliance-lead', `lead-${id}`, id);
+    const answer = await call(engine.apiUrl, 'POST', `/v1/partners/${id}/upgrade-applications`, lead, {
+      targetTier: 'select',
+      feeAccountId: '123456789012',
+    });
+    return answer.status;
+  });
+  if ((applications.statuses['202'] ?? 0) !== M) {
+    throw new BenchError(`applications answered ${JSON.stringify(applications.statuses)}, expected ${M} × 202`);
+  }
+  return {
+    application: { requests: M, rps: applications.rps, p50: applications.p50, p99: applications.p99 },
+    noopUpdate: { requests: M, rps: noop.rps, p50: noop.p50, p99: noop.p99 },
+    applicationVsNoopUpdate: applications.rps / noop.rps,
+  };
+}
+
+async function startFloorWorker(engine: Engine, stack: Stack): Promise<void> {
+  const floorConnection = await NativeConnection.connect({ address: engine.address });
+  stack.push('floor connection', () => floorConnection.close());
+  const floorWorker = await Worker.create({
+    connection: floorConnection,
+    taskQueue: FLOOR_QUEUE,
+    workflowsPath: require.resolve('./fleet/floor-workflows'),
+    activities: floorActivities,
+  });
+  const floorDone = floorWorker.run();
+  stack.push('floor worker', async () => {
+    floorWorker.shutdown();
+    await floorDone;
+  });
+}
+
+async function main(stack: Stack): Promise<void> {
+  const cfg = config();
+  const load = { start: loadavg().map((n) => Number(n.toFixed(2))) };
+  const since = (() => {
+    const t0 = performance.now();
+    return () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  })();
+
+  // The 1st of next month on the business clock comes `leadS` seconds from now.
+  const now = new Date();
+  const first = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  const firstIso = new Date(first).toISOString().slice(0, 10);
+  const firstAtWall = Date.now() + cfg.leadS * 1000;
+  const engine = await startEngine(stack, {
+    name: 'fleet',
+    taskQueue: TASK_QUEUE,
+    businessDate: firstIso,
+    businessNowMs: first - cfg.leadS * 1000,
+    temporalDbFile: true,
+    maxCachedWorkflows: cfg.maxCachedWorkflows,
+  });
+  // The process idle before any workflow exists (node, the SDK, PGlite, the API): what the fleet adds is on top.
+  const rssIdle = process.memoryUsage().rss;
+  console.log(`[${since()}] engine up; the business 1st (${firstIso}) comes in ${cfg.leadS} s`);
+  await startFloorWorker(engine, stack);
+  const r: Run = { cfg, engine, stack, since, run: Date.now().toString(36), firstIso, firstAtWall, rssIdle };
+  const N = cfg.partners;
+
+  const floorOnboardingS = cfg.apiOnly ? NaN : await floorOnboarding(r);
+  const { ids, onboardingS, acceptedS } = await onboard(r, await engine.token('program-admin', 'bench-admin'));
+  const history = historySampler(engine, ids);
+  const fleet = cfg.apiOnly ? undefined : await sweepAndSizes(r, ids, history, floorOnboardingS);
+  if (cfg.apiOnly) console.log(`[${since()}] fleet idle (--api-only: no floor, no sweep, no sizes)`);
+  const api = { ...(await scorecardRead(r, ids[0]!)), ...(await applicationCommand(r, ids)) };
+  console.log(`[${since()}] API measured`);
+
+  // ---- report ----
+  const result = {
+    bench: 'fleet',
+    sections: cfg.apiOnly ? 'api-only: onboarding (no floor) and the API; no sweep, no sizes' : 'all',
+    partners: N,
+    businessFirst: firstIso,
+    onboarding: {
+      seconds: onboardingS,
+      partnersPerS: N / onboardingS,
+      uploadAcceptedS: acceptedS,
+      floorSeconds: floorOnboardingS,
+      ratio: onboardingS / floorOnboardingS,
     },
+    ...fleet,
+    api: { ...api, connections: cfg.connections },
     config: cfg,
     machine: machineInfo(),
     loadAverage: { ...load, end: loadavg().map((n) => Number(n.toFixed(2))) },
   };
-
-  const rows: [string, string, string, string][] = [
-    [
-      'onboarding (import job)',
-      `${fmt(onboardingS, 1)} s`,
-      `${fmt(floorOnboardingS, 1)} s`,
-      times(result.onboarding.ratio),
-    ],
-    ['monthly sweep', `${fmt(sweepS, 1)} s`, `${fmt(floorSweepS, 1)} s`, times(result.sweep.ratio)],
-    ['scorecard read (req/s)', fmt(scorecard.rps, 0), `bare ${fmt(bare.rps, 0)}`, times(result.api.scorecardVsBare)],
-    [
-      'application (req/s)',
-      fmt(applications.rps, 1),
-      `no-op Update ${fmt(noop.rps, 1)}`,
-      times(result.api.applicationVsNoopUpdate),
-    ],
-    [
-      'application p50 / no-op p50 (ms)',
-      fmt(applications.p50, 1),
-      fmt(noop.p50, 1),
-      times(applications.p50 / noop.p50),
-    ],
-  ];
-  console.log(
-    `\nbench:fleet — ${N} partners, load average at start ${load.start.join(' ')}, at end ${result.loadAverage.end.join(' ')}`,
-  );
-  console.log(`${'measure'.padEnd(34)}${'ours'.padStart(14)}${'floor'.padStart(22)}${'ratio'.padStart(10)}`);
-  for (const [a, b, c, d] of rows) console.log(`${a.padEnd(34)}${b.padStart(14)}${c.padStart(22)}${d.padStart(10)}`);
-  console.log(
-    `process RSS ${fmt(result.workerRssMiB, 0)} MiB (idle ${fmt(result.rssIdleMiB, 0)} MiB, the fleet ` +
-      `+${fmt(result.fleetRssMiB, 0)} MiB; ${cachedAfterSweep} workflows cached of ${cfg.maxCachedWorkflows}) · Temporal SQLite ${fmt(result.temporalDbMiB, 1)} MiB · PGlite ` +
-      `${fmt(result.pgliteMiB, 1)} MiB · history events per partner: ${fmt(eventsAtRegistration, 0)} at registration, ` +
-      `${fmt(monthEvents, 0)} per monthly check, ~${fmt(result.historyEvents.perPartnerYearEstimate, 0)} a year`,
-  );
+  printTable(result, fleet);
   const dir = join(__dirname, 'results');
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `fleet-${N}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(
+    dir,
+    `fleet-${N}${cfg.apiOnly ? '-api' : ''}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`written ${file}`);
   console.log(JSON.stringify(result));
+}
+
+function printTable(
+  result: {
+    partners: number;
+    sections: string;
+    onboarding: { seconds: number; floorSeconds: number; ratio: number };
+    api: Awaited<ReturnType<typeof scorecardRead>> & Awaited<ReturnType<typeof applicationCommand>>;
+    loadAverage: { start: number[]; end: number[] };
+  },
+  fleet: Awaited<ReturnType<typeof sweepAndSizes>> | undefined,
+): void {
+  const { onboarding, api } = result;
+  const rows: [string, string, string, string][] = [
+    [
+      'onboarding (import job)',
+      `${fmt(onboarding.seconds, 1)} s`,
+      `${fmt(onboarding.floorSeconds, 1)} s`,
+      times(onboarding.ratio),
+    ],
+    ...(fleet
+      ? [
+          [
+            'monthly sweep',
+            `${fmt(fleet.sweep.seconds, 1)} s`,
+            `${fmt(fleet.sweep.floorSeconds, 1)} s`,
+            times(fleet.sweep.ratio),
+          ] as [string, string, string, string],
+        ]
+      : []),
+    ['scorecard read (req/s)', fmt(api.scorecard.rps, 0), `bare ${fmt(api.bare.rps, 0)}`, times(api.scorecardVsBare)],
+    [
+      'scorecard p50 / p99 (ms)',
+      `${fmt(api.scorecard.p50, 2)} / ${fmt(api.scorecard.p99, 1)}`,
+      `bare ${fmt(api.bare.p50, 2)} / ${fmt(api.bare.p99, 1)}`,
+      '',
+    ],
+    [
+      'application (req/s)',
+      fmt(api.application.rps, 1),
+      `no-op Update ${fmt(api.noopUpdate.rps, 1)}`,
+      times(api.applicationVsNoopUpdate),
+    ],
+    [
+      'application p50 / no-op p50 (ms)',
+      fmt(api.application.p50, 1),
+      fmt(api.noopUpdate.p50, 1),
+      times(api.application.p50 / api.noopUpdate.p50),
+    ],
+  ];
+  console.log(
+    `\nbench:fleet — ${result.partners} partners${fleet ? '' : ' (--api-only: no floor, no sweep, no sizes)'}, ` +
+      `load average at start ${result.loadAverage.start.join(' ')}, at end ${result.loadAverage.end.join(' ')}`,
+  );
+  console.log(`${'measure'.padEnd(34)}${'ours'.padStart(14)}${'floor'.padStart(22)}${'ratio'.padStart(10)}`);
+  for (const [a, b, c, d] of rows) console.log(`${a.padEnd(34)}${b.padStart(14)}${c.padStart(22)}${d.padStart(10)}`);
+  if (fleet) {
+    console.log(
+      `process RSS ${fmt(fleet.workerRssMiB, 0)} MiB (idle ${fmt(fleet.rssIdleMiB, 0)} MiB, the fleet ` +
+        `+${fmt(fleet.fleetRssMiB, 0)} MiB; ${fleet.cachedWorkflows} workflows cached of ${fleet.maxCachedWorkflows}) · ` +
+        `Temporal SQLite ${fmt(fleet.temporalDbMiB, 1)} MiB · PGlite ` +
+        `${fmt(fleet.pgliteMiB, 1)} MiB · history events per partner: ${fmt(fleet.historyEvents.atRegistration, 0)} ` +
+        `at registration, ${fmt(fleet.historyEvents.perMonthlyCheck, 0)} per monthly check, ` +
+        `~${fmt(fleet.historyEvents.perPartnerYearEstimate, 0)} a year`,
+    );
+  }
 }
 
 runBench('bench:fleet', main);

@@ -74,9 +74,19 @@ export function percentile(sorted: Float64Array, q: number): number {
  * has whole-millisecond resolution (a bare endpoint answers in less) and an `amount` run ends on its next 1 s tick.
  */
 export async function cannon(run: CannonRun): Promise<RunStats> {
+  return statsOf(run, [await measured(run)]);
+}
+
+interface Measured {
+  latencies: number[];
+  seconds: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+}
+
+async function measured(run: CannonRun): Promise<Measured> {
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
-  let non2xx = 0;
   let lastResponseAt = 0;
   const started = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -99,24 +109,57 @@ export async function cannon(run: CannonRun): Promise<RunStats> {
       lastResponseAt = performance.now();
       latencies.push(responseTime);
       statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-      if (statusCode < 200 || statusCode > 299) non2xx += 1;
     });
   });
-  const sorted = Float64Array.from(latencies).sort();
-  const seconds = ((lastResponseAt || performance.now()) - started) / 1000;
+  return {
+    latencies,
+    seconds: ((lastResponseAt || performance.now()) - started) / 1000,
+    errors: result.errors,
+    statusCodes,
+  };
+}
+
+/** One run's figures over its measured slices: requests and seconds summed, percentiles over every latency. */
+function statsOf(run: CannonRun, slices: readonly Measured[]): RunStats {
+  const sorted = Float64Array.from(slices.flatMap((m) => m.latencies)).sort();
+  const seconds = slices.reduce((sum, m) => sum + m.seconds, 0);
+  const statusCodes: Record<string, number> = {};
+  for (const m of slices) {
+    for (const [code, n] of Object.entries(m.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  }
+  const non2xx = Object.entries(statusCodes)
+    .filter(([code]) => Number(code) < 200 || Number(code) > 299)
+    .reduce((sum, [, n]) => sum + n, 0);
   return {
     endpoint: run.endpoint,
     connections: run.connections,
-    requests: latencies.length,
+    requests: sorted.length,
     seconds,
-    rps: latencies.length / seconds,
+    rps: sorted.length / seconds,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
     max: sorted.length > 0 ? sorted[sorted.length - 1]! : NaN,
     non2xx,
-    errors: result.errors,
+    errors: slices.reduce((sum, m) => sum + m.errors, 0),
     statusCodes,
   };
+}
+
+/**
+ * The runs in turn, `rounds` times, `sliceS` seconds each: on a machine shared with other work (whose load comes and
+ * goes within seconds) each run then sees the same load as the others, and their ratio means something. Each run's
+ * figures combine its slices.
+ */
+export async function alternate<const T extends readonly CannonRun[]>(
+  runs: T,
+  rounds: number,
+  sliceS = 1,
+): Promise<{ [K in keyof T]: RunStats }> {
+  const slices = runs.map((): Measured[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, run] of runs.entries()) slices[i]!.push(await measured({ ...run, durationS: sliceS }));
+  }
+  return runs.map((run, i) => statsOf(run, slices[i]!)) as { [K in keyof T]: RunStats };
 }
 
 export type Stop = { name: string; stop: () => Promise<void> };

@@ -107,16 +107,20 @@ export function createApp(deps: AppDependencies): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customProps: (_req, res) => {
-        const principal = (res as unknown as { locals?: { principal?: Principal } }).locals?.principal;
-        return principal ? { caller: `${principal.role}:${principal.sub}` } : {};
-      },
+      // Called when the request arrives (no principal yet) and when it ends: nothing to bind at first means no child
+      // logger made for it.
+      customProps: ((_req: unknown, res: { locals?: { principal?: Principal } }) => {
+        const principal = res.locals?.principal;
+        return principal ? { caller: `${principal.role}:${principal.sub}` } : undefined;
+      }) as unknown as () => object,
       serializers: {
         req: (req: { id: unknown; method: unknown; url: unknown }) => ({
           id: req.id,
           method: req.method,
           url: req.url,
         }),
+        // The status only: the default also wrote every response header (helmet's dozen, the same on every line).
+        res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
       },
     }),
   );

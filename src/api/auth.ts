@@ -15,6 +15,7 @@ import {
   SignJWT,
   type JWTPayload,
 } from 'jose';
+import { Lru } from './lru';
 
 export const ROLES = ['program-admin', 'partner-manager', 'alliance-lead', 'alliance-team', 'evidence-feed'] as const;
 export type Role = (typeof ROLES)[number];
@@ -108,19 +109,63 @@ export function createVerifier(options: {
     throw new Error('createVerifier needs a secret or a jwksUrl');
   }
 
+  return rememberVerified(
+    {
+      async verify(token) {
+        if (typeof token !== 'string' || token === '') throw new AuthError('missing token');
+        let payload: JWTPayload;
+        try {
+          payload = await verifyJwt(token);
+        } catch (err) {
+          if (err instanceof JwksUnavailable) throw err;
+          throw new AuthError(describeFailure(err, token, { issuer, audience, algorithms }));
+        }
+        const lifetime = lifetimeProblem(payload, maxLifetime);
+        if (lifetime) throw new AuthError(lifetime);
+        return principalOf(payload);
+      },
+    },
+    { maxLifetimeSeconds: maxLifetime },
+  );
+}
+
+export interface RememberOptions {
+  /** Longest a verified token is taken without verifying it again, in ms (default 60 s). */
+  ttlMs?: number;
+  /** Tokens remembered (default 10,000). */
+  capacity?: number;
+  /** The verifier's longest token lifetime, in seconds: a token is remembered no longer than `iat` + it. */
+  maxLifetimeSeconds?: number;
+  now?: () => number;
+}
+
+/**
+ * `inner`, remembering the tokens it accepted: a client sends the same token with every request, and verifying its
+ * signature again (an HMAC or an RSA verification, and an async WebCrypto job) was a fifth of a cached read's time. A
+ * token is remembered until the first of: its `exp` (plus the clock tolerance `inner` allows), `iat` plus the longest
+ * lifetime, or `ttlMs` — so an expired token is refused as before, and a key withdrawn from the JWKS stops being trusted
+ * within `ttlMs`. Keyed by the whole token, signature included: only the exact string that verified is taken.
+ * Refusals are not remembered.
+ */
+export function rememberVerified(inner: TokenVerifier, options: RememberOptions = {}): TokenVerifier {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const maxLifetimeMs = (options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_S) * 1000;
+  const now = options.now ?? Date.now;
+  const verified = new Lru<string, { principal: Principal; until: number }>(options.capacity ?? 10_000);
   return {
     async verify(token) {
-      if (typeof token !== 'string' || token === '') throw new AuthError('missing token');
-      let payload: JWTPayload;
-      try {
-        payload = await verifyJwt(token);
-      } catch (err) {
-        if (err instanceof JwksUnavailable) throw err;
-        throw new AuthError(describeFailure(err, token, { issuer, audience, algorithms }));
+      const known = typeof token === 'string' ? verified.get(token) : undefined;
+      if (known) {
+        if (now() < known.until) return known.principal;
+        verified.delete(token);
       }
-      const lifetime = lifetimeProblem(payload, maxLifetime);
-      if (lifetime) throw new AuthError(lifetime);
-      return principalOf(payload);
+      const principal = Object.freeze(await inner.verify(token));
+      // `inner` accepted it, so `exp` and `iat` are numbers.
+      const { exp, iat } = decodeJwt(token) as { exp: number; iat: number };
+      const toleranceMs = CLOCK_TOLERANCE_S * 1000;
+      const until = Math.min(now() + ttlMs, exp * 1000 + toleranceMs, iat * 1000 + maxLifetimeMs + toleranceMs);
+      verified.set(token, { principal, until });
+      return principal;
     },
   };
 }

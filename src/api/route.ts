@@ -93,7 +93,11 @@ function expressPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
-/** The principal's right to act on the partner named by `partnerId`; loads the partner when needed. */
+/**
+ * The principal's right to act on the partner named by `partnerId`, and the partner. Read from the store's partner
+ * cache: in memory until the row changes (a reassignment, an evidence write, a deletion drops it at once in this
+ * process, and through the database's notification in the others; see src/store/partner-cache.ts).
+ */
 async function authorizePartner(store: Store, principal: Principal, partnerId: string): Promise<Partner | undefined> {
   switch (principal.role) {
     case 'alliance-lead':
@@ -101,9 +105,9 @@ async function authorizePartner(store: Store, principal: Principal, partnerId: s
       if (principal.partnerId !== partnerId) {
         throw ProblemError.forbidden(`you act for partner '${principal.partnerId ?? '?'}', not '${partnerId}'`);
       }
-      return allianceUserOf(await store.getPartner(partnerId), principal);
+      return allianceUserOf(await store.partnerCache.get(partnerId), principal);
     case 'partner-manager': {
-      const partner = await store.getPartner(partnerId);
+      const partner = await store.partnerCache.get(partnerId);
       // Unknown and unassigned look alike: a partner manager learns nothing about partners not theirs.
       if (!partner || !partner.partnerManagerIds.includes(principal.sub)) {
         throw ProblemError.forbidden(`partner '${partnerId}' is not assigned to partner manager '${principal.sub}'`);
@@ -111,7 +115,7 @@ async function authorizePartner(store: Store, principal: Principal, partnerId: s
       return partner;
     }
     default:
-      return store.getPartner(partnerId);
+      return store.partnerCache.get(partnerId);
   }
 }
 
@@ -283,11 +287,36 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
   }
 }
 
+/**
+ * A JSON body serialized once and sent as is, for answers kept in memory (scorecards): no JSON.stringify, no UTF-8
+ * encoding and no ETag hash per request. Sent with the headers `res.json` would give it.
+ */
+export class JsonBody {
+  readonly bytes: Buffer;
+  private etag: string | undefined;
+
+  constructor(value: unknown) {
+    this.bytes = Buffer.from(JSON.stringify(value), 'utf8');
+  }
+
+  /** The ETag express would compute for these bytes (its `etag fn` setting), computed once. */
+  etagBy(generate: unknown): string | undefined {
+    if (typeof generate !== 'function') return undefined;
+    this.etag ??= (generate as (body: Buffer, encoding?: string) => string | undefined)(this.bytes);
+    return this.etag;
+  }
+}
+
 function send(res: Response, result: RouteResult): void {
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   res.status(result.status);
   if (result.body === undefined) res.end();
-  else res.json(result.body);
+  else if (result.body instanceof JsonBody) {
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    const etag = result.body.etagBy(res.app.get('etag fn'));
+    if (etag) res.setHeader('ETag', etag);
+    res.send(result.body.bytes);
+  } else res.json(result.body);
 }
 
 function replay(res: Response, status: number, stored: unknown): void {

@@ -1,44 +1,15 @@
 /**
  * Scorecard reads that do not redo work: a stored evidence version never changes, so its parsed document is kept per
  * (partner, version) and the scorecard it gives per (partner, version, date) — each computed once, in a bounded
- * least-recently-used map. The partner row (loaded by the access check) names the current version, so a repeated
- * read touches neither the evidence table nor the parser nor the rules.
+ * least-recently-used map, with its JSON serialized once when first sent. The partner row (from the store's partner
+ * cache, by the access check) names the current version, so a repeated read touches neither the database nor the
+ * evidence parser nor the rules nor JSON.stringify.
  */
 import { parseStoredEvidence, type PartnerEvidence } from '../domain/evidence';
 import { evaluateScorecard, type Scorecard } from '../domain/scorecard';
 import type { Store } from '../store';
-
-/** A map that keeps at most `capacity` entries, dropping the least recently used. */
-export class Lru<K, V> {
-  private readonly map = new Map<K, V>();
-
-  constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('an LRU needs a capacity of at least 1');
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(key: K): V | undefined {
-    const value = this.map.get(key);
-    if (value === undefined) return undefined;
-    // Re-inserting moves the key to the end: Map iterates in insertion order, so the first key is the oldest use.
-    this.map.delete(key);
-    this.map.set(key, value);
-    return value;
-  }
-
-  delete(key: K): void {
-    this.map.delete(key);
-  }
-
-  set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
-  }
-}
+import { Lru } from './lru';
+import { JsonBody } from './route';
 
 export interface ScorecardCacheOptions {
   /** Parsed evidence documents kept (a Premier-size document is about 1 MiB parsed). */
@@ -56,7 +27,7 @@ export interface ScorecardCacheStats {
 /** The scorecards of stored evidence, each (partner, evidence version, date) computed once. */
 export class ScorecardCache {
   private readonly evidence: Lru<string, Promise<PartnerEvidence | undefined>>;
-  private readonly scorecards: Lru<string, Scorecard>;
+  private readonly scorecards: Lru<string, { scorecard: Scorecard; json?: JsonBody }>;
   readonly stats: ScorecardCacheStats = { evidenceParsed: 0, scorecardsComputed: 0, hits: 0 };
 
   constructor(
@@ -72,6 +43,18 @@ export class ScorecardCache {
    * (version 0).
    */
   async scorecard(partnerId: string, version: number, asOf: string): Promise<Scorecard | undefined> {
+    return (await this.entry(partnerId, version, asOf))?.scorecard;
+  }
+
+  /** The same scorecard as a response body, serialized once. */
+  async scorecardJson(partnerId: string, version: number, asOf: string): Promise<JsonBody | undefined> {
+    const entry = await this.entry(partnerId, version, asOf);
+    if (!entry) return undefined;
+    entry.json ??= new JsonBody(entry.scorecard);
+    return entry.json;
+  }
+
+  private async entry(partnerId: string, version: number, asOf: string) {
     if (version < 1) return undefined;
     const key = `${partnerId}\n${version}\n${asOf}`;
     const cached = this.scorecards.get(key);
@@ -81,10 +64,10 @@ export class ScorecardCache {
     }
     const evidence = await this.parsed(partnerId, version);
     if (!evidence) return undefined;
-    const scorecard = evaluateScorecard(evidence, asOf);
+    const entry: { scorecard: Scorecard; json?: JsonBody } = { scorecard: evaluateScorecard(evidence, asOf) };
     this.stats.scorecardsComputed += 1;
-    this.scorecards.set(key, scorecard);
-    return scorecard;
+    this.scorecards.set(key, entry);
+    return entry;
   }
 
   /** The parsed evidence of one version; concurrent readers of a version not yet cached share one read and parse. */

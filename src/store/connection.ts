@@ -11,7 +11,7 @@ import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { securePrivateDir } from './private-dir';
 import { schema, type Schema } from './schema';
 
@@ -40,6 +40,16 @@ export interface Connection {
   readonly driver: 'pglite' | 'postgres';
   readonly db: Db;
   migrate(): Promise<void>;
+  /**
+   * Hears the notifications on `channel` until the returned function is called. `onLive(false)` when notifications
+   * may be missed from now on (the listening connection was lost; it reconnects by itself), `onLive(true)` once they
+   * are heard again. Resolves after the first attempt to listen, heard or not.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onLive: (live: boolean) => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -98,6 +108,16 @@ function openPglite(config: StoreConfig, migrationsFolder: string): Connection {
       await migratePglite(db, { migrationsFolder });
       secure();
     },
+    listen: async (channel, onPayload, onLive) => {
+      // One process holds the database: every write passes through this instance, whose listeners hear a
+      // transaction's notifications while its COMMIT is answered, before the writer's await resumes.
+      const unlisten = await pglite.listen(channel, onPayload);
+      onLive(true);
+      return async () => {
+        onLive(false);
+        if (!pglite.closed) await unlisten();
+      };
+    },
     close: async () => {
       if (!pglite.closed) await pglite.close();
       secure();
@@ -128,7 +148,70 @@ function openPostgres(databaseUrl: string, poolSize: number, migrationsFolder: s
         client.release();
       }
     },
+    listen: (channel, onPayload, onLive) => listenPostgres(databaseUrl, channel, onPayload, onLive),
     close: () => pool.end(),
+  };
+}
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * LISTEN on a connection of its own (a pooled one would go back to the pool and stop hearing): lost, it reports
+ * `onLive(false)` at once and reconnects with backoff; listening again, `onLive(true)`.
+ */
+async function listenPostgres(
+  databaseUrl: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+  onLive: (live: boolean) => void,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let stopped = false;
+  let current: Client | undefined;
+  let retryMs = RECONNECT_MIN_MS;
+  let timer: NodeJS.Timeout | undefined;
+
+  const lost = (client: Client) => {
+    if (current !== client) return;
+    current = undefined;
+    onLive(false);
+    client.end().catch(() => undefined);
+    if (stopped) return;
+    timer = setTimeout(() => void connect(), retryMs);
+    timer.unref();
+    retryMs = Math.min(retryMs * 2, RECONNECT_MAX_MS);
+  };
+
+  const connect = async () => {
+    // keepAlive: a peer gone without a word (a half-open connection) is found by TCP, not only by the next query.
+    const client = new Client({ connectionString: databaseUrl, keepAlive: true });
+    current = client;
+    client.on('notification', (message) => {
+      if (message.channel === channel) onPayload(message.payload ?? '');
+    });
+    client.on('error', () => lost(client));
+    client.on('end', () => lost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch {
+      lost(client);
+      return;
+    }
+    if (current !== client) return;
+    retryMs = RECONNECT_MIN_MS;
+    onLive(true);
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    const client = current;
+    current = undefined;
+    onLive(false);
+    await client?.end().catch(() => undefined);
   };
 }
 

@@ -19,6 +19,7 @@ import { invoicesRepository, type InvoicesRepository } from './invoices';
 import { journalRepository, type JournalRepository } from './journal';
 import { outboxRepository, type OutboxRepository } from './outbox';
 import { OutboxDelivery } from './outbox-delivery';
+import { PartnerCache, type PartnerCacheOptions, PARTNER_CHANGED_CHANNEL } from './partner-cache';
 import { PartnerViewRepository, type PartnerView, type PartnerViewInput } from './partner-views';
 import { partnersRepository, type PartnersRepository } from './partners';
 import { payersRepository, type PayersRepository } from './payers';
@@ -51,6 +52,11 @@ export interface Store
   readonly payments: Payments;
   /** Bulk onboarding jobs and their rows (src/store/imports.ts). */
   readonly imports: ImportRepository;
+  /**
+   * Partner rows kept in memory until they change (src/store/partner-cache.ts): the API's access check reads them on
+   * every partner-scoped request. `getPartner` always asks the database.
+   */
+  readonly partnerCache: PartnerCache;
   /** Writes a partner's view (its read model) unless a same or newer revision is stored (src/store/partner-views.ts). */
   putPartnerView(input: PartnerViewInput): Promise<{ view: PartnerView; applied: boolean }>;
   /** The lifecycle state the partner's workflow last wrote. */
@@ -60,15 +66,50 @@ export interface Store
   close(): Promise<void>;
 }
 
+/**
+ * `fn`, dropping the cached partner `idOf(args)` once it settled — succeeded or not, since a write whose answer was
+ * lost may have committed.
+ */
+function invalidating<A extends unknown[], R>(
+  cache: PartnerCache,
+  idOf: (first: NoInfer<A>[0]) => string,
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } finally {
+      cache.invalidate(idOf(args[0]));
+    }
+  };
+}
+
 /** Opens (and migrates) the configured database and returns the store over it. */
-export async function createStore(config: StoreConfig = {}): Promise<Store> {
+export async function createStore(config: StoreConfig & { partnerCache?: PartnerCacheOptions } = {}): Promise<Store> {
   const connection = await openConnection(config);
   const { db } = connection;
   const advancePay = advancePayRepository(db);
   const views = new PartnerViewRepository(db);
+  const partnerRows = partnersRepository(db);
+  const evidence = evidenceRepository(db);
+  const partnerCache = new PartnerCache((id) => partnerRows.getPartner(id), config.partnerCache);
+  // Writes of another process (or past this store) are heard through the trigger of migration 0010; this process's
+  // own writes also drop the entry directly, before their promise resolves, whatever the driver's notification delay.
+  const unlisten = await connection.listen(
+    PARTNER_CHANGED_CHANNEL,
+    (partnerId) => (partnerId === '' ? partnerCache.clear() : partnerCache.invalidate(partnerId)),
+    (live) => partnerCache.setLive(live),
+  );
+  const byId = (partnerId: string) => partnerId;
   return {
-    ...partnersRepository(db),
-    ...evidenceRepository(db),
+    ...partnerRows,
+    registerPartner: invalidating(partnerCache, (input) => input.id, partnerRows.registerPartner.bind(partnerRows)),
+    unregisterPartner: invalidating(partnerCache, byId, partnerRows.unregisterPartner.bind(partnerRows)),
+    updatePartnerStatus: invalidating(partnerCache, byId, partnerRows.updatePartnerStatus.bind(partnerRows)),
+    updatePartnerTier: invalidating(partnerCache, byId, partnerRows.updatePartnerTier.bind(partnerRows)),
+    ...evidence,
+    putEvidence: invalidating(partnerCache, byId, evidence.putEvidence.bind(evidence)),
+    changeEvidence: invalidating(partnerCache, byId, evidence.changeEvidence.bind(evidence)),
     ...invoicesRepository(db),
     ...casesRepository(db),
     ...applicationsRepository(db),
@@ -88,9 +129,13 @@ export async function createStore(config: StoreConfig = {}): Promise<Store> {
     reseller: new ResellerBilling(db),
     payments: new Payments(db),
     imports: new ImportRepository(db),
+    partnerCache,
     putPartnerView: (input) => views.put(input),
     getPartnerView: (partnerId) => views.get(partnerId),
     ping: () => pingConnection(db),
-    close: () => connection.close(),
+    close: async () => {
+      await unlisten();
+      await connection.close();
+    },
   };
 }

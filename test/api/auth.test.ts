@@ -5,7 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { AuthError, createVerifier, mintToken, resolveJwtSecret, type Role } from '../../src/api/auth';
+import {
+  AuthError,
+  createVerifier,
+  mintToken,
+  rememberVerified,
+  resolveJwtSecret,
+  type Principal,
+  type Role,
+  type TokenVerifier,
+} from '../../src/api/auth';
 
 const secret = 'a-test-secret-that-is-at-least-32-characters-long';
 const issuer = 'apn-tier-engine';
@@ -139,6 +148,81 @@ describe('a bad token is refused with an AuthError saying what is wrong', () => 
   test('not a JWT at all', async () => {
     expect(await refusal('not-a-token')).toMatch(/^malformed token/);
     expect(await refusal('')).toBe('missing token');
+  });
+});
+
+describe('a token that verified is remembered, never past its expiry', () => {
+  /** Counts what reaches the real verifier; `clock` is the memory's time (seconds since the epoch, as in claims). */
+  function remembering(options: { ttlMs?: number; maxLifetimeSeconds?: number } = {}) {
+    const seen: string[] = [];
+    const inner: TokenVerifier = {
+      verify: (token: string) => {
+        seen.push(token);
+        return verifier.verify(token);
+      },
+    };
+    const clock = { s: Math.floor(Date.now() / 1000) };
+    return { seen, clock, remembered: rememberVerified(inner, { ...options, now: () => clock.s * 1000 }) };
+  }
+
+  test('the same token again is not verified again, and answers the same Principal', async () => {
+    const { seen, remembered } = remembering();
+    const token = await signed(valid({ exp: inAnHour() }));
+    const first = await remembered.verify(token);
+    const again = await remembered.verify(token);
+    expect(again).toBe(first);
+    expect(seen).toHaveLength(1);
+    // Another token (another signature) is verified on its own.
+    await remembered.verify(await signed(valid({ sub: 'u-2' })));
+    expect(seen).toHaveLength(2);
+  });
+
+  test('past exp plus the clock tolerance the memory no longer answers for it: the verifier decides again', async () => {
+    const { seen, clock, remembered } = remembering({ ttlMs: 3_600_000 * 48 });
+    const exp = clock.s + 120;
+    const token = await signed(valid({ exp }));
+    await remembered.verify(token);
+    clock.s = exp + 29;
+    await remembered.verify(token);
+    expect(seen).toHaveLength(1);
+    clock.s = exp + 30;
+    // The inner verifier reads the real clock, under which this token is still valid: it is asked again, which is the
+    // point — the memory never answers for a token past its exp.
+    await remembered.verify(token);
+    expect(seen).toHaveLength(2);
+  });
+
+  test('no longer than iat plus the longest lifetime, nor than ttlMs', async () => {
+    const byLifetime = remembering({ ttlMs: 3_600_000 * 48, maxLifetimeSeconds: 600 });
+    const token = await signed(valid({ exp: inAnHour() }));
+    await byLifetime.remembered.verify(token);
+    byLifetime.clock.s += 600 + 29;
+    await byLifetime.remembered.verify(token);
+    byLifetime.clock.s += 1;
+    await byLifetime.remembered.verify(token);
+    expect(byLifetime.seen).toHaveLength(2);
+
+    const byTtl = remembering({ ttlMs: 60_000 });
+    await byTtl.remembered.verify(token);
+    byTtl.clock.s += 59;
+    await byTtl.remembered.verify(token);
+    byTtl.clock.s += 1;
+    await byTtl.remembered.verify(token);
+    expect(byTtl.seen).toHaveLength(2);
+  });
+
+  test('a refusal is not remembered: the same bad token is refused each time by the verifier', async () => {
+    const { seen, remembered } = remembering();
+    const bad = await signed(valid(), new TextEncoder().encode('another-secret-that-is-at-least-32-characters'));
+    expect(await refusal(bad, remembered)).toMatch(/bad signature/);
+    expect(await refusal(bad, remembered)).toMatch(/bad signature/);
+    expect(seen).toHaveLength(2);
+  });
+
+  test('what it answers cannot be edited by one request for the next', async () => {
+    const { remembered } = remembering();
+    const principal: Principal = await remembered.verify(await signed(valid()));
+    expect(() => Object.assign(principal, { role: 'program-admin', sub: 'someone-else' })).toThrow(TypeError);
   });
 });
 

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lru, ScorecardCache } from '../../src/api/scorecards';
+import { Lru } from '../../src/api/lru';
+import { ScorecardCache } from '../../src/api/scorecards';
 import { evaluateScorecard, parseStoredEvidence } from '../../src/domain';
 
 const document = JSON.parse(
@@ -51,4 +52,12 @@ test('the LRU keeps its capacity, dropping the least recently used', () => {
   expect(lru.get('b')).toBeUndefined();
   expect(lru.get('a')).toBe(1);
   expect(lru.size).toBe(2);
+});
+
+test('the response body of a (partner, version, date) is serialized once, and is the scorecard as JSON', async () => {
+  const cache = new ScorecardCache(countingStore() as never);
+  const body = await cache.scorecardJson('p', 3, '2019-12-13');
+  expect(await cache.scorecardJson('p', 3, '2019-12-13')).toBe(body);
+  expect(JSON.parse(body!.bytes.toString('utf8'))).toEqual(await cache.scorecard('p', 3, '2019-12-13'));
+  expect(await cache.scorecardJson('p', 0, '2019-12-13')).toBeUndefined();
 });

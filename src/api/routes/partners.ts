@@ -271,9 +271,10 @@ export function partnerRoutes(router: Router, deps: PartnerRouteDeps): void {
     query: ScorecardQuery,
     responses: { 200: { description: 'The scorecard', schema: ScorecardSchema } },
     handler: async ({ partner, query }) => {
-      const scorecard = await scorecardOf(scorecards, partner!, query.asOf ?? lifecycle.today());
-      if (!scorecard) throw ProblemError.notFound(`partner '${partner!.id}' has no evidence yet`);
-      return { status: 200, body: scorecard };
+      const p = partner!;
+      const body = await scorecards.scorecardJson(p.id, p.evidenceVersion, query.asOf ?? lifecycle.today());
+      if (!body) throw ProblemError.notFound(`partner '${p.id}' has no evidence yet`);
+      return { status: 200, body };
     },
   });
 
