@@ -264,6 +264,7 @@ async function startApi(
     const s = app.listen(listen.port, listen.host, () => ready(s));
     s.once('error', fail);
   });
+  keepConnectionsAlive(server);
   onStop(
     'HTTP API',
     () =>
@@ -276,6 +277,20 @@ async function startApi(
   const port = address && typeof address === 'object' ? address.port : listen.port;
   const host = listen.host === '0.0.0.0' ? 'localhost' : listen.host;
   return { app, url: `http://${host}:${port}` };
+}
+
+/**
+ * How long an idle keep-alive connection stays open. Node closes one after 5 s, while a client reuses it for up to
+ * the hint it was sent minus a second: a client (or a load balancer) whose event loop lags by that second sends its
+ * next request on a connection the API is closing, and hears "other side closed" with no answer (the 200-client load
+ * test saw 49 at once on a busy machine). Longer than the 60 s idle timeout load balancers commonly keep, so they
+ * close first; headers must arrive within a second more.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+function keepConnectionsAlive(server: Server): void {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 }
 
 type DispatcherConfig = Parameters<typeof createDispatcher>[0];
