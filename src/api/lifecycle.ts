@@ -9,6 +9,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common/lib/time';
 import {
   applicationStatusQuery,
   applyForUpgradeUpdate,
@@ -53,12 +54,27 @@ import type {
  */
 export const PARTNER_WORKFLOW_TASK_TIMEOUT = '30 seconds';
 
+/** How long one Temporal call may take (a start, a signal, a query). */
+const CALL_TIMEOUT_MS = 15_000;
+
+/**
+ * How long a command (an Update) waits for the workflow's answer. The Update rides on a workflow task, and the
+ * server can lose a task it handed out: on a starved machine it records the start, then gives up on the answer's
+ * delivery to the worker (temporalio/temporal#11733; the load test beside another suite lost 6 of 40 partners'
+ * tasks in one run), and gives the task again only once its timeout passed. So a command waits out a lost task
+ * (PARTNER_WORKFLOW_TASK_TIMEOUT) and then a call's time, instead of answering 503 for a command that goes through
+ * a few seconds later.
+ */
+export const COMMAND_TIMEOUT_MS = msToNumber(PARTNER_WORKFLOW_TASK_TIMEOUT) + CALL_TIMEOUT_MS;
+
 export interface LifecycleOptions {
   taskQueue: string;
   /** Business clock handed to every workflow started here; offset 0 in production. */
   clock?: ClockOptions;
-  /** Upper bound of one Temporal call, updates included (they wait for the workflow's answer). */
+  /** Upper bound of one Temporal call (default 15 s); when given without `commandTimeoutMs`, it bounds commands too. */
   callTimeoutMs?: number;
+  /** Upper bound of a command, an Update waiting for the workflow's answer (default COMMAND_TIMEOUT_MS). */
+  commandTimeoutMs?: number;
 }
 
 /** `updateId`: the Temporal Update id; a second Update with the same id gets the first one's outcome. */
@@ -94,6 +110,7 @@ export const applicationWorkflowId = (partnerId: string, number: number): string
 export class Lifecycle {
   readonly clock: ClockOptions;
   private readonly callTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
 
   constructor(
     /** The Temporal client; the reseller billing client layer (reseller-workflows.ts) starts its workflows with it. */
@@ -101,7 +118,8 @@ export class Lifecycle {
     private readonly options: LifecycleOptions,
   ) {
     this.clock = options.clock ?? { offsetMs: 0 };
-    this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
+    this.callTimeoutMs = options.callTimeoutMs ?? CALL_TIMEOUT_MS;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? options.callTimeoutMs ?? COMMAND_TIMEOUT_MS;
   }
 
   /** Today on the business clock (UTC calendar day). */
@@ -114,8 +132,14 @@ export class Lifecycle {
     return this.options.taskQueue;
   }
 
-  private call<T>(fn: () => Promise<T>): Promise<T> {
+  /** One Temporal call (a start, a signal, a query), up to the call deadline. */
+  call<T>(fn: () => Promise<T>): Promise<T> {
     return this.client.connection.withDeadline(Date.now() + this.callTimeoutMs, fn);
+  }
+
+  /** An Update, waiting for the workflow's answer up to the command deadline. */
+  command<T>(fn: () => Promise<T>): Promise<T> {
+    return this.client.connection.withDeadline(Date.now() + this.commandTimeoutMs, fn);
   }
 
   private partner(partnerId: string): WorkflowHandle<typeof partnerLifecycle> {
@@ -182,7 +206,7 @@ export class Lifecycle {
     cmd: ApplyCommand,
     options: UpdateOptions = {},
   ): Promise<{ number: number; workflowId: string }> {
-    return this.call(() =>
+    return this.command(() =>
       this.partner(partnerId).executeUpdate(applyForUpgradeUpdate, { args: [cmd], ...updateIdOf(options) }),
     );
   }
@@ -192,19 +216,19 @@ export class Lifecycle {
     cmd: PaymentCommand,
     options: UpdateOptions = {},
   ): Promise<{ invoiceId: string; paidOn: string }> {
-    return this.call(() =>
+    return this.command(() =>
       this.partner(partnerId).executeUpdate(recordPaymentUpdate, { args: [cmd], ...updateIdOf(options) }),
     );
   }
 
   extend(partnerId: string, cmd: ExtensionCommand, options: UpdateOptions = {}): Promise<{ deadline: string }> {
-    return this.call(() =>
+    return this.command(() =>
       this.partner(partnerId).executeUpdate(grantExtensionUpdate, { args: [cmd], ...updateIdOf(options) }),
     );
   }
 
   cancel(partnerId: string, cmd: CancellationCommand, options: UpdateOptions = {}): Promise<{ caseId: string }> {
-    return this.call(() =>
+    return this.command(() =>
       this.partner(partnerId).executeUpdate(requestCancellationUpdate, { args: [cmd], ...updateIdOf(options) }),
     );
   }
@@ -214,7 +238,7 @@ export class Lifecycle {
     cmd: IncidentCommand,
     options: UpdateOptions = {},
   ): Promise<{ incidents: Incident[] }> {
-    return this.call(() =>
+    return this.command(() =>
       this.partner(partnerId).executeUpdate(resolveIncidentUpdate, { args: [cmd], ...updateIdOf(options) }),
     );
   }
@@ -224,13 +248,13 @@ export class Lifecycle {
     cmd: CaseDecisionCommand,
     options: UpdateOptions = {},
   ): Promise<{ caseId: string; outcome: string }> {
-    return this.call(() =>
+    return this.command(() =>
       this.partner(partnerId).executeUpdate(decideCaseUpdate, { args: [cmd], ...updateIdOf(options) }),
     );
   }
 
   reinstate(partnerId: string, cmd: ReinstateCommand, options: UpdateOptions = {}): Promise<{ tier: string }> {
-    return this.call(() =>
+    return this.command(() =>
       this.partner(partnerId).executeUpdate(reinstateTierUpdate, { args: [cmd], ...updateIdOf(options) }),
     );
   }
@@ -255,7 +279,7 @@ export class Lifecycle {
     cmd: AssessmentCommand,
     options: UpdateOptions = {},
   ): Promise<ApplicationStatus> {
-    return this.call(() =>
+    return this.command(() =>
       this.application(partnerId, number).executeUpdate(recordReadinessUpdate, { args: [cmd], ...updateIdOf(options) }),
     );
   }
@@ -266,7 +290,7 @@ export class Lifecycle {
     cmd: EbrOutcomeCommand,
     options: UpdateOptions = {},
   ): Promise<ApplicationStatus> {
-    return this.call(() =>
+    return this.command(() =>
       this.application(partnerId, number).executeUpdate(recordEbrOutcomeUpdate, {
         args: [cmd],
         ...updateIdOf(options),

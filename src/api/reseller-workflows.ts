@@ -20,19 +20,13 @@ import type { resellerBilling } from '../workflows/reseller-billing';
 import type { resellerInvitation } from '../workflows/reseller-invitation';
 import type { Lifecycle } from './lifecycle';
 
-const CALL_TIMEOUT_MS = 15_000;
-
 export class ResellerWorkflows {
   constructor(private readonly lifecycle: Lifecycle) {}
-
-  private call<T>(fn: () => Promise<T>): Promise<T> {
-    return this.lifecycle.client.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, fn);
-  }
 
   /** Starts a workflow; one that already ran to its end under that id is left as it is. */
   private async start(fn: () => Promise<unknown>): Promise<void> {
     try {
-      await this.call(fn);
+      await this.lifecycle.call(fn);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
@@ -73,7 +67,7 @@ export class ResellerWorkflows {
     const handle: WorkflowHandle<typeof resellerInvitation> = this.lifecycle.client.workflow.getHandle(
       invitationWorkflowId(invitationId),
     );
-    return this.call(() =>
+    return this.lifecycle.command(() =>
       handle.executeUpdate(response === 'accept' ? acceptInvitationUpdate : declineInvitationUpdate, {
         args: [{ by }],
         ...(updateId ? { updateId } : {}),
@@ -109,7 +103,7 @@ export class ResellerWorkflows {
     const handle: WorkflowHandle<typeof resellerBilling> = this.lifecycle.client.workflow.getHandle(
       resellerBillingWorkflowId(organizationId),
     );
-    return this.call(() =>
+    return this.lifecycle.command(() =>
       handle.executeUpdate(closeMonthUpdate, { args: [{ month, by }], ...(updateId ? { updateId } : {}) }),
     );
   }
@@ -125,7 +119,7 @@ export class ResellerWorkflows {
     const handle: WorkflowHandle<typeof resellerBilling> = this.lifecycle.client.workflow.getHandle(
       resellerBillingWorkflowId(organizationId),
     );
-    return this.call(() =>
+    return this.lifecycle.command(() =>
       handle.executeUpdate(payConsolidatedBillUpdate, {
         args: [{ month, amountCents, by }],
         ...(updateId ? { updateId } : {}),

@@ -47,7 +47,7 @@ function get(agent: Agent, path: string): Promise<{ status: number; reused: bool
         resolve({
           status: res.statusCode ?? 0,
           reused: req.reusedSocket,
-          ...(res.headers['keep-alive'] ? { keepAlive: res.headers['keep-alive'] } : {}),
+          ...(res.headers['keep-alive'] ? { keepAlive: String(res.headers['keep-alive']) } : {}),
         }),
       );
     });

@@ -6,6 +6,10 @@
  * next check reads the latest version). Not one request answers
  * a 5xx or nothing. The final counts prove no write was lost: every item a client was told was added is in its
  * partner's evidence, one version per item, and every partner has exactly its one application.
+ *
+ * Beside another suite this load starves the dev server, which then loses a few workflow tasks it handed out
+ * (temporalio/temporal#11733): an application waiting on one is answered once the task is given again, within the
+ * command deadline (test/faults/lost-task.test.ts), and the API keeps its connections open for a client that lags.
  */
 import { auth, DevServer, EngineProcess, engineEnv, stopAll, tempDir, testDatabase } from './support';
 import { freePort } from '../../src/dev/processes';
