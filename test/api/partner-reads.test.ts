@@ -12,7 +12,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Connection } from '@temporalio/client';
 import type { Express } from 'express';
 import { createStore, type Store } from '../../src/store';
-import { newPglite } from '../store/pg';
+import { newPglite, partnerInput } from '../store/pg';
 import { createOfflineApp, request, type ApiHarness } from './harness';
 
 const premier = JSON.parse(
@@ -45,16 +45,15 @@ afterAll(async () => {
 let counter = 0;
 async function registered(over: { partnerManagerIds?: string[]; evidence?: boolean } = {}) {
   const id = `reads-${(counter++).toString(36)}`;
-  await store.registerPartner({
-    id,
-    name: id,
-    track: 'consulting',
-    tier: 'registered',
-    renewalDate: '06-15',
-    country: 'US',
-    allianceLeadId: `lead-${id}`,
-    partnerManagerIds: over.partnerManagerIds ?? ['pm-1'],
-  });
+  await store.registerPartner(
+    partnerInput({
+      id,
+      name: id,
+      tier: 'registered',
+      allianceLeadId: `lead-${id}`,
+      partnerManagerIds: over.partnerManagerIds ?? ['pm-1'],
+    }),
+  );
   if (over.evidence !== false) await store.putEvidence(id, premier);
   return id;
 }

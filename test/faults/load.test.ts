@@ -11,8 +11,7 @@
  * (temporalio/temporal#11733): an application waiting on one is answered once the task is given again, within the
  * command deadline (test/faults/lost-task.test.ts), and the API keeps its connections open for a client that lags.
  */
-import { auth, DevServer, EngineProcess, engineEnv, stopAll, tempDir, testDatabase } from './support';
-import { freePort } from '../../src/dev/processes';
+import { auth, EngineProcess, processStack, stopAll } from './support';
 
 jest.setTimeout(300_000);
 
@@ -27,17 +26,11 @@ const LOOK_BACK_FROM = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth()
 let base: string;
 
 beforeAll(async () => {
-  const dir = tempDir('faults-load');
-  const [server, databaseUrl, port] = await Promise.all([
-    DevServer.start(`${dir}/temporal.sqlite`),
-    testDatabase(),
-    freePort(),
-  ]);
-  const env = engineEnv({ address: server.address, taskQueue: `load-${suffix}`, databaseUrl, dataDir: dir, port });
-  const worker = EngineProcess.start('worker', env);
-  const api = EngineProcess.start('api', env);
+  const stack = await processStack('faults-load', `load-${suffix}`);
+  const worker = EngineProcess.start('worker', stack.env);
+  const api = EngineProcess.start('api', stack.env);
   await Promise.all([worker.ready(/"msg":"worker running"/), api.ready(/"msg":"API listening"/)]);
-  base = `http://127.0.0.1:${port}/v1`;
+  base = stack.base;
 });
 
 afterAll(stopAll);

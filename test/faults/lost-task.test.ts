@@ -10,9 +10,8 @@
 import { Connection } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { freePort } from '../../src/dev/processes';
 import { PARTNER_WORKFLOW_TASK_TIMEOUT } from '../../src/api/lifecycle';
-import { auth, DevServer, EngineProcess, engineEnv, stopAll, tempDir, testDatabase } from './support';
+import { auth, EngineProcess, processStack, stopAll, type DevServer } from './support';
 
 jest.setTimeout(300_000);
 
@@ -23,18 +22,11 @@ let env: Record<string, string>;
 let base: string;
 
 beforeAll(async () => {
-  const dir = tempDir('faults-lost-task');
-  const [started, databaseUrl, port] = await Promise.all([
-    DevServer.start(`${dir}/temporal.sqlite`),
-    testDatabase(),
-    freePort(),
-  ]);
-  server = started;
-  env = engineEnv({ address: server.address, taskQueue, databaseUrl, dataDir: dir, port });
+  const stack = await processStack('faults-lost-task', taskQueue);
+  ({ server, env, base } = stack);
   // The API only: no worker polls the task queue until the partner's first task is taken.
   const api = EngineProcess.start('api', env);
   await api.ready(/"msg":"API listening"/);
-  base = `http://127.0.0.1:${port}/v1`;
 });
 
 afterAll(stopAll);

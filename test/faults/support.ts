@@ -157,6 +157,24 @@ export function engineEnv(options: {
   };
 }
 
+/**
+ * What `npm run api` and `npm run worker` need, fresh: a dev server on its own SQLite file, a store database and a
+ * free port; `env` is their environment on `taskQueue`, `base` the API's /v1 URL once it listens.
+ */
+export async function processStack(
+  prefix: string,
+  taskQueue: string,
+): Promise<{ server: DevServer; env: Record<string, string>; base: string }> {
+  const dir = tempDir(prefix);
+  const [server, databaseUrl, port] = await Promise.all([
+    DevServer.start(`${dir}/temporal.sqlite`),
+    testDatabase(),
+    freePort(),
+  ]);
+  const env = engineEnv({ address: server.address, taskQueue, databaseUrl, dataDir: dir, port });
+  return { server, env, base: `http://127.0.0.1:${port}/v1` };
+}
+
 /** The API in this process (driven with supertest) over `address` and the store, on a business clock. */
 export async function inTestApi(options: {
   address: string;
