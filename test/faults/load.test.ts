@@ -11,7 +11,7 @@
  * (temporalio/temporal#11733): an application waiting on one is answered once the task is given again, within the
  * command deadline (test/faults/lost-task.test.ts), and the API keeps its connections open for a client that lags.
  */
-import { auth, EngineProcess, processStack, stopAll } from './support';
+import { auth, EngineProcess, processStack, registration, stopAll } from './support';
 
 jest.setTimeout(300_000);
 
@@ -56,18 +56,8 @@ test(`${CLIENTS} concurrent clients for ${SECONDS} s mixing reads, evidence writ
   for (let i = 0; i < ids.length; i += 10) {
     await Promise.all(
       ids.slice(i, i + 10).map(async (id) => {
-        const res = await call('POST', '/partners', admin, {
-          id,
-          name: `Load ${id}`,
-          track: 'consulting',
-          tier: 'registered',
-          renewalDate: '12-15',
-          country: 'US',
-          feeAccountId: '123456789012',
-          allianceLeadId: `lead@${id}`,
-          partnerManagerIds: ['pm-1'],
-          ...(ids.indexOf(id) % 8 === 0 ? { lookBackFrom: LOOK_BACK_FROM } : {}),
-        });
+        const lookBack = ids.indexOf(id) % 8 === 0 ? { lookBackFrom: LOOK_BACK_FROM } : {};
+        const res = await call('POST', '/partners', admin, registration(id, lookBack));
         expect(res.status).toBe(201);
       }),
     );

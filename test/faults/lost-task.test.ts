@@ -11,7 +11,7 @@ import { Connection } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { PARTNER_WORKFLOW_TASK_TIMEOUT } from '../../src/api/lifecycle';
-import { auth, EngineProcess, processStack, stopAll, type DevServer } from './support';
+import { auth, EngineProcess, processStack, registration, stopAll, type DevServer } from './support';
 
 jest.setTimeout(300_000);
 
@@ -46,17 +46,7 @@ test('an application sent while the partner’s workflow task is lost is accepte
   const registered = await post(
     '/partners',
     await auth('program-admin', 'admin-1'),
-    {
-      id,
-      name: 'Lost Task Ltd',
-      track: 'consulting',
-      tier: 'registered',
-      renewalDate: '12-15',
-      country: 'US',
-      feeAccountId: '123456789012',
-      allianceLeadId: `lead@${id}`,
-      partnerManagerIds: ['pm-1'],
-    },
+    registration(id),
     `register-${id}`,
   );
   expect(registered.status).toBe(201);

@@ -175,6 +175,20 @@ export async function processStack(
   return { server, env, base: `http://127.0.0.1:${port}/v1` };
 }
 
+/** A `POST /v1/partners` body: a registered consulting partner `id` whose alliance lead is `lead@<id>`. */
+export const registration = (id: string, over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  id,
+  name: `Partner ${id}`,
+  track: 'consulting',
+  tier: 'registered',
+  renewalDate: '12-15',
+  country: 'US',
+  feeAccountId: '123456789012',
+  allianceLeadId: `lead@${id}`,
+  partnerManagerIds: ['pm-1'],
+  ...over,
+});
+
 /** The API in this process (driven with supertest) over `address` and the store, on a business clock. */
 export async function inTestApi(options: {
   address: string;
