@@ -9,6 +9,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import {
   applicationStatusQuery,
@@ -137,9 +138,20 @@ export class Lifecycle {
     return this.client.connection.withDeadline(Date.now() + this.callTimeoutMs, fn);
   }
 
-  /** An Update, waiting for the workflow's answer up to the command deadline. */
-  command<T>(fn: () => Promise<T>): Promise<T> {
-    return this.client.connection.withDeadline(Date.now() + this.commandTimeoutMs, fn);
+  /**
+   * A command: the Update `definition` to the workflow `workflowId`, waiting for its answer up to the command
+   * deadline; with `options.updateId`, a second send gets the first one's outcome.
+   */
+  update<Ret, Args extends [unknown, ...unknown[]]>(
+    workflowId: string,
+    definition: UpdateDefinition<Ret, Args>,
+    args: Args,
+    options: UpdateOptions = {},
+  ): Promise<Ret> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    return this.client.connection.withDeadline(Date.now() + this.commandTimeoutMs, () =>
+      handle.executeUpdate(definition, { args, ...updateIdOf(options) }),
+    );
   }
 
   private partner(partnerId: string): WorkflowHandle<typeof partnerLifecycle> {
@@ -206,9 +218,7 @@ export class Lifecycle {
     cmd: ApplyCommand,
     options: UpdateOptions = {},
   ): Promise<{ number: number; workflowId: string }> {
-    return this.command(() =>
-      this.partner(partnerId).executeUpdate(applyForUpgradeUpdate, { args: [cmd], ...updateIdOf(options) }),
-    );
+    return this.update(partnerWorkflowId(partnerId), applyForUpgradeUpdate, [cmd], options);
   }
 
   pay(
@@ -216,21 +226,15 @@ export class Lifecycle {
     cmd: PaymentCommand,
     options: UpdateOptions = {},
   ): Promise<{ invoiceId: string; paidOn: string }> {
-    return this.command(() =>
-      this.partner(partnerId).executeUpdate(recordPaymentUpdate, { args: [cmd], ...updateIdOf(options) }),
-    );
+    return this.update(partnerWorkflowId(partnerId), recordPaymentUpdate, [cmd], options);
   }
 
   extend(partnerId: string, cmd: ExtensionCommand, options: UpdateOptions = {}): Promise<{ deadline: string }> {
-    return this.command(() =>
-      this.partner(partnerId).executeUpdate(grantExtensionUpdate, { args: [cmd], ...updateIdOf(options) }),
-    );
+    return this.update(partnerWorkflowId(partnerId), grantExtensionUpdate, [cmd], options);
   }
 
   cancel(partnerId: string, cmd: CancellationCommand, options: UpdateOptions = {}): Promise<{ caseId: string }> {
-    return this.command(() =>
-      this.partner(partnerId).executeUpdate(requestCancellationUpdate, { args: [cmd], ...updateIdOf(options) }),
-    );
+    return this.update(partnerWorkflowId(partnerId), requestCancellationUpdate, [cmd], options);
   }
 
   resolveIncident(
@@ -238,9 +242,7 @@ export class Lifecycle {
     cmd: IncidentCommand,
     options: UpdateOptions = {},
   ): Promise<{ incidents: Incident[] }> {
-    return this.command(() =>
-      this.partner(partnerId).executeUpdate(resolveIncidentUpdate, { args: [cmd], ...updateIdOf(options) }),
-    );
+    return this.update(partnerWorkflowId(partnerId), resolveIncidentUpdate, [cmd], options);
   }
 
   decideCase(
@@ -248,15 +250,11 @@ export class Lifecycle {
     cmd: CaseDecisionCommand,
     options: UpdateOptions = {},
   ): Promise<{ caseId: string; outcome: string }> {
-    return this.command(() =>
-      this.partner(partnerId).executeUpdate(decideCaseUpdate, { args: [cmd], ...updateIdOf(options) }),
-    );
+    return this.update(partnerWorkflowId(partnerId), decideCaseUpdate, [cmd], options);
   }
 
   reinstate(partnerId: string, cmd: ReinstateCommand, options: UpdateOptions = {}): Promise<{ tier: string }> {
-    return this.command(() =>
-      this.partner(partnerId).executeUpdate(reinstateTierUpdate, { args: [cmd], ...updateIdOf(options) }),
-    );
+    return this.update(partnerWorkflowId(partnerId), reinstateTierUpdate, [cmd], options);
   }
 
   private application(partnerId: string, number: number): WorkflowHandle {
@@ -279,9 +277,7 @@ export class Lifecycle {
     cmd: AssessmentCommand,
     options: UpdateOptions = {},
   ): Promise<ApplicationStatus> {
-    return this.command(() =>
-      this.application(partnerId, number).executeUpdate(recordReadinessUpdate, { args: [cmd], ...updateIdOf(options) }),
-    );
+    return this.update(applicationWorkflowId(partnerId, number), recordReadinessUpdate, [cmd], options);
   }
 
   recordEbrOutcome(
@@ -290,12 +286,7 @@ export class Lifecycle {
     cmd: EbrOutcomeCommand,
     options: UpdateOptions = {},
   ): Promise<ApplicationStatus> {
-    return this.command(() =>
-      this.application(partnerId, number).executeUpdate(recordEbrOutcomeUpdate, {
-        args: [cmd],
-        ...updateIdOf(options),
-      }),
-    );
+    return this.update(applicationWorkflowId(partnerId, number), recordEbrOutcomeUpdate, [cmd], options);
   }
 
   /** Resolves when Temporal answers (readiness probe). */

@@ -3,7 +3,7 @@
  * cycle of an enrolled organization, and sends them the answers and payments people make, through the definition
  * objects, each call bounded by a deadline (a stalled Temporal answers 503).
  */
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { invitationExpiryOf } from '../domain/reseller';
 import type { Invitation, ResellerEnrolment } from '../store';
 import {
@@ -64,15 +64,8 @@ export class ResellerWorkflows {
     by: string,
     updateId: string | undefined,
   ): Promise<InvitationState> {
-    const handle: WorkflowHandle<typeof resellerInvitation> = this.lifecycle.client.workflow.getHandle(
-      invitationWorkflowId(invitationId),
-    );
-    return this.lifecycle.command(() =>
-      handle.executeUpdate(response === 'accept' ? acceptInvitationUpdate : declineInvitationUpdate, {
-        args: [{ by }],
-        ...(updateId ? { updateId } : {}),
-      }),
-    );
+    const definition = response === 'accept' ? acceptInvitationUpdate : declineInvitationUpdate;
+    return this.lifecycle.update(invitationWorkflowId(invitationId), definition, [{ by }], { updateId });
   }
 
   /** Starts the organization's monthly cycle unless it runs already. */
@@ -100,12 +93,9 @@ export class ResellerWorkflows {
 
   /** The billing feed closes an ended month: AWS issues its bill now. */
   async closeMonth(organizationId: string, month: string, by: string, updateId: string | undefined) {
-    const handle: WorkflowHandle<typeof resellerBilling> = this.lifecycle.client.workflow.getHandle(
-      resellerBillingWorkflowId(organizationId),
-    );
-    return this.lifecycle.command(() =>
-      handle.executeUpdate(closeMonthUpdate, { args: [{ month, by }], ...(updateId ? { updateId } : {}) }),
-    );
+    return this.lifecycle.update(resellerBillingWorkflowId(organizationId), closeMonthUpdate, [{ month, by }], {
+      updateId,
+    });
   }
 
   /** The partner paid the month's bill: the cycle then invoices its customers. */
@@ -116,14 +106,11 @@ export class ResellerWorkflows {
     by: string,
     updateId: string | undefined,
   ): Promise<BillPaymentResult> {
-    const handle: WorkflowHandle<typeof resellerBilling> = this.lifecycle.client.workflow.getHandle(
+    return this.lifecycle.update(
       resellerBillingWorkflowId(organizationId),
-    );
-    return this.lifecycle.command(() =>
-      handle.executeUpdate(payConsolidatedBillUpdate, {
-        args: [{ month, amountCents, by }],
-        ...(updateId ? { updateId } : {}),
-      }),
+      payConsolidatedBillUpdate,
+      [{ month, amountCents, by }],
+      { updateId },
     );
   }
 }
