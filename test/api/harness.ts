@@ -106,12 +106,13 @@ export { request };
 
 /**
  * The app over a store with Temporal unreachable (nothing listens on the port): for what needs no workflow, and for
- * proving 503s. Close `connection` after the last request has settled.
+ * proving 503s; `listen` also serves it on a free port (`url`), as the engine does, until `stop()`. Close
+ * `connection` after the last request has settled.
  */
 export async function createOfflineApp(
   store: Store,
-  options: { rateLimitPerMinute?: number; authFailuresPerMinute?: number; jsonLimit?: string } = {},
-): Promise<{ app: Express; connection: Connection; auth: ApiHarness['auth'] }> {
+  options: { rateLimitPerMinute?: number; authFailuresPerMinute?: number; jsonLimit?: string; listen?: boolean } = {},
+): Promise<{ app: Express; url?: string; connection: Connection; auth: ApiHarness['auth']; stop(): Promise<void> }> {
   const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
   const engine = await startEngine({
     temporal: { client: new Client({ connection }) },
@@ -124,10 +125,11 @@ export async function createOfflineApp(
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
       authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
       ...(options.jsonLimit ? { jsonLimit: options.jsonLimit } : {}),
+      ...(options.listen ? { listen: { host: '127.0.0.1', port: 0 } } : {}),
     },
   });
-  const app = engine.api!.app;
-  return { app, connection, auth: mintAuth };
+  const { app, url } = engine.api!;
+  return { app, ...(url ? { url } : {}), connection, auth: mintAuth, stop: () => engine.stop() };
 }
 
 async function mintAuth(role: Role, sub = `test-${role}`, partnerId?: string): Promise<string> {

@@ -5,43 +5,30 @@
  * answered instead of finding it closed under its request ("other side closed", no status at all).
  */
 import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
-import { freePort } from '../../src/dev/processes';
-import { KEEP_ALIVE_TIMEOUT_MS, startEngine, type Engine } from '../../src/platform/engine';
+import type { Connection } from '@temporalio/client';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../src/platform/engine';
 import { createStore, type Store } from '../../src/store';
-import { createVerifier } from '../../src/api/auth';
 import { newPglite } from '../store/pg';
+import { createOfflineApp } from './harness';
 
 let store: Store;
-let engine: Engine;
-let connection: Connection;
+let api: { url?: string; connection: Connection; stop(): Promise<void> };
 
 beforeAll(async () => {
   store = await createStore({ pglite: newPglite() });
-  // Nothing listens on Temporal's port: /healthz needs no workflow.
-  connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-  engine = await startEngine({
-    temporal: { client: new Client({ connection }) },
-    taskQueue: 'none',
-    store: { use: store },
-    api: {
-      verifier: createVerifier({ secret: 'keep-alive-secret-of-32-characters', issuer: 'apn', audience: 'apn' }),
-      log: pino({ level: 'silent' }),
-      listen: { host: '127.0.0.1', port: 0 },
-    },
-  });
+  // Temporal unreachable: /healthz needs no workflow.
+  api = await createOfflineApp(store, { listen: true });
 });
 afterAll(async () => {
-  await engine?.stop();
-  await connection?.close().catch(() => undefined);
+  await api?.stop();
+  await api?.connection.close().catch(() => undefined);
   await store?.close();
 });
 
 /** GET `path` through `agent`; resolves the status, whether the socket was reused, and the keep-alive hint. */
 function get(agent: Agent, path: string): Promise<{ status: number; reused: boolean; keepAlive?: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${engine.api!.url!}${path}`, { agent }, (res: IncomingMessage) => {
+    const req = httpRequest(`${api.url!}${path}`, { agent }, (res: IncomingMessage) => {
       res.resume();
       res.on('end', () =>
         resolve({
