@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client as PgClient } from 'pg';
 import { mintToken } from '../src/api/auth';
-import { freePort, startDevServer, type ManagedProcess } from '../src/dev/processes';
+import { leasePorts } from '../src/dev/ports';
+import { leaseDevServerPorts, startDevServer, type ManagedProcess } from '../src/dev/processes';
 import { resolveTemporalCli } from '../src/dev/tools';
 import { startEngine, type Engine } from '../src/platform/engine';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../src/workflows/search-attributes';
@@ -167,14 +168,18 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
       await c.end();
     });
     const databaseUrl = Object.assign(new URL(baseUrl), { pathname: `/${dbName}` }).toString();
-    const port = await freePort();
+    const { release: releaseDevPorts, ...devPorts } = await leaseDevServerPorts({ ui: false });
+    const { port } = devPorts;
     const server: ManagedProcess = await startDevServer({
       temporalCli: await resolveTemporalCli(),
-      port,
+      ...devPorts,
       searchAttributes: SEARCH_ATTRIBUTE_CLI_TYPES,
       readyTimeoutMs: 90_000,
     });
-    stops.push(() => server.stop());
+    stops.push(async () => {
+      await server.stop();
+      releaseDevPorts();
+    });
     const address = `127.0.0.1:${port}`;
     const taskQueue = `scale-out-${randomBytes(3).toString('hex')}`;
     log(`Temporal dev server ${address}, task queue ${taskQueue}, PostgreSQL database ${dbName}`);
@@ -190,7 +195,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
     const workers = ['worker-1', 'worker-2'].map(
       (name) => new EngineProcess(name, 'worker', { ...common, DATA_DIR: join(dir, name) }),
     );
-    const apiPorts = [await freePort(), await freePort()];
+    const apiPorts = (await leasePorts(2)).map((lease) => lease.port);
     const apis = apiPorts.map(
       (p, i) =>
         new EngineProcess(`api-${i + 1}`, 'api', { ...common, DATA_DIR: join(dir, `api-${i + 1}`), PORT: `${p}` }),

@@ -23,7 +23,7 @@ import {
   type PartnerEvidenceInput,
 } from '../src/domain';
 import { createVerifier, mintToken, type Role } from '../src/api/auth';
-import { freePort } from '../src/dev/processes';
+import { leaseDevServerPorts } from '../src/dev/processes';
 import { startEngine as startComposition } from '../src/platform/engine';
 import type { Store } from '../src/store';
 
@@ -390,10 +390,12 @@ export async function startEngine(
   stack.push('temp dir', () => rm(dir, { recursive: true, force: true }));
 
   let stopping = false;
+  // The bench process holds the leases until it exits (ports.ts releases them then).
+  const { release: _release, ...devPorts } = await leaseDevServerPorts({ ui: false });
   const engine = await startComposition({
     temporal: {
       embedded: {
-        port: await freePort(),
+        ...devPorts,
         logFile: join(dir, 'temporal-dev-server.log'),
         ...(options.temporalDbFile ? { dbFile: join(dir, 'temporal.db') } : {}),
       },

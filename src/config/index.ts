@@ -15,6 +15,10 @@ export const ConfigSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   /** Web UI port of the embedded dev server. */
   TEMPORAL_UI_PORT: port.default(8233),
+  /** HTTP API port of the embedded dev server (unset: the Temporal CLI picks a free one). */
+  TEMPORAL_HTTP_PORT: port.optional(),
+  /** Prometheus /metrics port of the embedded dev server (unset: the Temporal CLI picks a free one). */
+  TEMPORAL_METRICS_PORT: port.optional(),
   /** Path to a `temporal` CLI binary, overriding PATH and the project's cached build. */
   TEMPORAL_CLI: z.string().min(1).optional(),
   /** Where the embedded default keeps its data: Temporal's SQLite file, PGlite, the dev JWT secret. */

@@ -6,23 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-
-/** A free TCP port on the loopback interface, chosen by the kernel. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+import { leasePorts } from './ports';
 
 async function portAcceptsConnections(port: number, host = '127.0.0.1'): Promise<boolean> {
   return await new Promise((resolveOpen) => {
@@ -35,42 +22,76 @@ async function portAcceptsConnections(port: number, host = '127.0.0.1'): Promise
   });
 }
 
-/** A server process we started and must stop. */
+/** How many of a process's last output lines an error about it quotes. */
+const TAIL_LINES = 30;
+
+/** A server process we started and must stop; every error about it says how it ended and what it last printed. */
 export class ManagedProcess {
-  private exited = false;
-  private exitInfo = '';
+  private exitInfo: string | undefined;
+  private readonly tail: string[] = [];
+  private partial = '';
+  readonly exited: Promise<string>;
 
   constructor(
     readonly name: string,
     readonly child: ChildProcess,
+    private readonly logFile?: string,
   ) {
-    child.once('exit', (code, signal) => {
-      this.exited = true;
-      this.exitInfo = signal ? `signal ${signal}` : `exit code ${String(code)}`;
+    this.exited = new Promise((resolveExit) => {
+      child.once('exit', (code, signal) => {
+        this.exitInfo = signal ? `killed by signal ${signal}` : `exit code ${String(code)}`;
+        resolveExit(this.exitInfo);
+      });
     });
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => this.remember(chunk));
   }
 
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  /** Waits until `port` accepts TCP connections, failing early if the process dies. */
+  get hasExited(): boolean {
+    return this.exitInfo !== undefined;
+  }
+
+  private remember(chunk: Buffer): void {
+    const lines = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = lines.pop() ?? '';
+    this.tail.push(...lines.filter((line) => line.trim() !== ''));
+    if (this.tail.length > TAIL_LINES) this.tail.splice(0, this.tail.length - TAIL_LINES);
+  }
+
+  /** How the process ended (or that it runs) and its last output lines, for error messages. */
+  describe(): string {
+    const lines = [...this.tail, ...(this.partial.trim() ? [this.partial] : [])].slice(-TAIL_LINES);
+    const state = this.exitInfo ?? `still running (pid ${String(this.child.pid)})`;
+    const where = this.logFile ? `; its log: ${this.logFile}` : '';
+    const output = lines.length > 0 ? `; its last output:\n  ${lines.join('\n  ')}` : '; it printed nothing';
+    return `${this.name}: ${state}${where}${output}`;
+  }
+
+  /** An error about this process: `what` went wrong, then how it ended and what it printed. */
+  failure(what: string): Error {
+    return new Error(`${this.name} ${what} (${this.describe()})`);
+  }
+
+  /** Waits until `port` accepts TCP connections, failing early (with its output) if the process dies. */
   async waitForPort(port: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.exited) throw new Error(`${this.name} exited before it was ready (${this.exitInfo})`);
+      if (this.hasExited) throw this.failure(`exited before port ${port} opened`);
       if (await portAcceptsConnections(port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
+    const error = this.failure(`did not open port ${port} within ${timeoutMs} ms`);
     await this.stop();
-    throw new Error(`${this.name} did not open port ${port} within ${timeoutMs} ms`);
+    throw error;
   }
 
   /** SIGTERM to the whole process group, SIGKILL after a grace period. */
   async stop(graceMs = 5_000): Promise<void> {
-    if (this.exited || this.child.pid === undefined) return;
+    if (this.hasExited || this.child.pid === undefined) return;
     const pid = this.child.pid;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
     try {
       process.kill(-pid, 'SIGTERM');
     } catch {
@@ -83,7 +104,7 @@ export class ManagedProcess {
         // already gone
       }
     }, graceMs);
-    await exited;
+    await this.exited;
     clearTimeout(timer);
   }
 }
@@ -128,32 +149,47 @@ function launch(name: string, command: string, args: string[], logFile?: string)
     const log = createWriteStream(logFile, { flags: 'a' });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
-  } else {
-    child.stdout?.resume();
-    child.stderr?.resume();
   }
-  return new ManagedProcess(name, child);
+  // The tail ManagedProcess keeps is read from 'data' events, which also keep both pipes flowing.
+  return new ManagedProcess(name, child, logFile);
 }
 
 export interface DevServerOptions {
   temporalCli: string;
+  /** The frontend's gRPC port. */
   port: number;
+  /** The Web UI's port; headless when absent. */
   uiPort?: number;
+  /** The frontend's HTTP API port; when absent the CLI picks one itself (bind to 0, close, reuse). */
+  httpPort?: number;
+  /** The Prometheus `/metrics` port; when absent the CLI picks one itself (bind to 0, close, reuse). */
+  metricsPort?: number;
   /** SQLite file for persistence across runs; in-memory when absent. */
   dbFile?: string;
   namespace?: string;
+  /** Further namespaces to create at start (each with the search attributes), e.g. one per test suite. */
+  extraNamespaces?: readonly string[];
   /** name → Temporal indexed value type (Keyword, Bool, Datetime, Int, Double, Text, KeywordList). */
   searchAttributes?: Record<string, string>;
   logFile?: string;
   readyTimeoutMs?: number;
 }
 
-/** `temporal server start-dev`: the real Temporal server with its Web UI, as one process. */
+/**
+ * `temporal server start-dev`: the real Temporal server with its Web UI, as one process. It binds the ports given
+ * here (frontend gRPC, HTTP, metrics, UI) and, for its history, matching and worker services, ports the CLI picks
+ * itself from the kernel's ephemeral range (devserver.GetFreePort, which parks each in TIME_WAIT so no `bind(0)`
+ * gets it meanwhile); their ringpop membership listeners bind port 0. A start that fails says why: the server's
+ * exit status and its last output lines.
+ */
 export async function startDevServer(options: DevServerOptions): Promise<ManagedProcess> {
+  const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
-  args.push('--namespace', options.namespace ?? 'default');
+  for (const ns of [namespace, ...(options.extraNamespaces ?? [])]) args.push('--namespace', ns);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
+  if (options.httpPort) args.push('--http-port', String(options.httpPort));
+  if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -165,7 +201,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Managed
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
   try {
     await proc.waitForPort(options.port, timeoutMs);
-    await waitForFrontend(`127.0.0.1:${options.port}`, options.namespace ?? 'default', timeoutMs);
+    await waitForFrontend(proc, `127.0.0.1:${options.port}`, namespace, timeoutMs);
     if (options.uiPort) await proc.waitForPort(options.uiPort, timeoutMs);
   } catch (err) {
     await proc.stop();
@@ -178,9 +214,10 @@ export async function startDevServer(options: DevServerOptions): Promise<Managed
  * Waits until the frontend answers for the namespace: the gRPC port opens before the server is healthy ("Frontend
  * is not healthy yet"), and on a loaded machine the first callers would fail in that gap.
  */
-async function waitForFrontend(address: string, namespace: string, timeoutMs: number): Promise<void> {
+async function waitForFrontend(proc: ManagedProcess, address: string, namespace: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (proc.hasExited) throw proc.failure(`exited before its frontend on ${address} answered`);
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address, connectTimeout: 2_000 });
@@ -188,15 +225,35 @@ async function waitForFrontend(address: string, namespace: string, timeoutMs: nu
       return;
     } catch (err) {
       if (Date.now() > deadline) {
-        throw new Error(
-          `the Temporal dev server on ${address} did not become healthy in ${timeoutMs} ms: ${String(err)}`,
-        );
+        throw proc.failure(`on ${address} did not become healthy in ${timeoutMs} ms (last: ${String(err)})`);
       }
       await new Promise((r) => setTimeout(r, 250));
     } finally {
       await connection?.close();
     }
   }
+}
+
+/** Every port a dev server is told to bind (frontend, HTTP, metrics and, unless headless, UI), leased together. */
+export interface DevServerPorts {
+  port: number;
+  httpPort: number;
+  metricsPort: number;
+  uiPort?: number;
+  /** Gives the ports back: after the server that used them has stopped. */
+  release: () => void;
+}
+
+export async function leaseDevServerPorts(options: { ui: boolean }): Promise<DevServerPorts> {
+  const leases = await leasePorts(options.ui ? 4 : 3);
+  const [port, httpPort, metricsPort, uiPort] = leases.map((l) => l.port) as [number, number, number, number?];
+  return {
+    port,
+    httpPort,
+    metricsPort,
+    ...(uiPort !== undefined ? { uiPort } : {}),
+    release: () => leases.forEach((l) => l.release()),
+  };
 }
 
 /** The Java time-skipping test server on `port`. */

@@ -1,5 +1,5 @@
 /**
- * A time-skipping TestWorkflowEnvironment on a Java test server we start ourselves (free port, 60 s readiness):
+ * A time-skipping TestWorkflowEnvironment on a Java test server we start ourselves (a leased port, 60 s readiness):
  * used by `apn simulate` and the workflow tests. The SDK's own spawner gives the JVM only 5 s to open its port,
  * which a loaded 2-core machine can exceed.
  */
@@ -9,13 +9,19 @@ import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connecti
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { addAllSearchAttributes } from '../platform/temporal';
-import { freePort, startTestServer, type ManagedProcess } from './processes';
+import { leasePort, type PortLease } from './ports';
+import { startTestServer, type ManagedProcess } from './processes';
 import { resolveTestServer } from './tools';
 
 class AttachedTimeSkippingEnvironment extends TestWorkflowEnvironment {
   private serverProcess?: ManagedProcess;
+  private portLease?: PortLease;
 
-  static async attach(address: string, serverProcess: ManagedProcess): Promise<AttachedTimeSkippingEnvironment> {
+  static async attach(
+    address: string,
+    serverProcess: ManagedProcess,
+    portLease: PortLease,
+  ): Promise<AttachedTimeSkippingEnvironment> {
     const internal = { [InternalConnectionOptionsSymbol]: { supportsTestService: true } };
     const nativeConnection = await NativeConnection.connect({ address, ...internal });
     const connection = await Connection.connect({ address, ...internal });
@@ -30,6 +36,7 @@ class AttachedTimeSkippingEnvironment extends TestWorkflowEnvironment {
       address,
     );
     env.serverProcess = serverProcess;
+    env.portLease = portLease;
     // The test server starts with time skipping unlocked; the SDK's spawner locks it so that time only moves while a
     // client awaits a result or calls env.sleep(). Without this, a fresh workflow's run timeout is skipped to at once.
     await connection.testService?.lockTimeSkipping({});
@@ -41,18 +48,21 @@ class AttachedTimeSkippingEnvironment extends TestWorkflowEnvironment {
   override async teardown(): Promise<void> {
     await super.teardown();
     await this.serverProcess?.stop();
+    this.portLease?.release();
   }
 }
 
 /** Starts a time-skipping test server and returns an environment on it; `teardown()` stops both. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const wrapper = await resolveTestServer();
-  const port = await freePort();
-  const proc = await startTestServer(wrapper, port);
+  const lease = await leasePort();
+  let proc: ManagedProcess | undefined;
   try {
-    return await AttachedTimeSkippingEnvironment.attach(`127.0.0.1:${port}`, proc);
+    proc = await startTestServer(wrapper, lease.port);
+    return await AttachedTimeSkippingEnvironment.attach(`127.0.0.1:${lease.port}`, proc, lease);
   } catch (err) {
-    await proc.stop();
+    await proc?.stop();
+    lease.release();
     throw err;
   }
 }

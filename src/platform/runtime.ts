@@ -107,6 +107,8 @@ export class Runtime {
             embedded: {
               port: config.TEMPORAL_PORT,
               uiPort: config.TEMPORAL_UI_PORT,
+              ...(config.TEMPORAL_HTTP_PORT !== undefined ? { httpPort: config.TEMPORAL_HTTP_PORT } : {}),
+              ...(config.TEMPORAL_METRICS_PORT !== undefined ? { metricsPort: config.TEMPORAL_METRICS_PORT } : {}),
               dbFile: resolve(this.dataDir, 'temporal.sqlite'),
               logFile: resolve(this.dataDir, 'temporal-dev-server.log'),
               ...(config.TEMPORAL_UI_URL ? { uiUrl: config.TEMPORAL_UI_URL } : {}),

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/dev/processes';
+import { leasePorts, type PortLease } from '../../src/dev/ports';
 import { BANNER, cleanEnv, describeProcesses, NpmStart, portOpen, until } from '../support/npm-start';
 
 const root = join(__dirname, '..', '..');
@@ -23,10 +23,19 @@ interface Started {
 }
 
 const running: NpmStart[] = [];
+const leases: PortLease[] = [];
 
-/** `npm start` exactly, on free ports, at the default log level; resolves once the whole banner is printed. */
+/** `npm start` exactly, on leased ports (every port its dev server is told to bind), at the default log level; resolves once the whole banner is printed. */
 async function npmStart(dataDir: string): Promise<Started> {
-  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const leased = await leasePorts(5);
+  leases.push(...leased);
+  const [port, temporalPort, uiPort, httpPort, metricsPort] = leased.map((l) => l.port) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const npm = new NpmStart('npm', ['start'], {
     cwd: root,
     env: cleanEnv({
@@ -34,16 +43,21 @@ async function npmStart(dataDir: string): Promise<Started> {
       PORT: String(port),
       TEMPORAL_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
+      TEMPORAL_HTTP_PORT: String(httpPort),
+      TEMPORAL_METRICS_PORT: String(metricsPort),
     }),
   });
   running.push(npm);
   await npm.waitForBanner(150_000);
-  return { npm, port, temporalPort, uiPort, ports: [port, temporalPort, uiPort] };
+  return { npm, port, temporalPort, uiPort, ports: [port, temporalPort, uiPort, httpPort, metricsPort] };
 }
 
 afterEach(() => {
   // A failed test must not leave servers behind for the next suites.
   for (const npm of running.splice(0)) npm.killTree();
+});
+afterAll(() => {
+  for (const lease of leases.splice(0)) lease.release();
 });
 
 /** Lines printed before the banner, without npm's echo of the script and blank lines. */

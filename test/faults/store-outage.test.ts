@@ -11,17 +11,21 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Lifecycle } from '../../src/api/lifecycle';
 import { startEngine, type Engine } from '../../src/platform/engine';
 import type { PartnerProfile } from '../../src/workflows/types';
-import { DevServer, eventually, sqlClient, stopAll, tempDir, testDatabase } from './support';
+import { apiPort, DevServer, eventually, sqlClient, stopAll, tempDir, testDatabase } from './support';
 
 jest.setTimeout(240_000);
 
-/** A TCP proxy to PostgreSQL that can be shut (connections cut and refused) and opened again on the same port. */
+/**
+ * A TCP proxy to PostgreSQL that can be shut (connections cut and refused) and opened again on the same port — a
+ * leased one: a kernel-chosen port, once closed, may be another connection's local end before it opens again.
+ */
 class StoreProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
+  constructor(
+    private readonly target: { host: string; port: number },
+    readonly port: number,
+  ) {}
 
   async open(): Promise<void> {
     const server = createServer((client) => {
@@ -43,8 +47,6 @@ class StoreProxy {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
     });
-    const address = server.address();
-    this.port = typeof address === 'object' && address ? address.port : this.port;
     this.server = server;
   }
 
@@ -67,7 +69,7 @@ beforeAll(async () => {
     testDatabase(),
   ]);
   const url = new URL(databaseUrl);
-  proxy = new StoreProxy({ host: url.hostname, port: Number(url.port) });
+  proxy = new StoreProxy({ host: url.hostname, port: Number(url.port) }, await apiPort());
   await proxy.open();
   url.port = String(proxy.port);
   sql = await sqlClient(databaseUrl);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import pino from 'pino';
 import { createVerifier, mintToken, type Role } from '../../src/api/auth';
-import { freePort, startDevServer, type ManagedProcess } from '../../src/dev/processes';
+import { leasePort } from '../../src/dev/ports';
+import { leaseDevServerPorts, startDevServer, type DevServerPorts, type ManagedProcess } from '../../src/dev/processes';
 import { resolveTemporalCli } from '../../src/dev/tools';
 import { startEngine, type Engine } from '../../src/platform/engine';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../src/workflows/search-attributes';
@@ -55,15 +56,24 @@ export async function sqlClient(url: string): Promise<PgClient> {
 export class DevServer {
   private proc: ManagedProcess | undefined;
   private constructor(
-    readonly port: number,
+    private readonly ports: DevServerPorts,
     readonly dbFile: string,
   ) {}
 
+  /** Starts it on ports leased for the suite, kept across restarts and given back at the end. */
   static async start(dbFile: string): Promise<DevServer> {
-    const server = new DevServer(await freePort(), dbFile);
-    cleanups.push(() => server.stop());
+    const ports = await leaseDevServerPorts({ ui: false });
+    const server = new DevServer(ports, dbFile);
+    cleanups.push(async () => {
+      await server.stop();
+      ports.release();
+    });
     await server.restart();
     return server;
+  }
+
+  get port(): number {
+    return this.ports.port;
   }
 
   get address(): string {
@@ -71,9 +81,10 @@ export class DevServer {
   }
 
   async restart(): Promise<void> {
+    const { release: _release, ...ports } = this.ports;
     this.proc = await startDevServer({
       temporalCli: await resolveTemporalCli(),
-      port: this.port,
+      ...ports,
       dbFile: this.dbFile,
       searchAttributes: SEARCH_ATTRIBUTE_CLI_TYPES,
       readyTimeoutMs: 90_000,
@@ -169,10 +180,17 @@ export async function processStack(
   const [server, databaseUrl, port] = await Promise.all([
     DevServer.start(`${dir}/temporal.sqlite`),
     testDatabase(),
-    freePort(),
+    apiPort(),
   ]);
   const env = engineEnv({ address: server.address, taskQueue, databaseUrl, dataDir: dir, port });
   return { server, env, base: `http://127.0.0.1:${port}/v1` };
+}
+
+/** A leased port for an API process (`PORT`), given back at the end. */
+export async function apiPort(): Promise<number> {
+  const lease = await leasePort();
+  cleanups.push(() => Promise.resolve(lease.release()));
+  return lease.port;
 }
 
 /** A `POST /v1/partners` body: a registered consulting partner `id` whose alliance lead is `lead@<id>`. */
