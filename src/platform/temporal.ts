@@ -1,5 +1,11 @@
 /** Temporal connections and namespace set-up shared by the worker, the API and `npm start`. */
-import { Connection, Client } from '@temporalio/client';
+import {
+  Connection,
+  Client,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type ConnectionOptions,
+} from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { APN_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -17,12 +23,51 @@ const INDEXED_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedVa
   [SearchAttributeType.KEYWORD_LIST]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
+type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
+type GrpcCall = ReturnType<Parameters<GrpcInterceptor>[1]>;
+
+/** A call that never reached a channel: it ends at once with CANCELLED, which no retry policy retries. */
+function closedCall(details: string): GrpcCall {
+  const call: GrpcCall = {
+    start(_metadata: unknown, listener?: { onReceiveStatus?: (status: unknown) => void }) {
+      setImmediate(() => listener?.onReceiveStatus?.({ code: 1, details, metadata: undefined }));
+    },
+    cancelWithStatus: () => undefined,
+    getPeer: () => '',
+    sendMessageWithContext: () => undefined,
+    sendMessage: () => undefined,
+    startRead: () => undefined,
+    halfClose: () => undefined,
+    getAuthContext: () => null,
+  };
+  return call;
+}
+
+/**
+ * The SDK's default retry interceptor, safe to close under. Its retries run from a timer; when the connection was
+ * closed meanwhile (a stopped engine, a finished test) the retry's new call throws `Channel has been shut down`
+ * from that timer, an uncaught error in whatever runs next. Here that retry ends as CANCELLED instead.
+ */
+export const closeSafeRetryInterceptor: GrpcInterceptor = (options, nextCall) => {
+  const retrying = makeGrpcRetryInterceptor(defaultGrpcRetryOptions());
+  return retrying(options, (callOptions) => {
+    try {
+      return nextCall(callOptions);
+    } catch (err) {
+      return closedCall(`no call made: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+};
+
+/** What every client connection of the engine and its tools is made with (see closeSafeRetryInterceptor). */
+export const CONNECTION_DEFAULTS = { interceptors: [closeSafeRetryInterceptor] } satisfies Partial<ConnectionOptions>;
+
 /** Connects, retrying while the server starts (up to `timeoutMs`). */
 export async function connectWithRetry(address: string, timeoutMs = 30_000): Promise<Connection> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return await Connection.connect({ address, connectTimeout: 2_000 });
+      return await Connection.connect({ ...CONNECTION_DEFAULTS, address, connectTimeout: 2_000 });
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 500));

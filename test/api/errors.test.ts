@@ -41,8 +41,6 @@ beforeAll(async () => {
   await store.registerPartner({ ...registration, partnerManagerIds: ['pm-7'], id: 'known', feeAccountId: null });
 });
 afterAll(async () => {
-  // Let the last readiness probes (3 s deadline) settle before the channel goes away.
-  await new Promise((r) => setTimeout(r, 3_500));
   for (const c of [connection, ...extraConnections]) await c?.close().catch(() => undefined);
   await store?.close();
 });
