@@ -29,11 +29,18 @@ export type Activities = ReturnType<typeof createActivities>;
 /** Where the engine's Temporal server is. */
 export type TemporalOption =
   /** Start the Temporal CLI dev server here (stopped with the engine). */
-  | { embedded: Omit<DevServerOptions, 'temporalCli' | 'searchAttributes' | 'namespace'> & { uiUrl?: string } }
+  | {
+      embedded: Omit<DevServerOptions, 'temporalCli' | 'searchAttributes' | 'namespace' | 'extraNamespaces'> & {
+        uiUrl?: string;
+      };
+    }
   /** Connect to a running frontend `host:port`, registering the project's search attributes. */
   | { address: string; uiUrl?: string }
-  /** A test environment the caller created (time-skipping or dev server) and tears down itself. */
-  | { env: TestWorkflowEnvironment }
+  /**
+   * Connections the caller made and closes itself: a test environment (time-skipping or dev server). Pass
+   * `namespace` too when the client is not on 'default'.
+   */
+  | { env: Pick<TestWorkflowEnvironment, 'client' | 'nativeConnection'> }
   /** A client only (no worker can run): the API over a Temporal that may be unreachable. */
   | { client: Client };
 

@@ -10,8 +10,9 @@ import type { Express } from 'express';
 import type { ConsoleOptions } from '../../src/api/app';
 import { createVerifier, mintToken, type Role } from '../../src/api/auth';
 import type { Lifecycle } from '../../src/api/lifecycle';
-import { freePort } from '../../src/dev/processes';
+import { leasePort } from '../../src/dev/ports';
 import { startEngine, type Engine } from '../../src/platform/engine';
+import { CONNECTION_DEFAULTS } from '../../src/platform/temporal';
 import type { Store } from '../../src/store';
 import { newPglite } from '../store/pg';
 import { createDevServerEnv, type DevServerHandle } from '../support/temporal';
@@ -50,6 +51,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   try {
     engine = await startEngine({
       temporal: { env: server.env },
+      namespace: server.namespace,
       taskQueue,
       store: { open: { pglite: newPglite() } },
       clock: { offsetMs },
@@ -113,7 +115,9 @@ export async function createOfflineApp(
   store: Store,
   options: { rateLimitPerMinute?: number; authFailuresPerMinute?: number; jsonLimit?: string; listen?: boolean } = {},
 ): Promise<{ app: Express; url?: string; connection: Connection; auth: ApiHarness['auth']; stop(): Promise<void> }> {
-  const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+  // A leased port nothing listens on: no server can answer, and no other suite's server can start there meanwhile.
+  const nobody = await leasePort();
+  const connection = Connection.lazy({ ...CONNECTION_DEFAULTS, address: `127.0.0.1:${nobody.port}` });
   const engine = await startEngine({
     temporal: { client: new Client({ connection }) },
     taskQueue: 'none',
@@ -129,7 +133,11 @@ export async function createOfflineApp(
     },
   });
   const { app, url } = engine.api!;
-  return { app, ...(url ? { url } : {}), connection, auth: mintAuth, stop: () => engine.stop() };
+  const stop = async () => {
+    await engine.stop();
+    nobody.release();
+  };
+  return { app, ...(url ? { url } : {}), connection, auth: mintAuth, stop };
 }
 
 async function mintAuth(role: Role, sub = `test-${role}`, partnerId?: string): Promise<string> {

@@ -76,6 +76,18 @@ async function invoicedPartner(feeAccountId: string) {
     `the open invoice of ${id}`,
     60_000,
   );
+  // The activity writes the row before the workflow has taken its answer: a payment in between would be refused
+  // ("there is no open fee invoice to pay"). Wait until the partner's workflow holds the invoice.
+  await eventually(
+    async () => {
+      const res = await get('partner-manager', `/v1/partners/${id}?live=true`);
+      return (res.body as { lifecycle?: { invoice?: { id?: string } } }).lifecycle?.invoice?.id === invoice.id
+        ? true
+        : undefined;
+    },
+    `the workflow of ${id} holding invoice ${invoice.id}`,
+    60_000,
+  );
   return { id, invoice, total: invoice.amount + invoice.vatAmount };
 }
 

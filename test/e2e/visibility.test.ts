@@ -36,6 +36,7 @@ test('ApnTier="advanced" AND ApnAtRisk=true finds the Advanced partner whose evi
   ];
   const worker = await Worker.create({
     connection: env.nativeConnection,
+    namespace: env.namespace,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),
     activities: createActivities({ store }),

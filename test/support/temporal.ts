@@ -1,15 +1,16 @@
 /**
- * Temporal servers for tests: a time-skipping test server per suite (src/dev/time-skipping.ts), or a real dev server
- * for end-to-end suites. A missing toolchain fails the suite.
+ * Temporal servers for tests: a time-skipping test server per suite (src/dev/time-skipping.ts: its clock is one for
+ * the whole server, so suites running side by side cannot share one), or the one dev server the run shares
+ * (test/support/global-setup.ts), in the suite's own namespace. A missing toolchain or server fails the suite.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { resolveTemporalCli } from '../../src/dev/tools';
-import { freePort, startDevServer } from '../../src/dev/processes';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
+import { CONNECTION_DEFAULTS } from '../../src/platform/temporal';
 import type { Store } from '../../src/store';
-import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../src/workflows/search-attributes';
-import { openTestStore } from './store';
-
 import { createTimeSkippingEnv } from '../../src/dev/time-skipping';
+import { suiteNamespace } from './namespaces';
+import { openTestStore } from './store';
 
 export { createTimeSkippingEnv };
 
@@ -30,33 +31,56 @@ export function timeSkippingSuite(): { readonly env: TestWorkflowEnvironment; re
   return suite;
 }
 
+/** A client and a worker connection on the shared dev server, in this suite's namespace. */
+export interface DevServerEnv {
+  readonly client: Client;
+  readonly nativeConnection: NativeConnection;
+  readonly namespace: string;
+}
+
 export interface DevServerHandle {
   address: string;
-  uiPort: number;
-  env: TestWorkflowEnvironment;
+  namespace: string;
+  env: DevServerEnv;
+  /** Closes this suite's connections (the server is the run's, stopped by global-teardown.ts). */
   teardown(): Promise<void>;
 }
 
-/** A real Temporal dev server (in-memory, with our search attributes) for end-to-end suites. */
+let opened = false;
+
+/**
+ * The run's shared Temporal dev server, in the namespace of the calling test file (one per file: a second call in
+ * the same file would share its workflow ids, so it fails).
+ */
 export async function createDevServerEnv(): Promise<DevServerHandle> {
-  const temporalCli = await resolveTemporalCli();
-  const port = await freePort();
-  const uiPort = await freePort();
-  const proc = await startDevServer({ temporalCli, port, uiPort, searchAttributes: SEARCH_ATTRIBUTE_CLI_TYPES });
-  const address = `127.0.0.1:${port}`;
+  const address = process.env.APN_TEST_TEMPORAL_ADDRESS;
+  if (!address) {
+    throw new Error(
+      'APN_TEST_TEMPORAL_ADDRESS is not set: the shared dev server is started by jest globalSetup ' +
+        '(test/support/global-setup.ts); run the suites with `npx jest`, which uses jest.config.js',
+    );
+  }
+  const { testPath } = expect.getState();
+  if (!testPath) throw new Error('createDevServerEnv() is for test files (jest names no test path here)');
+  if (opened) throw new Error(`${testPath} asks for the shared dev server twice: one namespace per file`);
+  opened = true;
+  const namespace = suiteNamespace(testPath);
+  const connection = await Connection.connect({ ...CONNECTION_DEFAULTS, address });
+  let nativeConnection: NativeConnection;
   try {
-    const env = await TestWorkflowEnvironment.createFromExistingServer({ address });
-    return {
-      address,
-      uiPort,
-      env,
-      async teardown() {
-        await env.teardown();
-        await proc.stop();
-      },
-    };
+    nativeConnection = await NativeConnection.connect({ address });
   } catch (err) {
-    await proc.stop();
+    await connection.close();
     throw err;
   }
+  const client = new Client({ connection, namespace });
+  return {
+    address,
+    namespace,
+    env: { client, nativeConnection, namespace },
+    async teardown() {
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
 }
