@@ -56,8 +56,17 @@ export function isStoreCall(name: string): name is keyof StoreCalls {
   return Object.hasOwn(LOCAL_SINCE, name);
 }
 
+/**
+ * Every backoff of a store call is a workflow timer (`localRetryThreshold` below the first 2 s interval), not a
+ * sleep inside the worker: a retry survives a worker restart, and a business clock that skips time (the
+ * time-skipping server under `apn simulate`) skips the backoff with it. Slept in the worker (the SDK's 1 min
+ * default), the first five backoffs took a minute of real time while the simulation's clock ran on, so the tenth
+ * failure could land a business day late (the incidents test's date flake). Histories recorded before replay
+ * as they were: a local activity's result is its marker, however its attempts were spaced.
+ */
 const local = proxyLocalActivities<StoreCalls>({
   ...options,
+  localRetryThreshold: '1 second',
   retry: { ...options.retry, maximumAttempts: ACTIVITY_MAX_ATTEMPTS },
 });
 
