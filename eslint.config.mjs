@@ -57,6 +57,8 @@ export default tseslint.config(
       'bin/**',
       'coverage/**',
       '*.config.*',
+      // Loaded by jest without its transform, so plain CommonJS outside the TypeScript project.
+      'test/support/suite-times-reporter.js',
       'drizzle/**',
     ],
   },

@@ -1,4 +1,8 @@
-/** Jest: unit suites run in parallel; suites that need a Temporal server carry their own server (see test/support). */
+/**
+ * Jest: suites run in parallel on two workers. globalSetup installs the Temporal tools and starts the one dev server
+ * the suites share (each in its own namespace); suites about a server's own life, and time-skipping suites, start
+ * their own on leased ports (src/dev/ports.ts). See test/support/temporal.ts.
+ */
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -14,6 +18,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  reporters: ['<rootDir>/test/support/suite-times-reporter.js', 'default'],
   testTimeout: 120_000,
   maxWorkers: 2,
 };
