@@ -12,7 +12,7 @@
  */
 import { membershipYearOf, type IsoDate, type LifecycleState, type Outcome } from '../../src/domain/membership';
 import { ACTIVITY_MAX_ATTEMPTS } from '../../src/workflows/common';
-import { MachineDriver, type Call } from '../support/machine-driver';
+import { freshMembership, MachineDriver, type Call } from '../support/machine-driver';
 
 const START = '2019-12-01';
 const UNTIL = '2020-01-25';
@@ -33,17 +33,9 @@ function initial(): LifecycleState {
       feeAccountId: '123456789012',
     },
     tier: 'select',
-    cancelled: false,
-    atRisk: false,
+    ...freshMembership(),
     // Registered at a fee-paying tier: the membership year it registers in counts as paid.
     paidMembershipYears: [membershipYearOf('12-15', START)],
-    invoices: [],
-    cases: [],
-    applicationCount: 0,
-    monthly: [],
-    journalSeq: 0,
-    caseSeq: 0,
-    runsSoFar: 1,
   };
 }
 

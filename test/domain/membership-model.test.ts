@@ -16,7 +16,7 @@ import {
   type MembershipCommand,
   type Tier,
 } from '../../src/domain/membership';
-import { MachineDriver, lifecycle, type Check, type Oracle } from '../support/machine-driver';
+import { freshMembership, MachineDriver, lifecycle, type Check, type Oracle } from '../support/machine-driver';
 
 const RUNS = Number(process.env.MODEL_RUNS ?? 2000);
 const START = '2019-01-01';
@@ -82,16 +82,8 @@ function initial(life: Life): LifecycleState {
       feeAccountId: '123456789012',
     },
     tier: life.tier,
-    cancelled: false,
-    atRisk: false,
+    ...freshMembership(),
     paidMembershipYears: holdsPaid ? [membershipYearOf(life.renewal, START)] : [],
-    invoices: [],
-    cases: [],
-    applicationCount: 0,
-    monthly: [],
-    journalSeq: 0,
-    caseSeq: 0,
-    runsSoFar: 1,
   };
 }
 

@@ -18,6 +18,19 @@ import {
 } from '../../src/domain/membership';
 
 export const lifecycle = currentEdition.lifecycle;
+
+/** What a newly registered partner's membership holds besides its partner, tier and paid years. */
+export const freshMembership = () => ({
+  cancelled: false,
+  atRisk: false,
+  invoices: [],
+  cases: [],
+  applicationCount: 0,
+  monthly: [],
+  journalSeq: 0,
+  caseSeq: 0,
+  runsSoFar: 1,
+});
 export type Call = Extract<Effect, { kind: 'call' }>;
 
 /** Answers an activity call (an evaluation, an issued invoice, a failure); undefined: the driver's default. */

@@ -12,7 +12,7 @@ import { membershipYearOf, type LifecycleState, type MembershipCommand } from '.
 import { simulate, type TimelineEntry } from '../../src/simulation/run';
 import { ScenarioSchema, type ScenarioInput } from '../../src/simulation/scenario';
 import { consultingEvidence } from '../support/evidence';
-import { MachineDriver, lifecycle, type Oracle } from '../support/machine-driver';
+import { freshMembership, MachineDriver, lifecycle, type Oracle } from '../support/machine-driver';
 import { timeSkippingSuite } from '../support/temporal';
 
 const suite = timeSkippingSuite();
@@ -119,16 +119,8 @@ function machineRun(life: Life, scenario: ScenarioInput) {
     registeredOn: START,
     partner: { ...scenario.partner, track: 'consulting' } as LifecycleState['partner'],
     tier: life.tier,
-    cancelled: false,
-    atRisk: false,
+    ...freshMembership(),
     paidMembershipYears: holdsPaid ? [membershipYearOf(life.renewal, START)] : [],
-    invoices: [],
-    cases: [],
-    applicationCount: 0,
-    monthly: [],
-    journalSeq: 0,
-    caseSeq: 0,
-    runsSoFar: 1,
   };
   const driver = new MachineDriver(state, oracle);
   const refused: string[] = [];
