@@ -3,6 +3,7 @@ import {
   Connection,
   Client,
   defaultGrpcRetryOptions,
+  isRetryableError,
   makeGrpcRetryInterceptor,
   type ConnectionOptions,
 } from '@temporalio/client';
@@ -43,13 +44,40 @@ function closedCall(details: string): GrpcCall {
   return call;
 }
 
+/** The SDK's own bound on a call without a deadline: ten attempts, about 20 s of backoff. */
+const RETRY_ATTEMPTS_WITHOUT_DEADLINE = 10;
+
 /**
- * The SDK's default retry interceptor, safe to close under. Its retries run from a timer; when the connection was
- * closed meanwhile (a stopped engine, a finished test) the retry's new call throws `Channel has been shut down`
- * from that timer, an uncaught error in whatever runs next. Here that retry ends as CANCELLED instead.
+ * Whether a failed attempt is tried again: a retryable status (UNAVAILABLE, RESOURCE_EXHAUSTED, …) while the call's
+ * deadline has not passed, however many attempts that takes; a call without a deadline keeps the SDK's ten attempts.
+ * The SDK's decider stops at ten attempts (about 20 s) even when the caller gave the call longer: the API gives a
+ * command 45 s (COMMAND_TIMEOUT_MS), and under load the server answers an Update's attempts with `workflow update
+ * was aborted` (UNAVAILABLE, meant to be retried) again and again while it reloads the workflow; the SDK's tenth
+ * attempt then answered the client 503 (issue #22's load-test failure in CI) where the deadline left time to succeed.
+ */
+export function retryDecider(deadlineMs: number | undefined, now: () => number = Date.now) {
+  return (attempt: number, status: Parameters<typeof isRetryableError>[0]): boolean =>
+    isRetryableError(status) &&
+    (deadlineMs === undefined ? attempt < RETRY_ATTEMPTS_WITHOUT_DEADLINE : now() < deadlineMs);
+}
+
+/** A gRPC call option's deadline in epoch milliseconds, when it has a finite one. */
+function deadlineOf(deadline: unknown): number | undefined {
+  const ms = deadline instanceof Date ? deadline.getTime() : typeof deadline === 'number' ? deadline : undefined;
+  return ms !== undefined && Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * The SDK's retry interceptor with its backoff, retrying up to the call's deadline (retryDecider), and safe to close
+ * under. Its retries run from a timer; when the connection was closed meanwhile (a stopped engine, a finished test)
+ * the retry's new call throws `Channel has been shut down` from that timer, an uncaught error in whatever runs next.
+ * Here that retry ends as CANCELLED instead.
  */
 export const closeSafeRetryInterceptor: GrpcInterceptor = (options, nextCall) => {
-  const retrying = makeGrpcRetryInterceptor(defaultGrpcRetryOptions());
+  const retrying = makeGrpcRetryInterceptor({
+    delayFunction: defaultGrpcRetryOptions().delayFunction,
+    retryableDecider: retryDecider(deadlineOf(options.deadline)),
+  });
   return retrying(options, (callOptions) => {
     try {
       return nextCall(callOptions);

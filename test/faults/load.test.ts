@@ -24,11 +24,12 @@ const ids = Array.from({ length: PARTNERS }, (_, i) => `load-${suffix}-${i}`);
 const now = new Date();
 const LOOK_BACK_FROM = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 1)).toISOString().slice(0, 10);
 let base: string;
+let api: EngineProcess;
 
 beforeAll(async () => {
   const stack = await processStack('faults-load', `load-${suffix}`);
   const worker = EngineProcess.start('worker', stack.env);
-  const api = EngineProcess.start('api', stack.env);
+  api = EngineProcess.start('api', stack.env);
   await Promise.all([worker.ready(/"msg":"worker running"/), api.ready(/"msg":"API listening"/)]);
   base = stack.base;
 });
@@ -109,7 +110,11 @@ test(`${CLIENTS} concurrent clients for ${SECONDS} s mixing reads, evidence writ
     }),
   );
   process.stderr.write(`[load] ${CLIENTS} clients, ${SECONDS} s: ${JSON.stringify(statuses)}\n`);
-  expect(failures.slice(0, 5)).toEqual([]);
+  // A failure shows what the API logged of it (the Temporal error behind a 503), not just the client's view.
+  expect({ failures: failures.slice(0, 5), logged: failures.length ? api.warnings().slice(0, 5) : [] }).toEqual({
+    failures: [],
+    logged: [],
+  });
   expect(Object.keys(statuses).sort()).toEqual(['apply 202', 'evidence 201', 'read 200']);
 
   // Every write a client was told about is there: the items, one evidence version each, and the applications.

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { retryDecider } from '../../src/platform/temporal';
 
 const root = join(__dirname, '..', '..');
 
@@ -43,4 +44,28 @@ test('with the engine’s connection defaults, a retry pending at close ends the
 test('with the SDK’s default retry interceptor the same close throws from its timer (what the defaults prevent)', async () => {
   const seen = await closeDuringRetry('sdk');
   expect(seen.uncaught).toEqual(expect.arrayContaining([expect.stringMatching(/Channel has been shut down/)]));
+});
+
+describe('retries run up to the call’s deadline (the SDK stops at ten attempts, about 20 s)', () => {
+  // Statuses as gRPC hands them to the decider (the decider reads their code and details only).
+  type Status = Parameters<ReturnType<typeof retryDecider>>[1];
+  const status = (code: number, details: string) => ({ code, details }) as Status;
+  const unavailable = status(14, 'workflow update was aborted');
+  const invalid = status(3, 'bad request');
+  const at = (ms: number) => () => ms;
+
+  test('a retryable status is retried past ten attempts while the deadline has not passed', () => {
+    expect(retryDecider(45_000, at(30_000))(25, unavailable)).toBe(true);
+    expect(retryDecider(45_000, at(45_000))(1, unavailable)).toBe(false);
+  });
+
+  test('a call without a deadline keeps the SDK’s ten attempts', () => {
+    expect(retryDecider(undefined)(9, unavailable)).toBe(true);
+    expect(retryDecider(undefined)(10, unavailable)).toBe(false);
+  });
+
+  test('a status that is not retryable is never retried, deadline or not', () => {
+    expect(retryDecider(45_000, at(0))(1, invalid)).toBe(false);
+    expect(retryDecider(undefined)(1, invalid)).toBe(false);
+  });
 });
