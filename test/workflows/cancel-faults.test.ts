@@ -83,13 +83,15 @@ describeFaultSites(suite, scenario, SITES, {
   },
 });
 
-// RECORD_HISTORIES=<tag> keeps the history of a cancellation whose audit record failed, finished by its retry (the
-// 'cancel-finishable' branch), for replay.test.ts to replay against every later version of the workflow.
+// A cancellation whose audit record failed once is finished by the retry (the 'cancel-finishable' branch). With
+// RECORD_HISTORIES=<tag> (`npm run record:histories`) its history is kept for replay.test.ts to replay against every
+// later version of the workflow.
 const tag = process.env.RECORD_HISTORIES;
-(tag ? test : test.skip)('records the history of a cancellation finished by its retry', async () => {
+test('a cancellation whose audit record failed once is finished by its retry', async () => {
   const wrap = faulty('recordTierChange', (a) => a.reason === 'cancellation-requested', false);
   await checkRun(suite, scenario(fix), wrap, async (result) => {
     expect(result.finalStatus).toMatchObject({ cancelled: true, incidents: [], openCases: [] });
+    if (!tag) return;
     const history = await suite.env.client.workflow.getHandle(result.workflowId).fetchHistory();
     const file = join(
       __dirname,

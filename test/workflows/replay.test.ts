@@ -1,7 +1,7 @@
 /**
  * Replays the recorded histories in test/histories/ against today's workflow code: a change that is not
  * deterministic for running workflows fails here (use patched() for such changes). Re-record with
- * `RECORD_HISTORIES=1 npx jest test/workflows` and commit the files.
+ * `npm run record:histories -- <version>` and commit the files.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
