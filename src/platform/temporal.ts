@@ -44,8 +44,8 @@ function closedCall(details: string): GrpcCall {
   return call;
 }
 
-/** The SDK's own bound on a call without a deadline: ten attempts, about 20 s of backoff. */
-const RETRY_ATTEMPTS_WITHOUT_DEADLINE = 10;
+/** The SDK's retry options: its backoff, and its decider (ten attempts, about 20 s) for a call without a deadline. */
+const SDK_RETRY = defaultGrpcRetryOptions();
 
 /**
  * Whether a failed attempt is tried again: a retryable status (UNAVAILABLE, RESOURCE_EXHAUSTED, …) while the call's
@@ -55,10 +55,12 @@ const RETRY_ATTEMPTS_WITHOUT_DEADLINE = 10;
  * was aborted` (UNAVAILABLE, meant to be retried) again and again while it reloads the workflow; the SDK's tenth
  * attempt then answered the client 503 (issue #22's load-test failure in CI) where the deadline left time to succeed.
  */
-export function retryDecider(deadlineMs: number | undefined, now: () => number = Date.now) {
-  return (attempt: number, status: Parameters<typeof isRetryableError>[0]): boolean =>
-    isRetryableError(status) &&
-    (deadlineMs === undefined ? attempt < RETRY_ATTEMPTS_WITHOUT_DEADLINE : now() < deadlineMs);
+export function retryDecider(
+  deadlineMs: number | undefined,
+  now: () => number = Date.now,
+): typeof SDK_RETRY.retryableDecider {
+  if (deadlineMs === undefined) return SDK_RETRY.retryableDecider;
+  return (_attempt, status) => isRetryableError(status) && now() < deadlineMs;
 }
 
 /** A gRPC call option's deadline in epoch milliseconds, when it has a finite one. */
@@ -75,7 +77,7 @@ function deadlineOf(deadline: unknown): number | undefined {
  */
 export const closeSafeRetryInterceptor: GrpcInterceptor = (options, nextCall) => {
   const retrying = makeGrpcRetryInterceptor({
-    delayFunction: defaultGrpcRetryOptions().delayFunction,
+    delayFunction: SDK_RETRY.delayFunction,
     retryableDecider: retryDecider(deadlineOf(options.deadline)),
   });
   return retrying(options, (callOptions) => {
