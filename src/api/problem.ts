@@ -196,6 +196,14 @@ export interface ProblemHandlerOptions {
   log(error: unknown, status: number): void;
 }
 
+/**
+ * A Temporal call the server refused or failed (a ServiceError: e.g. WorkflowNotReady for a query while the
+ * workflow's task keeps failing), as opposed to an error of our own. A read with another answer falls back on it.
+ */
+export function isTemporalRefusal(error: unknown): boolean {
+  return error instanceof ServiceError;
+}
+
 /** The last middleware: every error becomes a problem document. */
 export function problemHandler(options: ProblemHandlerOptions): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {

@@ -4,6 +4,7 @@
  * it costs no workflow query and answers while the worker (or Temporal) is gone; `?live=true` asks the workflow, with
  * the stored view as its fallback.
  */
+import { partnerWorkflowId } from '../../src/domain/applications';
 import { emptyEvidence, mergeEvidence } from '../../src/domain/evidence';
 import type { PartnerStatus } from '../../src/workflows/types';
 import { consultingEvidence } from '../support/evidence';
@@ -183,6 +184,32 @@ test('?live is true or false, nothing else', async () => {
 });
 
 // Last: it stops the worker.
+test('a workflow whose task keeps failing answers a read from the store, not 500', async () => {
+  // The server refuses a query to a workflow whose task keeps failing with WorkflowNotReady (FAILED_PRECONDITION):
+  // under load a partner's task can fail or time out a few times in a row (CI's load test answered a read 500 for
+  // one). The live view is missing for now; the stored partner is the answer. Here the task fails because the worker
+  // has no such workflow type.
+  const id = 'task-failing';
+  await h.store.registerPartner({ ...registration(id), track: 'consulting', tier: 'select', feeAccountId: null });
+  const handle = await h.lifecycle.client.workflow.start('noSuchWorkflowType', {
+    taskQueue: h.taskQueue,
+    workflowId: partnerWorkflowId(id),
+    args: [],
+  });
+  await eventually(
+    async () => ((await handle.describe()).raw.pendingWorkflowTask?.attempt ?? 0) >= 3 || undefined,
+    'the workflow task failing three times',
+    60_000,
+  );
+  const { body, source } = await read(id);
+  expect({ source, partner: body.partner.id, lifecycle: body.lifecycle }).toEqual({
+    source: 'unavailable',
+    partner: id,
+    lifecycle: null,
+  });
+  await handle.terminate('test finished');
+});
+
 test('with the worker stopped the stored view answers at once; ?live=true waits 2 s at most, then answers it too', async () => {
   const id = 'stored-no-worker';
   const created = await request(h.app)

@@ -5,7 +5,7 @@ import { evaluateScorecard, ScorecardSchema } from '../../domain/scorecard';
 import type { Partner } from '../../store';
 import type { PartnerStatus } from '../../workflows/types';
 import { partnerProfileOf, type Lifecycle } from '../lifecycle';
-import { ProblemError, toProblemError } from '../problem';
+import { isTemporalRefusal, ProblemError, toProblemError } from '../problem';
 import { ScorecardCache } from '../scorecards';
 import { defineRoute, type RouteDeps, type RouteResult } from '../route';
 import {
@@ -34,7 +34,9 @@ const LIVE_STATUS_TIMEOUT_MS = 2_000;
 
 /**
  * The workflow's live state within LIVE_STATUS_TIMEOUT_MS: `{ status }` (undefined when the workflow does not exist),
- * or undefined when Temporal did not answer in time — worth a short wait, not an outage.
+ * or undefined when Temporal did not give it: no answer in time, or a refusal of the query (a ServiceError, such as
+ * WorkflowNotReady while the workflow's task keeps failing or timing out under load). The read then answers from the
+ * store, saying the lifecycle is unavailable; anything else (a bug of ours) is still a 500.
  */
 async function liveStatusOf(
   lifecycle: Lifecycle,
@@ -44,7 +46,7 @@ async function liveStatusOf(
   try {
     return { status: await lifecycle.status(partnerId, { timeoutMs: LIVE_STATUS_TIMEOUT_MS }) };
   } catch (error) {
-    if (toProblemError(error)?.status !== 503) throw error;
+    if (!isTemporalRefusal(error) && toProblemError(error)?.status !== 503) throw error;
     req.log?.warn({ err: error, partnerId }, 'lifecycle query unanswered; answering from the store');
     return undefined;
   }
