@@ -138,9 +138,18 @@ export class EngineProcess {
 
   /** Lines the process logged at warn or above (pino levels ≥ 40). */
   warnings(): string[] {
+    return this.logged(40);
+  }
+
+  /** Lines the process logged at error or above (pino levels ≥ 50): what answered a 5xx. */
+  errors(): string[] {
+    return this.logged(50);
+  }
+
+  private logged(minLevel: number): string[] {
     return this.npm.output.split('\n').filter((line) => {
       try {
-        return ((JSON.parse(line) as { level?: number }).level ?? 0) >= 40;
+        return ((JSON.parse(line) as { level?: number }).level ?? 0) >= minLevel;
       } catch {
         return false;
       }
